@@ -1,0 +1,8 @@
+import { hashBenchmark } from './hash.js'
+import type { Benchmark } from './report.js'
+
+/** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
+export const benchmarks: readonly Benchmark[] = [hashBenchmark]
+
+export type { Benchmark, BenchReport } from './report.js'
+export { machineInfo, median, timeMs, toMarkdown } from './report.js'

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { run } from './cli.js'
+import { packageVersion } from './version.js'
+
+async function cli(...args: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const code = await run(['node', 'murmur', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) })
+  return { code, stdout, stderr }
+}
+
+describe('murmur CLI', () => {
+  it('lists its commands in --help and exits 0', async () => {
+    const r = await cli('--help')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: murmur')
+    expect(r.stdout).toMatch(/\bup\b/)
+    expect(r.stdout).toMatch(/\bbench\b/)
+  })
+
+  it('prints the package version for --version', async () => {
+    const r = await cli('--version')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(packageVersion())
+  })
+
+  it('rejects an unknown command with exit code 2 and a suggestion', async () => {
+    const r = await cli('upp')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown command 'upp'")
+    expect(r.stderr).toContain('Did you mean up?')
+  })
+
+  it('rejects an unknown flag with exit code 2', async () => {
+    const r = await cli('up', '--pears', '3')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown option '--pears'")
+  })
+
+  it('rejects a malformed integer flag with a message naming the limit', async () => {
+    const r = await cli('up', '--peers', 'three')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--peers must be an integer in [1, 64], got "three".')
+  })
+
+  it('names the available benchmarks when asked for an unknown one', async () => {
+    const r = await cli('bench', 'nope')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('Unknown benchmark "nope". Use one of: hash')
+  })
+
+  it('up reports the runtime it found', async () => {
+    const r = await cli('up', '--json', '--rounds', '1')
+    expect(r.code).toBe(0)
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    expect(summary.ort.backends).toContain('cpu')
+  })
+})

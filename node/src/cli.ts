@@ -1,0 +1,75 @@
+import './polyfill.js'
+import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument } from 'commander'
+import { benchCommand } from './commands/bench.js'
+import { upCommand } from './commands/up.js'
+import { EXIT } from './errors.js'
+import { packageVersion } from './version.js'
+
+export interface CliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+const processIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+}
+
+/** Parses an integer flag, rejecting anything that is not a safe integer within [min, max]. */
+export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new CommanderInvalidArgument(`${name} must be an integer in [${min}, ${max}], got "${value}".`)
+    }
+    return n
+  }
+}
+
+/** Builds the `murmur` program. Every command registers itself here, in help order. */
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('murmur')
+    .description('murmur: decentralized volunteer-compute RL training over libp2p, with an Ethereum ledger.')
+    .version(packageVersion(), '-V, --version', 'print the murmur version')
+    .showHelpAfterError('(run `murmur --help` for usage)')
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+  program.addCommand(upCommand(io))
+  program.addCommand(benchCommand(io))
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+  return program
+}
+
+/**
+ * Runs the CLI on `argv` (process.argv layout) and resolves to the exit code. Expected errors
+ * print one line; unexpected ones print the stack, because they are bugs.
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = buildProgram(io)
+  try {
+    await program.parseAsync([...argv])
+    return EXIT.ok
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are reported by commander as "errors" with exit code 0
+      if (err.exitCode === 0) return EXIT.ok
+      return EXIT.usage
+    }
+    if (err instanceof Error && err.name === 'CliUsageError') {
+      io.stderr(`murmur: ${err.message}\n`)
+      return EXIT.usage
+    }
+    if (err instanceof Error && 'exitCode' in err && typeof err.exitCode === 'number') {
+      io.stderr(`murmur: ${err.message}\n`)
+      return err.exitCode
+    }
+    if (err instanceof Error && err.name !== 'Error' && err.name.endsWith('Error') && 'details' in err) {
+      // a typed ProtocolError: a problem with the user's input data, not a murmur bug
+      io.stderr(`murmur: ${err.message}\n`)
+      return EXIT.input
+    }
+    io.stderr(`murmur: unexpected failure, please report it:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    return EXIT.failure
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    setupFiles: ['./src/polyfill.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+})

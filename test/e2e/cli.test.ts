@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { runMurmur } from '../helpers/cli.js'
+
+describe('the murmur executable', () => {
+  it('prints help listing its commands', async () => {
+    const r = await runMurmur(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: murmur')
+    expect(r.stdout).toContain('up [options]')
+  })
+
+  it('exits 2 on an unknown command, with the reason on stderr', async () => {
+    const r = await runMurmur(['frobnicate'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown command 'frobnicate'")
+    expect(r.stdout).toBe('')
+  })
+
+  it('runs `up --json` and ends with a JSON summary line', async () => {
+    const r = await runMurmur(['up', '--json'])
+    expect(r.code).toBe(0)
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    expect(last.ok).toBe(true)
+    expect(last.ort.backends).toContain('cpu')
+  })
+
+  it('runs a benchmark and prints its JSON report', async () => {
+    const r = await runMurmur(['bench', 'hash', '--json', '--quick'])
+    expect(r.code).toBe(0)
+    const report = JSON.parse(r.stdout)
+    expect(report.name).toBe('hash')
+    expect(report.results.sha256MiBPerSec).toBeGreaterThan(0)
+  })
+})
