@@ -20,3 +20,5 @@ export {
   ProtocolError,
   RuntimeError,
 } from './errors.js'
+export type { Rng, SeedPart } from './random/rng.js'
+export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng.js'
