@@ -12,3 +12,12 @@ export const ONNX_OPSET = 17
 
 /** IR version written into ONNX models (8 pairs with opset 17 in the ONNX versioning table). */
 export const ONNX_IR_VERSION = 8
+
+/**
+ * Replay check tolerances (engine/replay.ts). Backends differ beyond the last bit (STYLE §7),
+ * so a verifier accepts a token when its uniform lies within REPLAY_CDF_TOLERANCE of the
+ * token's CDF interval, and a reported log-prob within REPLAY_LOGPROB_TOLERANCE (nats) of the
+ * recomputed one. float32 logits across CPU/wasm/WebGPU differ by ~1e-5, two orders below.
+ */
+export const REPLAY_CDF_TOLERANCE = 1e-3
+export const REPLAY_LOGPROB_TOLERANCE = 1e-2

@@ -1,8 +1,10 @@
+import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
+import { replayBenchmark } from './replay.js'
 import type { Benchmark } from './report.js'
 
 /** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
-export const benchmarks: readonly Benchmark[] = [hashBenchmark]
+export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark]
 
 export type { Benchmark, BenchReport } from './report.js'
 export { machineInfo, median, timeMs, toMarkdown } from './report.js'
