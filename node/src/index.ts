@@ -13,5 +13,17 @@ export type { Benchmark, BenchReport } from './bench/index.js'
 export { benchmarks, machineInfo, median, timeMs, toMarkdown } from './bench/index.js'
 export type { CliIo } from './cli.js'
 export { buildProgram, run } from './cli.js'
+// model folders: config.json + model.safetensors (sharded read), `murmur model` (issue #3)
+export { modelCommand, parseSeed } from './commands/model.js'
 export type { EnvironmentReport } from './environment.js'
 export { describeEnvironment } from './environment.js'
+export {
+  CONFIG_FILE,
+  type ModelFile,
+  type ModelFolder,
+  readModelFolder,
+  WEIGHTS_FILE,
+  WEIGHTS_INDEX_FILE,
+  type WriteModelFolderExtra,
+  writeModelFolder,
+} from './model/folder.js'

@@ -42,3 +42,24 @@ export class RuntimeError extends ProtocolError {
 export function isProtocolError<N extends string>(err: unknown, name: N): err is ProtocolError & { name: N } {
   return err instanceof Error && err.name === name
 }
+
+/** A task spec that names no family or sets a knob out of range. */
+export class TaskSpecError extends ProtocolError {
+  override name = 'TaskSpecError' as const
+}
+
+/** A question/answer dataset line that cannot be used; `details.line` is 1-based. */
+export class DatasetFormatError extends ProtocolError {
+  override name = 'DatasetFormatError' as const
+  constructor(d: { line: number; reason: string }) {
+    super(`Dataset line ${d.line}: ${d.reason}.`, d)
+  }
+}
+
+/** A tokenizer.json / tokenizer_config.json that murmur cannot use; names the file and field. */
+export class TokenizerFormatError extends ProtocolError {
+  override name = 'TokenizerFormatError' as const
+  constructor(d: { file: string; field: string; reason: string }, options?: { cause?: unknown }) {
+    super(`${d.file}: field "${d.field}" ${d.reason}.`, d, options)
+  }
+}

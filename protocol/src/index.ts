@@ -9,7 +9,25 @@
  * toHex(contentHash(new TextEncoder().encode('abc'))) // 'ba7816bf…'
  * ```
  */
-export { ONNX_IR_VERSION, ONNX_OPSET, PROTOCOL_VERSION } from './constants.js'
+
+export {
+  CREDIT_PER_ACCEPTED_GROUP,
+  CREDIT_PER_TRAINED_GROUP,
+  CREDIT_PER_VERIFIED_TOKEN,
+  DEFAULT_REPLAY_RATE_PPM,
+  MAX_COMPLETION_TOKENS,
+  MAX_DELTA_GROUPS,
+  MAX_DELTA_PAYLOAD_BYTES,
+  MAX_GOSSIP_MESSAGE_BYTES,
+  MAX_GROUP_SIZE,
+  MAX_ROUND_CONTRIBUTORS,
+  MAX_SCORED_GROUP_BYTES,
+  MAX_VALIDATORS,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  PPM,
+  PROTOCOL_VERSION,
+} from './constants.js'
 export { contentHash, keccak256, toHex } from './crypto/hash.js'
 export { type SamplingParameters, sampleToken, type TokenDistribution, tokenDistribution, tokenInterval } from './engine/distribution.js'
 export { causalBias, MASKED, ropeInverseFrequencies, ropeTables } from './engine/inputs.js'
@@ -33,6 +51,7 @@ export {
 export { type LossNormalization, type PackedBatch, packTrainBatch, type TrainSample } from './engine/train-batch.js'
 export { PolicyTrainer, type TrainerInit, type TrainStepResult } from './engine/trainer.js'
 export {
+  DatasetFormatError,
   GraphError,
   InvalidArgumentError,
   isProtocolError,
@@ -40,8 +59,10 @@ export {
   ModelFormatError,
   ProtocolError,
   RuntimeError,
+  TaskSpecError,
+  TokenizerFormatError,
 } from './errors.js'
-export { type ModelConfig, NAMED_CONFIGS, parameterCount, parseHfConfig, toHfConfig } from './model/config.js'
+export { assertModelConfig, type ModelConfig, NAMED_CONFIGS, parameterCount, parseHfConfig, toHfConfig } from './model/config.js'
 export { matmulFlops } from './model/flops.js'
 export { gradients, gradRules, unbroadcast } from './model/grad.js'
 // policy engine: graph IR, autodiff, ONNX, reference evaluator, sessions
@@ -52,11 +73,93 @@ export { buildSamplingGraph, buildTrainingGraph, DEFAULT_GRPO_LOSS, type GrpoLos
 export { toOnnx } from './model/onnx.js'
 export type { AttrsOf, OpAttrs, OpName } from './model/ops.js'
 export * as ops from './model/ops.js'
-export { type ParameterSpec, parameterSpecs } from './model/parameters.js'
-export { decodeSafetensors, encodeSafetensors } from './model/safetensors.js'
-export { initWeights, type Tensor32, validateWeights, type Weights, weightsHash } from './model/weights.js'
+export { type ParameterSpec, parameterSpecs, shapeSize } from './model/parameters.js'
+export {
+  type DecodedSafetensors,
+  decodeSafetensors,
+  encodeSafetensors,
+  encodeSafetensorsChunks,
+  SAFETENSORS_MAX_HEADER_BYTES,
+  type SafetensorsDtype,
+  sortUtf8,
+} from './model/safetensors.js'
+export {
+  encodeWeights,
+  encodeWeightsChunks,
+  type InitWeightsOptions,
+  initWeights,
+  seedFromInteger,
+  type Tensor32,
+  validateWeights,
+  type Weights,
+  weightsHash,
+} from './model/weights.js'
+export {
+  type AdamWParameters,
+  type AdamWState,
+  adamWStep,
+  clipGradNorm,
+  createAdamWState,
+  decaysByDefault,
+  type NamedArrays,
+} from './optim/adamw.js'
 export type { Rng, SeedPart } from './random/rng.js'
 export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng.js'
 export { evaluateReference, type RefTensor, refTensor } from './runtime/reference.js'
 export { GraphSession } from './runtime/session.js'
 export { f32, type HostTensor, i64, type Ort, type RuntimeComponents } from './runtime/types.js'
+// tasks: verifiable task families, seeds with a held-out split, GSM8K-style datasets
+export { type ExpressionResult, evaluateExpression } from './tasks/arithmetic-expression.js'
+export { createTask, type TaskComponents } from './tasks/create-task.js'
+export { type AnswerSource, type ExtractedAnswer, extractAnswer } from './tasks/extract-answer.js'
+export { MAX_NUMERIC_ANSWER_CHARS, type NumericAnswer, numericAnswersEqual, parseNumericAnswer } from './tasks/numeric-answer.js'
+export { CHAT_ANSWER_INSTRUCTION } from './tasks/numeric-reward.js'
+export {
+  type DatasetLineError,
+  datasetHash,
+  finalAnswerOf,
+  type ParseQaDatasetParameters,
+  parseQaDataset,
+  type QaDataset,
+  type QaItem,
+} from './tasks/qa-dataset.js'
+export { formatRational, type Rational } from './tasks/rational.js'
+export {
+  EVAL_SEED_DOMAIN,
+  EVAL_SPLIT_THRESHOLD,
+  evalSeed,
+  splitOf,
+  TASK_SPLIT_DOMAIN,
+  TRAIN_SEED_DOMAIN,
+  trainSeed,
+} from './tasks/seeds.js'
+export type { RewardReason, RewardResult, Task, TaskInstance, TaskSeed, TaskSplit } from './tasks/task.js'
+export {
+  type ArithmeticFamily,
+  decodeTaskSpec,
+  encodeTaskSpec,
+  normalizeTaskSpec,
+  TASK_FAMILIES,
+  TASK_SPEC_VERSION,
+  type TaskFamily,
+  type TaskFamilyInfo,
+  type TaskKnob,
+  type TaskSpec,
+  taskDifficulty,
+  taskSpecFromDifficulty,
+  taskSpecId,
+} from './tasks/task-spec.js'
+// tokenizers: character-level (tiny models) and Hugging Face tokenizer.json (real checkpoints)
+export {
+  CHAR_SPECIAL_TOKENS,
+  type CharTokenizer,
+  type CharTokenizerInit,
+  charTokenizerFiles,
+  charTokenizerFromJson,
+  createCharTokenizer,
+  DEFAULT_CHAR_ALPHABET,
+} from './tokenizer/char-tokenizer.js'
+export { type ApplyChatTemplateParameters, applyChatTemplate, renderChatTemplate } from './tokenizer/chat-template.js'
+export { type HuggingFaceTokenizerFiles, tokenizerFromHuggingFace } from './tokenizer/hf-tokenizer.js'
+export { loadTokenizer } from './tokenizer/load-tokenizer.js'
+export type { ChatMessage, DecodeOptions, Tokenizer } from './tokenizer/tokenizer.js'

@@ -39,16 +39,23 @@ function trackPeakRss(): { stop: () => number } {
   }
 }
 
-/** GFLOP/s of one Gemm (M×K)·(K×N)ᵀ, the shape of an FFN layer on B·T rows. */
-async function gemmPeak(runtime: RuntimeComponents, m: number, k: number, n: number, reps: number): Promise<number> {
-  const b = new GraphBuilder('gemm_peak')
+/**
+ * GFLOP/s of one MatMul of the FFN shape, (B·T × C)·(C × I), with the weight as an initialiser
+ * (prepacked by the runtime once, as a deployed inference kernel would be) and the output
+ * reduced to a scalar so host copies don't count: the runtime's best case on this machine.
+ */
+async function matmulPeak(runtime: RuntimeComponents, m: number, k: number, n: number, reps: number): Promise<number> {
+  const b = new GraphBuilder('matmul_peak')
   const x = b.input('x', 'float32', [m, k])
-  const w = b.input('w', 'float32', [n, k])
-  b.output('y', ops.gemm(b, x, w, false, true))
-  const session = await GraphSession.create(runtime, toOnnx(b.finish()), 'gemm peak')
+  const w = b.constant(
+    'w',
+    [k, n],
+    Float32Array.from({ length: k * n }, (_, i) => ((i * 104729) % 17) / 17 - 0.5),
+  )
+  b.output('y', ops.reduceSum(b, ops.matmul(b, x, w), [0, 1]))
+  const session = await GraphSession.create(runtime, toOnnx(b.finish()), 'matmul peak')
   const feeds = {
     x: { dtype: 'float32' as const, shape: [m, k], data: Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 13) / 13 - 0.5) },
-    w: { dtype: 'float32' as const, shape: [n, k], data: Float32Array.from({ length: n * k }, (_, i) => ((i * 104729) % 17) / 17 - 0.5) },
   }
   for (let i = 0; i < 3; i++) await session.run(feeds)
   const times: number[] = []
@@ -86,7 +93,7 @@ async function measure(name: 'tiny' | 'small', backend: 'cpu' | 'wasm', quick: b
   const weights = initWeights(cfg, deriveSeed('murmur/bench/engine', name))
   const params = [...weights.values()].reduce((n, t) => n + t.data.length, 0)
   const flops = matmulFlops(buildTrainingGraph({ cfg, batch: B, seq: T }).graph)
-  const peak = await gemmPeak(runtime, B * T, cfg.hiddenSize, cfg.intermediateSize, quick ? 5 : 20)
+  const peak = await matmulPeak(runtime, B * T, cfg.hiddenSize, cfg.intermediateSize, quick ? 5 : 20)
 
   const trainer = await PolicyTrainer.create(runtime, cfg, { batch: B, seq: T })
   const batch = syntheticBatch(cfg)
@@ -159,7 +166,7 @@ export const engineBenchmark: Benchmark = {
           'backend',
           'train step ms',
           'train GFLOP/s',
-          'Gemm peak GFLOP/s',
+          'MatMul peak GFLOP/s',
           'ratio',
           'decode tok/s b1',
           'decode tok/s b8',
@@ -180,7 +187,7 @@ export const engineBenchmark: Benchmark = {
       },
       notes: [
         'Train GFLOP/s counts the Gemm/MatMul multiply-adds of the training graph (forward + backward) exactly, from the graph.',
-        'Gemm peak: one (B·T × C)·(C × I) product, the FFN shape, in the same run and runtime.',
+        'MatMul peak: one (B·T × C)·(C × I) product, the FFN shape, weight prepacked as an initialiser, in the same run and runtime. The training graph feeds weights as inputs (they change every step), so its Gemms repack them each run.',
         'Decode: seeded sampling of 64 new tokens after an 8-token prompt, KV cache, no stop token; medians of 3 runs.',
         'wasm runs single-threaded in Node (browsers get threads when cross-origin isolated).',
       ],

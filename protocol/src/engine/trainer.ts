@@ -75,7 +75,7 @@ export class PolicyTrainer {
       seq: this.seq,
       samples,
       normalization: this.normalization,
-      withRef: this.loss.klBeta > 0,
+      withRef: this.loss.klBeta > 0 && this.loss.objective === 'grpo',
     })
     const feeds: Record<string, HostTensor> = { ...packed.feeds }
     for (const name of this.parameterNames) {

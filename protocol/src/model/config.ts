@@ -113,7 +113,11 @@ export function parseHfConfig(json: unknown, file = 'config.json'): ModelConfig 
   const defaults = DEFAULTS[type]
 
   if (has('hidden_act') && j.hidden_act !== 'silu') fail('hidden_act', j.hidden_act, 'must be "silu" (SwiGLU MLP)')
-  if (has('rope_scaling')) fail('rope_scaling', j.rope_scaling, 'must be null (RoPE scaling is not supported)')
+  if (has('rope_scaling')) {
+    const rs = j.rope_scaling as Record<string, unknown>
+    const kind = typeof rs === 'object' && !Array.isArray(rs) ? (rs.rope_type ?? rs.type) : undefined
+    if (kind !== 'default') fail('rope_scaling', j.rope_scaling, 'must be null or {"rope_type": "default"} (RoPE scaling is not supported)')
+  }
   if (has('mlp_bias') && j.mlp_bias !== false) fail('mlp_bias', j.mlp_bias, 'must be false (MLP bias is not supported)')
   if (has('use_sliding_window') && j.use_sliding_window !== false) {
     fail('use_sliding_window', j.use_sliding_window, 'must be false (sliding-window attention is not supported)')
@@ -172,6 +176,13 @@ export function parseHfConfig(json: unknown, file = 'config.json'): ModelConfig 
  */
 export function toHfConfig(cfg: ModelConfig): Record<string, unknown> {
   assertModelConfig(cfg)
+  if (cfg.modelType === 'qwen2' && cfg.headDim !== cfg.hiddenSize / cfg.numHeads) {
+    // Qwen2Config has no head_dim field: transformers derives it from hidden_size.
+    throw new InvalidArgumentError(
+      `ModelConfig.headDim is ${cfg.headDim}; qwen2 requires hiddenSize / numHeads = ${cfg.hiddenSize / cfg.numHeads}.`,
+      { field: 'headDim', value: cfg.headDim },
+    )
+  }
   const common = {
     architectures: [ARCHITECTURES[cfg.modelType]],
     attention_dropout: 0.0,
@@ -197,13 +208,6 @@ export function toHfConfig(cfg: ModelConfig): Record<string, unknown> {
     cfg.modelType === 'llama'
       ? { ...common, attention_bias: cfg.attentionBias, head_dim: cfg.headDim, mlp_bias: false, pretraining_tp: 1 }
       : { ...common, max_window_layers: cfg.numLayers, sliding_window: null, use_sliding_window: false }
-  if (cfg.modelType === 'qwen2' && cfg.headDim !== cfg.hiddenSize / cfg.numHeads) {
-    // Qwen2Config has no head_dim field: transformers derives it from hidden_size.
-    throw new InvalidArgumentError(
-      `ModelConfig.headDim is ${cfg.headDim}; qwen2 requires hiddenSize / numHeads = ${cfg.hiddenSize / cfg.numHeads}.`,
-      { field: 'headDim', value: cfg.headDim },
-    )
-  }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 

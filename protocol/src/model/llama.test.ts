@@ -102,6 +102,7 @@ describe('Llama/Qwen2 decoder graphs on the reference evaluator', () => {
       normalization: 'sequence' as const,
       klBeta: 0,
     },
+    { name: 'supervised objective', cfg: MICRO_CONFIG, normalization: 'token' as const, klBeta: 0, objective: 'sft' as const },
   ]) {
     it(`has gradients that match central finite differences (${variant.name})`, () => {
       const vcfg = variant.cfg
@@ -110,7 +111,7 @@ describe('Llama/Qwen2 decoder graphs on the reference evaluator', () => {
         cfg: vcfg,
         batch: 2,
         seq: 6,
-        loss: { klBeta: variant.klBeta, clipLow: 0.1, clipHigh: 0.3 },
+        loss: { klBeta: variant.klBeta, clipLow: 0.1, clipHigh: 0.3, objective: 'objective' in variant ? variant.objective : 'grpo' },
       })
       const withRef = variant.klBeta > 0
       const s2 = samples.map((s) => ({ ...s, refLogprobs: s.oldLogprobs.map((x) => x + 0.1) }))

@@ -122,9 +122,15 @@ export interface GrpoLossConfig {
   klBeta: number
   /** Logits are divided by this before the softmax, matching the sampler. */
   temperature: number
+  /**
+   * 'grpo' (default) is the clipped surrogate; 'sft' is supervised cross-entropy
+   * ℓ_t = −A·π_t (A = 1 for plain likelihood), used for the genesis warm-up on generated
+   * solutions. 'sft' ignores old_logprobs, clip and KL.
+   */
+  objective: 'grpo' | 'sft'
 }
 
-export const DEFAULT_GRPO_LOSS: GrpoLossConfig = { clipLow: 0.2, clipHigh: 0.2, klBeta: 0, temperature: 1 }
+export const DEFAULT_GRPO_LOSS: GrpoLossConfig = { clipLow: 0.2, clipHigh: 0.2, klBeta: 0, temperature: 1, objective: 'grpo' }
 
 export interface TrainingGraphParameters {
   cfg: ModelConfig
@@ -175,7 +181,7 @@ export function buildTrainingGraph({ cfg, batch, seq, loss: lossInit = {} }: Tra
   const weights = b.input(io.lossWeights, 'float32', [batch, seq])
   const adv = b.input(io.advantages, 'float32', [batch])
   const old = b.input(io.oldLogprobs, 'float32', [batch, seq])
-  const ref = loss.klBeta > 0 ? b.input(io.refLogprobs, 'float32', [batch, seq]) : undefined
+  const ref = loss.klBeta > 0 && loss.objective === 'grpo' ? b.input(io.refLogprobs, 'float32', [batch, seq]) : undefined
 
   const weight = (name: string) => {
     const v = params.get(name)
@@ -208,13 +214,18 @@ export function buildTrainingGraph({ cfg, batch, seq, loss: lossInit = {} }: Tra
   const onehot = relu(b, sub(b, 1, abs(b, sub(b, iota, reshape(b, targets, [batch * seq, 1])))))
   const tokLogp = reshape(b, reduceSum(b, mul(b, logp, onehot), [-1]), [batch, seq]) // (B, T)
 
-  const ratio = exp(b, sub(b, tokLogp, old))
   const a = reshape(b, adv, [batch, 1])
-  const surrogate = minimum(b, mul(b, ratio, a), mul(b, clip(b, ratio, 1 - loss.clipLow, 1 + loss.clipHigh), a))
-  let perToken = neg(b, surrogate)
-  if (ref) {
-    const d = sub(b, ref, tokLogp)
-    perToken = add(b, perToken, mul(b, sub(b, sub(b, exp(b, d), d), 1), loss.klBeta))
+  let perToken: Value
+  if (loss.objective === 'sft') {
+    perToken = neg(b, mul(b, tokLogp, a))
+  } else {
+    const ratio = exp(b, sub(b, tokLogp, old))
+    const surrogate = minimum(b, mul(b, ratio, a), mul(b, clip(b, ratio, 1 - loss.clipLow, 1 + loss.clipHigh), a))
+    perToken = neg(b, surrogate)
+    if (ref) {
+      const d = sub(b, ref, tokLogp)
+      perToken = add(b, perToken, mul(b, sub(b, sub(b, exp(b, d), d), 1), loss.klBeta))
+    }
   }
   const total = reduceSum(b, mul(b, perToken, weights), [0, 1])
   const grads = gradients(b, total, [...params.values()])

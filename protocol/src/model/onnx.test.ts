@@ -35,7 +35,7 @@ describe('toOnnx', () => {
       {
         "sampling": "96d2263b64c857c8ac197988f7bfd3b4e6d01b4649640c02db3d5776933d6f9d",
         "samplingBytes": 26297,
-        "training": "349b8f5406d9dd9bb3f8412b867a6be3dfac2af5eccc19790cc80e0747819af5",
+        "training": "6205616649ca7022f78ede10a01567145632921ec3249d86dcbf0fe89c44a144",
         "trainingBytes": 30790,
       }
     `)

@@ -70,6 +70,11 @@ export function sortUtf8(strings: Iterable<string>): string[] {
     .map((x) => x.s)
 }
 
+/** True unless `s` has a lone surrogate (which UTF-8 cannot carry, so two names could encode alike). */
+function isWellFormed(s: string): boolean {
+  return !/\p{Surrogate}/u.test(s)
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
@@ -116,7 +121,7 @@ function parseEntry(name: string, raw: unknown): Entry {
   let elements = 1
   for (const d of dims) {
     elements *= d
-    if (!Number.isSafeInteger(elements)) bad('shape', dims, 'has more elements than 2^53')
+    if (!Number.isSafeInteger(elements)) bad('shape', dims, 'its element count exceeds 2^53')
   }
   const bytes = elements * DTYPE_BYTES[dtype as string]!
   if (bytes !== end - begin) {
@@ -260,6 +265,7 @@ function assertTensor(name: string, t: Tensor32): void {
     throw new InvalidArgumentError(`Cannot encode tensor "${name}": ${reason}.`, { tensor: name })
   }
   if (name === '__metadata__') fail('the name "__metadata__" is reserved')
+  if (!isWellFormed(name)) fail('the name is not well-formed Unicode (lone surrogate)')
   if (!Array.isArray(t?.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail('shape must be non-negative integers')
   if (!(t.data instanceof Float32Array)) fail('data must be a Float32Array')
   if (t.data.length !== shapeSize(t.shape))
@@ -267,16 +273,24 @@ function assertTensor(name: string, t: Tensor32): void {
 }
 
 /**
- * Encodes float32 tensors as canonical F32 safetensors (see the file comment for the layout).
+ * The canonical F32 safetensors bytes of `tensors` as a sequence of chunks: the length prefix
+ * and padded header first, then one chunk per tensor in name order. Concatenated, they are
+ * {@link encodeSafetensors}; hashing or writing them one by one never holds the whole file.
+ * Shapes are checked before the first chunk; NaN/±Inf throw when their tensor's chunk is made.
  * @throws InvalidArgumentError naming the tensor for a bad shape, NaN or ±Inf.
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor32>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function* encodeSafetensorsChunks(
+  tensors: ReadonlyMap<string, Tensor32>,
+  metadata: Readonly<Record<string, string>> = {},
+): Generator<Uint8Array, void, undefined> {
   const names = sortUtf8(tensors.keys())
   const parts: string[] = []
   const metaKeys = sortUtf8(Object.keys(metadata))
   if (metaKeys.length > 0) {
     for (const k of metaKeys) {
-      if (typeof metadata[k] !== 'string') throw new InvalidArgumentError(`safetensors metadata "${k}" must be a string.`, { key: k })
+      if (typeof metadata[k] !== 'string' || !isWellFormed(k) || !isWellFormed(metadata[k])) {
+        throw new InvalidArgumentError(`safetensors metadata "${k}" must be a well-formed string.`, { key: k })
+      }
     }
     parts.push(`"__metadata__":{${metaKeys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`)
   }
@@ -290,16 +304,18 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor32>, metada
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`)
   const headerBytes = json.length + ((8 - (json.length % 8)) % 8)
-  const out = new Uint8Array(8 + headerBytes + offset)
-  const dv = new DataView(out.buffer)
-  dv.setUint32(0, headerBytes % 0x100000000, true)
-  dv.setUint32(4, Math.floor(headerBytes / 0x100000000), true)
-  out.set(json, 8)
-  out.fill(0x20, 8 + json.length, 8 + headerBytes)
-  let pos = 8 + headerBytes
+  const head = new Uint8Array(8 + headerBytes)
+  const hv = new DataView(head.buffer)
+  hv.setUint32(0, headerBytes % 0x100000000, true)
+  hv.setUint32(4, Math.floor(headerBytes / 0x100000000), true)
+  head.set(json, 8)
+  head.fill(0x20, 8 + json.length)
+  yield head
   for (const name of names) {
     const data = tensors.get(name)!.data
     const bits = new Uint32Array(data.buffer, data.byteOffset, data.length) // Float32Array offsets are 4-aligned
+    const chunk = new Uint8Array(4 * data.length)
+    const dv = new DataView(chunk.buffer)
     for (let i = 0; i < bits.length; i++) {
       let b = bits[i]!
       if ((b & 0x7f800000) === 0x7f800000) {
@@ -309,9 +325,23 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor32>, metada
         })
       }
       if (b === 0x80000000) b = 0 // fold -0 to +0
-      dv.setUint32(pos, b, true)
-      pos += 4
+      dv.setUint32(4 * i, b, true)
     }
+    yield chunk
+  }
+}
+
+/**
+ * Encodes float32 tensors as canonical F32 safetensors (see the file comment for the layout).
+ * @throws InvalidArgumentError naming the tensor for a bad shape, NaN or ±Inf.
+ */
+export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor32>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+  const chunks = [...encodeSafetensorsChunks(tensors, metadata)]
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let pos = 0
+  for (const c of chunks) {
+    out.set(c, pos)
+    pos += c.length
   }
   return out
 }

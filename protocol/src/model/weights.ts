@@ -11,12 +11,12 @@
  *   o_proj, down_proj   std = 0.02 / √(2·numLayers) (GPT-2's residual-projection scaling)
  *   norms = 1, biases = 0
  */
-import { contentHash } from '../crypto/hash.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidArgumentError, ModelFormatError } from '../errors.js'
 import { createRng, deriveSeed } from '../random/rng.js'
 import type { ModelConfig } from './config.js'
 import { parameterSpecs, shapeSize } from './parameters.js'
-import { encodeSafetensors } from './safetensors.js'
+import { encodeSafetensors, encodeSafetensorsChunks } from './safetensors.js'
 
 /** A float32 tensor, row-major. */
 export interface Tensor32 {
@@ -142,7 +142,21 @@ export function encodeWeights(cfg: ModelConfig, weights: Weights): Uint8Array {
   return encodeSafetensors(weights, SAFETENSORS_METADATA)
 }
 
-/** The policy hash: sha256 of {@link encodeWeights}; equals `sha256sum model.safetensors` of a folder murmur wrote. */
+/**
+ * The canonical bytes of a policy in chunks (see {@link encodeSafetensorsChunks}), for hashing
+ * or writing a big model without holding a second copy of it.
+ */
+export function encodeWeightsChunks(cfg: ModelConfig, weights: Weights): Generator<Uint8Array, void, undefined> {
+  validateWeights(cfg, weights)
+  return encodeSafetensorsChunks(weights, SAFETENSORS_METADATA)
+}
+
+/**
+ * The policy hash: sha256 of {@link encodeWeights} (contentHash of those bytes); equals
+ * `sha256sum model.safetensors` of a folder murmur wrote. Streams, so it needs no extra copy.
+ */
 export function weightsHash(cfg: ModelConfig, weights: Weights): Uint8Array {
-  return contentHash(encodeWeights(cfg, weights))
+  const h = sha256.create()
+  for (const chunk of encodeWeightsChunks(cfg, weights)) h.update(chunk)
+  return h.digest()
 }
