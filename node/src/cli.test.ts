@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { run } from './cli.js'
 import { packageVersion } from './version.js'
@@ -49,10 +52,12 @@ describe('murmur CLI', () => {
     expect(r.stderr).toMatch(/Unknown benchmark "nope"\. Use one of: .*\bengine\b.*\bhash\b/)
   })
 
-  it('up reports the runtime it found', async () => {
-    const r = await cli('up', '--json', '--rounds', '1')
+  it('up runs the engine self-check in its data dir and ends with a JSON summary', async () => {
+    process.env.MURMUR_HOME = mkdtempSync(join(tmpdir(), 'murmur-up-'))
+    const r = await cli('up', '--json', '--rounds', '1', '--peers', '2')
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(summary.ort.backends).toContain('cpu')
+    expect(summary).toMatchObject({ ok: true, peers: 2, completions: 8, verified: 8 })
   })
 })

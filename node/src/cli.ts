@@ -1,6 +1,7 @@
 import './polyfill.js'
 import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument } from 'commander'
 import { benchCommand } from './commands/bench.js'
+import { keysCommand } from './commands/keys.js'
 import { modelCommand } from './commands/model.js'
 import { upCommand } from './commands/up.js'
 import { EXIT } from './errors.js'
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
   program.addCommand(upCommand(io))
   program.addCommand(benchCommand(io))
+  program.addCommand(keysCommand(io))
   program.addCommand(modelCommand(io))
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
   return program

@@ -10,6 +10,9 @@
  * ```
  */
 
+export { compareBytes, concatBytes, equalBytes, fromHex, toHex0x } from './bytes/bytes.js'
+export { ByteReader } from './bytes/reader.js'
+export { ByteWriter } from './bytes/writer.js'
 export {
   CREDIT_PER_ACCEPTED_GROUP,
   CREDIT_PER_TRAINED_GROUP,
@@ -28,7 +31,35 @@ export {
   PPM,
   PROTOCOL_VERSION,
 } from './constants.js'
+export { type DeltaContribution, type GroupContribution, roundCredits } from './credit/round-credit.js'
+export {
+  domainSeparator,
+  EIP712_DOMAIN_NAME,
+  EIP712_DOMAIN_VERSION,
+  EIP712_TYPES,
+  type Eip712Domain,
+  type Eip712Message,
+  type Eip712PrimaryType,
+  encodeType,
+  hashStruct,
+  typedDataDigest,
+} from './crypto/eip712.js'
 export { contentHash, keccak256, toHex } from './crypto/hash.js'
+export {
+  type Address,
+  addressFromPeerId,
+  addressFromPrivateKey,
+  addressFromPublicKey,
+  parseAddress,
+  peerIdFromPublicKey,
+  peerIdFromString,
+  peerIdToString,
+  publicKeyFromPeerId,
+  publicKeyFromPrivateKey,
+  toChecksumAddress,
+} from './crypto/identity.js'
+export { SIGNATURE_BYTES, signatureParts, signDigest } from './crypto/sign.js'
+export { recoverSigner, type SignatureProblem, verifyDigest } from './crypto/verify.js'
 export { type SamplingParameters, sampleToken, type TokenDistribution, tokenDistribution, tokenInterval } from './engine/distribution.js'
 export { causalBias, MASKED, ropeInverseFrequencies, ropeTables } from './engine/inputs.js'
 export { emptyKvCache, type KvCache, tileKvCache } from './engine/kv-cache.js'
@@ -62,6 +93,68 @@ export {
   TaskSpecError,
   TokenizerFormatError,
 } from './errors.js'
+export {
+  buildContributionsTree,
+  CONTRIBUTION_LEAF_ENCODING,
+  type ContributionLeaf,
+  type ContributionsTree,
+  contributionLeaf,
+  contributionLeafHash,
+  contributionsRoot,
+  verifyContributionProof,
+} from './merkle/contributions.js'
+export {
+  type CheckpointAnnouncement,
+  decodeCheckpointAnnouncement,
+  encodeCheckpointAnnouncement,
+  hashCheckpointAnnouncement,
+} from './messages/checkpoint.js'
+export { type Delta, decodeDelta, encodeDelta, hashDelta } from './messages/delta.js'
+export {
+  compressTopKInt8,
+  DELTA_PAYLOAD_VERSION,
+  type DeltaPayload,
+  decodeDeltaPayload,
+  deltaPayloadNorm,
+  deltaPayloadSize,
+  denseF32Payload,
+  denseFromPayload,
+  encodeDeltaPayload,
+  hashDeltaPayload,
+  payloadNumel,
+} from './messages/delta-payload.js'
+export { type CreditEntry, decodeRoundResult, encodeRoundResult, hashRoundResult, type RoundResult } from './messages/round-result.js'
+export {
+  AGGREGATION_RULES,
+  type AggregationRule,
+  COMPRESSION_FORMATS,
+  type CompressionFormat,
+  decodeRunManifest,
+  encodeRunManifest,
+  hashRunManifest,
+  type RunManifest,
+  runDomain,
+} from './messages/run-manifest.js'
+export {
+  type Completion as ScoredCompletion,
+  decodeScoredGroup,
+  encodeScoredGroup,
+  groupTokenCount,
+  hashScoredGroup,
+  maxScoredGroupBytes,
+  type ScoredGroup,
+} from './messages/scored-group.js'
+export {
+  decodeSignedMessage,
+  encodeSignedMessage,
+  SIGNED_CODECS,
+  type SignedKind,
+  type SignedMessage,
+  type SignedTypes,
+  signingDigest,
+  signMessage,
+} from './messages/signed.js'
+export { MESSAGE_TAGS, taggedKeccak } from './messages/tagged-hash.js'
 export { assertModelConfig, type ModelConfig, NAMED_CONFIGS, parameterCount, parseHfConfig, toHfConfig } from './model/config.js'
 export { matmulFlops } from './model/flops.js'
 export { gradients, gradRules, unbroadcast } from './model/grad.js'
@@ -163,3 +256,24 @@ export { type ApplyChatTemplateParameters, applyChatTemplate, renderChatTemplate
 export { type HuggingFaceTokenizerFiles, tokenizerFromHuggingFace } from './tokenizer/hf-tokenizer.js'
 export { loadTokenizer } from './tokenizer/load-tokenizer.js'
 export type { ChatMessage, DecodeOptions, Tokenizer } from './tokenizer/tokenizer.js'
+export {
+  type DeltaExpectation,
+  type DeltaHeaderVerdict,
+  type DeltaPayloadVerdict,
+  verifyDelta,
+  verifyDeltaHeader,
+  verifyDeltaPayload,
+} from './verify/delta.js'
+export { derivePromptSeed } from './verify/prompt-seed.js'
+export { REPLAY_SELECT_DOMAIN, type ReplaySampling, selectReplayIndices } from './verify/replay-selection.js'
+export { type RoundResultExpectation, type RoundResultVerdict, verifyRoundResult } from './verify/round-result.js'
+export {
+  type ReplayChecker,
+  type RewardOracle,
+  type ScoredGroupExpectation,
+  type ScoredGroupVerdict,
+  type ScoredGroupVerifierComponents,
+  verifyScoredGroup,
+} from './verify/scored-group.js'
+export { taskRewardOracle } from './verify/task-reward-oracle.js'
+export type { Rejection, RejectReason, Verdict } from './verify/verdict.js'

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runMurmur } from '../helpers/cli.js'
 
@@ -17,10 +20,11 @@ describe('the murmur executable', () => {
   })
 
   it('runs `up --json` and ends with a JSON summary line', async () => {
-    const r = await runMurmur(['up', '--json'])
+    const r = await runMurmur(['up', '--json'], { env: { MURMUR_HOME: mkdtempSync(join(tmpdir(), 'murmur-e2e-up-')) } })
     expect(r.code).toBe(0)
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(last.ok).toBe(true)
+    expect(last.verified).toBe(last.completions)
     expect(last.ort.backends).toContain('cpu')
   })
 

@@ -2,9 +2,10 @@ import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
 import { replayBenchmark } from './replay.js'
 import type { Benchmark } from './report.js'
+import { verifyBenchmark } from './verify.js'
 
 /** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
-export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark]
+export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark, verifyBenchmark]
 
 export type { Benchmark, BenchReport } from './report.js'
 export { machineInfo, median, timeMs, toMarkdown } from './report.js'

@@ -1,0 +1,118 @@
+// consensus-critical: any change to output bytes needs PROTOCOL_VERSION++ and new vectors.
+/**
+ * RoundResult: what validators sign when round `round` closes (DESIGN.md §3 step 5): the policy
+ * before and after, the included deltas and every contributor's credit. `contributionsRoot` is
+ * the OpenZeppelin-standard Merkle root over `credits` (merkle/contributions.ts); the ledger
+ * stores it, and each contributor proves its own leaf.
+ */
+import { compareBytes } from '../bytes/bytes.js'
+import { ByteReader } from '../bytes/reader.js'
+import { ByteWriter } from '../bytes/writer.js'
+import { MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS, PROTOCOL_VERSION } from '../constants.js'
+import type { Eip712Message } from '../crypto/eip712.js'
+import type { Address } from '../crypto/identity.js'
+import { InvalidArgumentError } from '../errors.js'
+import { MESSAGE_TAGS, taggedKeccak } from './tagged-hash.js'
+
+/** One contributor's accepted work and credit in a round: one Merkle leaf. */
+export interface CreditEntry {
+  contributor: Address
+  acceptedGroups: number
+  acceptedDeltas: number
+  credit: bigint
+}
+
+export interface RoundResult {
+  run: Uint8Array
+  round: bigint
+  previousPolicyHash: Uint8Array
+  newPolicyHash: Uint8Array
+  contributionsRoot: Uint8Array
+  /** Included Delta ids (hashDelta), strictly ascending: the aggregation order. */
+  deltas: Uint8Array[]
+  /** Strictly ascending by contributor. */
+  credits: CreditEntry[]
+}
+
+const TYPE = 'RoundResult'
+
+export function encodeRoundResult(rr: RoundResult): Uint8Array {
+  if (rr.deltas.length > MAX_ROUND_DELTAS) throw new InvalidArgumentError(`A RoundResult lists at most ${MAX_ROUND_DELTAS} deltas.`)
+  if (rr.credits.length > MAX_ROUND_CONTRIBUTORS)
+    throw new InvalidArgumentError(`A RoundResult credits at most ${MAX_ROUND_CONTRIBUTORS} contributors.`)
+  for (let i = 1; i < rr.deltas.length; i++) {
+    if (compareBytes(rr.deltas[i - 1]!, rr.deltas[i]!) >= 0)
+      throw new InvalidArgumentError('RoundResult.deltas must be strictly ascending.')
+  }
+  for (let i = 1; i < rr.credits.length; i++) {
+    if (compareBytes(rr.credits[i - 1]!.contributor, rr.credits[i]!.contributor) >= 0) {
+      throw new InvalidArgumentError('RoundResult.credits must be strictly ascending by contributor.')
+    }
+  }
+  const w = new ByteWriter()
+    .u8('version', PROTOCOL_VERSION)
+    .fixed('run', rr.run, 32)
+    .u64('round', rr.round)
+    .fixed('previousPolicyHash', rr.previousPolicyHash, 32)
+    .fixed('newPolicyHash', rr.newPolicyHash, 32)
+    .fixed('contributionsRoot', rr.contributionsRoot, 32)
+    .u32('deltas', rr.deltas.length)
+  for (const [i, d] of rr.deltas.entries()) w.fixed(`deltas[${i}]`, d, 32)
+  w.u32('credits', rr.credits.length)
+  rr.credits.forEach((c, i) => {
+    w.fixed(`credits[${i}].contributor`, c.contributor, 20)
+      .u32(`credits[${i}].acceptedGroups`, c.acceptedGroups)
+      .u32(`credits[${i}].acceptedDeltas`, c.acceptedDeltas)
+      .u256(`credits[${i}].credit`, c.credit)
+  })
+  return w.finish()
+}
+
+export function decodeRoundResult(bytes: Uint8Array): RoundResult {
+  const r = new ByteReader(bytes, TYPE)
+  r.range('version', 8, PROTOCOL_VERSION, PROTOCOL_VERSION)
+  const run = r.fixed('run', 32)
+  const round = r.u64('round')
+  const previousPolicyHash = r.fixed('previousPolicyHash', 32)
+  const newPolicyHash = r.fixed('newPolicyHash', 32)
+  const contributionsRoot = r.fixed('contributionsRoot', 32)
+  const nDeltas = r.count('deltas', 0, MAX_ROUND_DELTAS, 32)
+  const deltas: Uint8Array[] = []
+  for (let i = 0; i < nDeltas; i++) {
+    const at = r.offset
+    const d = r.fixed(`deltas[${i}]`, 32)
+    if (i > 0 && compareBytes(deltas[i - 1]!, d) >= 0) r.fail(`deltas[${i}]`, 'is not strictly above the previous delta id', at)
+    deltas.push(d)
+  }
+  const nCredits = r.count('credits', 0, MAX_ROUND_CONTRIBUTORS, 60)
+  const credits: CreditEntry[] = []
+  for (let i = 0; i < nCredits; i++) {
+    const at = r.offset
+    const contributor = r.fixed(`credits[${i}].contributor`, 20)
+    if (i > 0 && compareBytes(credits[i - 1]!.contributor, contributor) >= 0)
+      r.fail(`credits[${i}].contributor`, 'is not strictly above the previous contributor', at)
+    credits.push({
+      contributor,
+      acceptedGroups: r.u32(`credits[${i}].acceptedGroups`),
+      acceptedDeltas: r.u32(`credits[${i}].acceptedDeltas`),
+      credit: r.u256(`credits[${i}].credit`),
+    })
+  }
+  r.end()
+  return { run, round, previousPolicyHash, newPolicyHash, contributionsRoot, deltas, credits }
+}
+
+export function hashRoundResult(bytes: Uint8Array): Uint8Array {
+  return taggedKeccak(MESSAGE_TAGS.RoundResult, bytes)
+}
+
+export function roundResultTypedMessage(rr: RoundResult, digest: Uint8Array): Eip712Message<'RoundResult'> {
+  return {
+    run: rr.run,
+    round: rr.round,
+    previousPolicyHash: rr.previousPolicyHash,
+    newPolicyHash: rr.newPolicyHash,
+    contributionsRoot: rr.contributionsRoot,
+    digest,
+  }
+}
