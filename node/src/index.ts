@@ -43,3 +43,12 @@ export {
   type WriteModelFolderExtra,
   writeModelFolder,
 } from './model/folder.js'
+export {
+  DEVICE_CHOICES,
+  type DeviceChoice,
+  DeviceUnavailableError,
+  probeRuntime,
+  type SelectedDevice,
+  selectDevice,
+} from './runtime/device.js'
+export { type NodeDevice, nodeRuntime, wasmRuntime } from './runtime/runtimes.js'

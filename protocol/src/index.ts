@@ -264,6 +264,7 @@ export {
   verifyDeltaHeader,
   verifyDeltaPayload,
 } from './verify/delta.js'
+export { type PolicyReplayCheckerComponents, policyReplayChecker } from './verify/policy-replay-checker.js'
 export { derivePromptSeed } from './verify/prompt-seed.js'
 export { REPLAY_SELECT_DOMAIN, type ReplaySampling, selectReplayIndices } from './verify/replay-selection.js'
 export { type RoundResultExpectation, type RoundResultVerdict, verifyRoundResult } from './verify/round-result.js'
