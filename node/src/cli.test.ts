@@ -2,15 +2,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { run } from './cli.js'
+import { runCli } from './testing.js'
 import { packageVersion } from './version.js'
 
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(['node', 'murmur', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) })
-  return { code, stdout, stderr }
-}
+const cli = runCli
 
 describe('murmur CLI', () => {
   it('lists its commands in --help and exits 0', async () => {

@@ -2,14 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { run } from '../cli.js'
+import { runCli } from '../testing.js'
 
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(['node', 'murmur', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) })
-  return { code, stdout, stderr }
-}
+const cli = runCli
 
 describe('murmur model score / generate', () => {
   let dir: string

@@ -4,14 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NAMED_CONFIGS, toHfConfig } from '@murmur/protocol'
 import { describe, expect, it } from 'vitest'
-import { run } from '../cli.js'
+import { runCli } from '../testing.js'
 
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const code = await run(['node', 'murmur', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) })
-  return { code, stdout, stderr }
-}
+const cli = runCli
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'murmur-cli-model-'))
 const ZERO_SEED = `0x${'0'.repeat(64)}`

@@ -4,13 +4,13 @@
  * caller emits them (we always emit ascending field numbers), repeated scalars packed, no
  * unknown fields. Enough for ModelProto; there is no reader — onnxruntime is the reader.
  */
+import { concatBytes } from '../bytes/bytes.js'
+
 export class ProtoWriter {
   private chunks: Uint8Array[] = []
-  private length = 0
 
   private push(bytes: Uint8Array): void {
     this.chunks.push(bytes)
-    this.length += bytes.length
   }
 
   private varint(value: bigint | number): void {
@@ -66,12 +66,6 @@ export class ProtoWriter {
   }
 
   finish(): Uint8Array {
-    const out = new Uint8Array(this.length)
-    let off = 0
-    for (const c of this.chunks) {
-      out.set(c, off)
-      off += c.length
-    }
-    return out
+    return concatBytes(...this.chunks)
   }
 }

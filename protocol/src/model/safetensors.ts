@@ -13,6 +13,7 @@
  * spaces to a multiple of 8 bytes (as the reference writer pads it), -0 written as +0, NaN and
  * ±Inf rejected.
  */
+import { concatBytes } from '../bytes/bytes.js'
 import { InvalidArgumentError, ModelFormatError } from '../errors.js'
 import { shapeSize } from './parameters.js'
 import type { Tensor32 } from './weights.js'
@@ -336,12 +337,5 @@ export function* encodeSafetensorsChunks(
  * @throws InvalidArgumentError naming the tensor for a bad shape, NaN or ±Inf.
  */
 export function encodeSafetensors(tensors: ReadonlyMap<string, Tensor32>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
-  const chunks = [...encodeSafetensorsChunks(tensors, metadata)]
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let pos = 0
-  for (const c of chunks) {
-    out.set(c, pos)
-    pos += c.length
-  }
-  return out
+  return concatBytes(...encodeSafetensorsChunks(tensors, metadata))
 }
