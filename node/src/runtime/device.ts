@@ -5,6 +5,8 @@
  * WebGPU EP needs a Vulkan driver at run time. `auto` tries CUDA, then WebGPU, then CPU.
  */
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { GraphBuilder, GraphSession, ops, type RuntimeComponents, toOnnx } from '@murmur/protocol'
 import { type NodeDevice, nodeRuntime, wasmRuntime } from './runtimes.js'
 
@@ -33,8 +35,17 @@ const HINTS: Record<NodeDevice, string> = {
   cuda: 'the CUDA execution provider is not installed (it is not in the npm package); run `murmur setup cuda` on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9.',
 }
 
+/** Where onnxruntime-node keeps its native libraries (the CUDA EP's must be installed there). */
+export function ortNativeDir(): string {
+  const main = createRequire(import.meta.url).resolve('onnxruntime-node')
+  return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch)
+}
+
 async function runtimeFor(device: NodeDevice): Promise<RuntimeComponents> {
   if (device === 'wasm') return wasmRuntime()
+  if (device === 'cuda' && !existsSync(join(ortNativeDir(), 'libonnxruntime_providers_cuda.so'))) {
+    throw new Error(`libonnxruntime_providers_cuda.so is not in ${ortNativeDir()}`)
+  }
   if (device === 'webgpu' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD) && !existsSync('/dev/dri')) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD // no GPU device nodes: use the software driver
   }
@@ -48,7 +59,9 @@ export async function probeRuntime(runtime: RuntimeComponents): Promise<string |
   b.output('y', ops.gemm(b, x, b.constant('w', [2, 2], Float32Array.of(1, 2, 3, 4)), false, true))
   let session: GraphSession | undefined
   try {
-    session = await GraphSession.create(runtime, toOnnx(b.finish()), 'the device probe')
+    // a failed probe is an expected outcome, reported through the return value, not the log
+    const quiet = { ...runtime, sessionOptions: { ...runtime.sessionOptions, logSeverityLevel: 4 as const } }
+    session = await GraphSession.create(quiet, toOnnx(b.finish()), 'the device probe')
     const y = await session.run({ x: { dtype: 'float32', shape: [1, 2], data: Float32Array.of(1, 1) } })
     const got = Array.from(y.y!.data)
     return got[0] === 3 && got[1] === 7 ? null : `wrong result ${got.join(', ')} (expected 3, 7)`

@@ -20,6 +20,8 @@ export class GraphSession {
     try {
       const session = await runtime.ort.InferenceSession.create(model, {
         graphOptimizationLevel: 'all',
+        // warnings (e.g. shape ops placed on CPU by the WebGPU EP) are expected; errors still print
+        logSeverityLevel: 3,
         ...runtime.sessionOptions,
         executionProviders: [...runtime.executionProviders],
       })
