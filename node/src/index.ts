@@ -43,6 +43,43 @@ export {
   type WriteModelFolderExtra,
   writeModelFolder,
 } from './model/folder.js'
+// networking: libp2p host, gossip with protocol validators, /murmur/blob/1 (issue #6)
+export { announcedBlob, BlobHolders } from './net/blob-holders.js'
+export { BLOB_CHUNK_BYTES, BLOB_HASH_BYTES, BLOB_PROTOCOL, BLOB_STATUS, DEFAULT_MAX_BLOB_BYTES } from './net/blob-protocol.js'
+export {
+  type BlobFetchOptions,
+  BlobService,
+  type BlobServiceComponents,
+  type BlobServiceInit,
+  blobService,
+} from './net/blob-service.js'
+export { type BlobStore, MemoryBlobStore } from './net/blob-store.js'
+export {
+  type BlobAttempt,
+  BlobUnavailableError,
+  GossipMessageTooLargeError,
+  GossipPublishError,
+  isBlobUnavailable,
+  NetError,
+  PeerIdentityError,
+  UnknownTopicError,
+} from './net/errors.js'
+export {
+  DEFAULT_BAN_MS,
+  DEFAULT_DISCONNECT_SCORE,
+  type GossipDelivery,
+  type GossipHandler,
+  type GossipPubsub,
+  type GossipRejectReason,
+  GossipService,
+  type GossipServiceComponents,
+  type GossipServiceInit,
+  type GossipValidator,
+  gossipService,
+  MAX_GOSSIP_PUBLISH_BYTES,
+} from './net/gossip-service.js'
+export { createMurmurHost, MurmurHost, type MurmurHostInit, type MurmurTransport, murmurTopicScoreParams } from './net/host.js'
+export { parseTopic, type RunTopics, runTopics, TOPIC_KINDS, type TopicName } from './net/topics.js'
 export {
   DEVICE_CHOICES,
   type DeviceChoice,

@@ -10,9 +10,60 @@
  * ```
  */
 
+// swarm, pure parts (issue #6): compression with error feedback, robust aggregation + outer optimiser, the round state machine
+export {
+  type AggregateDeltasParameters,
+  type AggregateRule,
+  aggregateDeltas,
+  type IncludedDelta,
+  orderDeltas,
+} from './aggregate/aggregate.js'
+export { clipScale, l2NormF64 } from './aggregate/clip.js'
+export { meanOf } from './aggregate/mean.js'
+export { medianOf } from './aggregate/median.js'
+export {
+  type AggregationConfig,
+  aggregationConfigOf,
+  float32Bytes,
+  hashFlatTensor,
+  type NextPolicy,
+  type NextPolicyParameters,
+  nextPolicy,
+} from './aggregate/next-policy.js'
+export { type NextWeights, nextWeights } from './aggregate/next-weights.js'
+export {
+  momentumFromHistory,
+  type OuterOptimizer,
+  type OuterStepParameters,
+  type OuterStepResult,
+  outerOptimizerOf,
+  outerStep,
+} from './aggregate/outer-step.js'
+export { trimCount, trimmedMeanOf } from './aggregate/trimmed-mean.js'
 export { compareBytes, concatBytes, equalBytes, fromHex, toHex0x } from './bytes/bytes.js'
 export { ByteReader } from './bytes/reader.js'
 export { ByteWriter } from './bytes/writer.js'
+export {
+  type CompressionConfig,
+  compressDelta,
+  compressDeltaBytes,
+  compressionConfigOf,
+  compressionRatio,
+  decompressDelta,
+  topKCount,
+} from './compress/compress.js'
+export {
+  type CompressWithFeedbackResult,
+  compressWithFeedback,
+  createErrorFeedback,
+  decodeErrorFeedback,
+  ERROR_FEEDBACK_VERSION,
+  type ErrorFeedbackState,
+  encodeErrorFeedback,
+} from './compress/error-feedback.js'
+export { flatNumel, flattenParameters, unflattenParameters } from './compress/flatten.js'
+export { pseudoGradient } from './compress/pseudo-gradient.js'
+export { compressTopK, topKIndices } from './compress/top-k.js'
 export {
   CREDIT_PER_ACCEPTED_GROUP,
   CREDIT_PER_TRAINED_GROUP,
@@ -93,6 +144,7 @@ export {
   TaskSpecError,
   TokenizerFormatError,
 } from './errors.js'
+// GRPO: group-relative advantages and the pure parts of solo training (issue #4)
 export {
   buildContributionsTree,
   CONTRIBUTION_LEAF_ENCODING,
@@ -198,6 +250,24 @@ export {
 } from './optim/adamw.js'
 export type { Rng, SeedPart } from './random/rng.js'
 export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng.js'
+export { selectIncluded } from './round/included-set.js'
+export { ROLLOUTS_END_PPM, roundScheduleOf, TRAINING_END_PPM } from './round/schedule.js'
+export { isTrainable } from './round/staleness.js'
+export { startRound, step as stepRound } from './round/step.js'
+export type {
+  HeldGroup,
+  Hex32,
+  Phase as RoundPhase,
+  Role,
+  RoundConfig,
+  RoundEffect,
+  RoundEvent,
+  RoundSchedule,
+  RoundState,
+  RoundVote,
+  SeenDelta,
+  StepResult,
+} from './round/types.js'
 export { evaluateReference, type RefTensor, refTensor } from './runtime/reference.js'
 export { GraphSession } from './runtime/session.js'
 export { f32, type HostTensor, i64, type Ort, type RuntimeComponents } from './runtime/types.js'

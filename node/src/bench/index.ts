@@ -1,3 +1,4 @@
+import { aggregateBenchmark } from './aggregate.js'
 import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
 import { replayBenchmark } from './replay.js'
@@ -5,7 +6,7 @@ import type { Benchmark } from './report.js'
 import { verifyBenchmark } from './verify.js'
 
 /** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
-export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark, verifyBenchmark]
+export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark, verifyBenchmark, aggregateBenchmark]
 
 export type { Benchmark, BenchReport } from './report.js'
 export { machineInfo, median, timeMs, toMarkdown } from './report.js'

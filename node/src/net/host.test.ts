@@ -1,0 +1,56 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { addressFromPrivateKey, deriveSeed, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMurmurHost, type MurmurHost } from './host.js'
+
+const key = deriveSeed('murmur/test/host/key')
+const hosts: MurmurHost[] = []
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.stop()))
+})
+
+describe('createMurmurHost', () => {
+  it('derives the PeerId from the Ethereum key, exactly as protocol/ does, and listens on TCP and WebSocket', async () => {
+    const host = await createMurmurHost({ privateKey: key, runId: deriveSeed('murmur/test/host/run'), validate: () => ({ ok: true }) })
+    hosts.push(host)
+    expect(host.peerId.toMultihash().bytes).toEqual(peerIdFromPublicKey(publicKeyFromPrivateKey(key)))
+    expect(host.address).toEqual(addressFromPrivateKey(key))
+    const addrs = host.multiaddrs().map(String)
+    expect(addrs.some((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//.test(a))).toBe(true)
+    expect(addrs.some((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\//.test(a))).toBe(true)
+    expect(host.libp2p.services.pubsub.globalSignaturePolicy).toBe('StrictSign')
+  })
+
+  it('dials its bootstrap peers at start, and refuses a blob longer than announced', async () => {
+    const run = deriveSeed('murmur/test/host/run')
+    const validate = () => ({ ok: true }) as const
+    const a = await createMurmurHost({ privateKey: key, runId: run, validate, transports: ['tcp'] })
+    hosts.push(a)
+    const bootstrap = a.multiaddrs().map(String)
+    const b = await createMurmurHost({
+      privateKey: deriveSeed('murmur/test/host/key-b'),
+      runId: run,
+      validate,
+      transports: ['tcp'],
+      bootstrap,
+    })
+    hosts.push(b)
+    expect(b.libp2p.getConnections(a.peerId).length).toBeGreaterThan(0)
+
+    const bytes = new Uint8Array(100_000).fill(7)
+    const hash = await a.blobs.store.put(bytes)
+    const err = await b.blobs.fetch(hash, [a.peerId], { maxBytes: 1000 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'BlobUnavailableError', attempts: [{ reason: 'too-large' }] })
+    await expect(b.blobs.fetch(hash.subarray(1), [a.peerId])).rejects.toThrow(/A blob hash is 32 bytes/)
+    expect(await b.blobs.fetch(hash, [a.peerId])).toEqual(bytes)
+  })
+
+  it('refuses a key that is not secp256k1', async () => {
+    const ed = await generateKeyPair('Ed25519')
+    await expect(
+      createMurmurHost({ privateKey: ed.raw, runId: deriveSeed('murmur/test/host/run'), validate: () => ({ ok: true }) }),
+    ).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[PeerIdentityError: The peer key is of type Ed25519; murmur peers use secp256k1 (one key for PeerId and address).]`,
+    )
+  })
+})

@@ -1,0 +1,296 @@
+/**
+ * The murmur libp2p host: TCP + WebSocket listeners, noise, yamux, identify, ping, optional
+ * bootstrap list, gossipsub with StrictSign and per-topic score parameters, connection limits,
+ * and the two murmur services on top (GossipService, BlobService).
+ *
+ * The PeerId comes from the peer's secp256k1 key — the key of its Ethereum address — and is
+ * checked against protocol/'s derivation, so transport and ledger identities cannot drift.
+ *
+ * Loopback care (DESIGN.md §7): the inbound-connection rate limit is raised (libp2p allows 5/s
+ * per host by default), known peers are dialed explicitly (libp2p 3 does not auto-dial discovered
+ * peers), 127.0.0.1 and ::1 are whitelisted for the same-IP colocation penalty, and every run
+ * topic has its own score parameters (a validator's Reject only lowers a score in a scored topic).
+ */
+import { bootstrap } from '@libp2p/bootstrap'
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { type GossipSub, gossipsub, StrictSign } from '@libp2p/gossipsub'
+import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
+import { type Identify, identify } from '@libp2p/identify'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { noise } from '@libp2p/noise'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { yamux } from '@libp2p/yamux'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { addressFromPrivateKey, equalBytes, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
+import { createLibp2p } from 'libp2p'
+import { BlobHolders } from './blob-holders.js'
+import { type BlobService, type BlobServiceInit, blobService } from './blob-service.js'
+import { type BlobStore, MemoryBlobStore } from './blob-store.js'
+import { NetError, PeerIdentityError } from './errors.js'
+import { type GossipPubsub, type GossipService, type GossipValidator, gossipService } from './gossip-service.js'
+import { type RunTopics, runTopics } from './topics.js'
+import { ensureWebSocketGlobal } from './websocket-global.js'
+
+export type MurmurTransport = 'tcp' | 'websockets'
+
+export interface MurmurHostInit {
+  /** The peer's 32-byte secp256k1 private key (the key of its Ethereum address). */
+  privateKey: Uint8Array
+  /** The run whose topics this host validates and scores (32-byte manifest hash or its hex). */
+  runId: Uint8Array | string
+  /** The protocol verdict for every gossiped envelope (see GossipService). */
+  validate: GossipValidator
+  /** Listen addresses; default TCP and WebSocket on 127.0.0.1, OS-chosen ports. */
+  listen?: string[]
+  /** Transports to enable; default both. A browser-like peer uses ['websockets']. */
+  transports?: MurmurTransport[]
+  /** Multiaddrs (with /p2p/) dialed at start and kept as bootstrap peers. */
+  bootstrap?: string[]
+  /** Connection limits. */
+  maxConnections?: number
+  /** Inbound connections accepted per second per remote host (libp2p's default is 5). */
+  inboundConnectionThreshold?: number
+  /** IPs exempt from gossipsub's same-IP colocation penalty; default loopback. */
+  colocationWhitelist?: string[]
+  /** Gossip limit per message (default 256 KiB). */
+  maxMessageBytes?: number
+  /** Score below which a peer is hung up on and banned (default -100; graylist is -80). */
+  disconnectScore?: number
+  /** Score points one blob offence costs (wrong bytes, broken frame); default 20. */
+  blobOffencePenalty?: number
+  blobStore?: BlobStore
+  blobs?: BlobServiceInit
+}
+
+/**
+ * Default topic scores. P4 (invalid messages) is the squared counter times -40: one invalid
+ * message (-40) outweighs every positive term (capped at 10) and stops gossip to the sender
+ * (-10); two within a few seconds (≥ 1.8² × -40 ≈ -130 after decay) graylist it (-80) and pass
+ * the disconnect floor (-100). The counter decays by 0.95 per second.
+ */
+export function murmurTopicScoreParams(): TopicScoreParams {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0.01,
+    timeInMeshQuantum: 1000,
+    timeInMeshCap: 100,
+    firstMessageDeliveriesWeight: 0.5,
+    firstMessageDeliveriesDecay: 0.9,
+    firstMessageDeliveriesCap: 10,
+    // rounds make traffic bursty: no mesh delivery quota (P3/P3b) that would punish quiet peers
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -40,
+    invalidMessageDeliveriesDecay: 0.95,
+  })
+}
+
+type MurmurServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
+
+export class MurmurHost {
+  readonly libp2p: Libp2p<MurmurServices>
+  readonly gossip: GossipService
+  readonly blobs: BlobService
+  readonly blobHolders: BlobHolders
+  readonly topics: RunTopics
+  /** The peer's Ethereum address (20 bytes), from the same key as its PeerId. */
+  readonly address: Uint8Array
+  private readonly penalties: Map<string, number>
+  private readonly banned: Map<string, number>
+  private readonly blobOffencePenalty: number
+
+  constructor(parts: {
+    libp2p: Libp2p<MurmurServices>
+    gossip: GossipService
+    blobs: BlobService
+    blobHolders: BlobHolders
+    topics: RunTopics
+    address: Uint8Array
+    penalties: Map<string, number>
+    banned: Map<string, number>
+    blobOffencePenalty: number
+  }) {
+    this.libp2p = parts.libp2p
+    this.gossip = parts.gossip
+    this.blobs = parts.blobs
+    this.blobHolders = parts.blobHolders
+    this.topics = parts.topics
+    this.address = parts.address
+    this.penalties = parts.penalties
+    this.banned = parts.banned
+    this.blobOffencePenalty = parts.blobOffencePenalty
+  }
+
+  get peerId(): PeerId {
+    return this.libp2p.peerId
+  }
+
+  multiaddrs(): Multiaddr[] {
+    return this.libp2p.getMultiaddrs()
+  }
+
+  /** Dials a peer (multiaddr with /p2p/, or a known PeerId); wraps libp2p's error with the target. */
+  async dial(target: Multiaddr | string | PeerId, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const addr = typeof target === 'string' ? multiaddr(target) : target
+    try {
+      await this.libp2p.dial(addr, options)
+    } catch (err) {
+      throw new NetError(`Cannot dial ${addr.toString()}: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err })
+    }
+  }
+
+  /** Lowers a peer's gossip score through gossipsub's application-specific term (P5). */
+  penalise(peer: PeerId, points: number): void {
+    const key = peer.toString()
+    this.penalties.set(key, (this.penalties.get(key) ?? 0) + points)
+  }
+
+  /** Refuses a peer's connections for `ms`. */
+  ban(peer: PeerId, ms: number): void {
+    this.banned.set(peer.toString(), Date.now() + ms)
+  }
+
+  isBanned(peer: PeerId): boolean {
+    return isBanned(this.banned, peer)
+  }
+
+  async stop(): Promise<void> {
+    this.gossip.stop()
+    await this.blobs.stop().catch(() => undefined)
+    await this.libp2p.stop()
+  }
+
+  /** Blob offences feed the gossip score, so a peer serving junk loses standing everywhere. */
+  blobOffence(peer: PeerId): void {
+    this.penalise(peer, this.blobOffencePenalty)
+  }
+}
+
+function isBanned(banned: Map<string, number>, peer: PeerId): boolean {
+  const until = banned.get(peer.toString())
+  if (until === undefined) return false
+  if (Date.now() < until) return true
+  banned.delete(peer.toString())
+  return false
+}
+
+/** Creates, starts and returns a host; dials the bootstrap list (failures are logged, not thrown). */
+export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost> {
+  let privateKey: ReturnType<typeof privateKeyFromRaw>
+  try {
+    privateKey = privateKeyFromRaw(init.privateKey)
+  } catch (err) {
+    throw new PeerIdentityError('The peer key is not a 32-byte secp256k1 private key.', {}, { cause: err })
+  }
+  if (privateKey.type !== 'secp256k1') {
+    throw new PeerIdentityError(`The peer key is of type ${privateKey.type}; murmur peers use secp256k1 (one key for PeerId and address).`)
+  }
+  const topics = runTopics(init.runId)
+  const transports = init.transports ?? ['tcp', 'websockets']
+  const listen = init.listen ?? [
+    ...(transports.includes('tcp') ? ['/ip4/127.0.0.1/tcp/0'] : []),
+    ...(transports.includes('websockets') ? ['/ip4/127.0.0.1/tcp/0/ws'] : []),
+  ]
+  if (transports.includes('websockets')) ensureWebSocketGlobal()
+  const penalties = new Map<string, number>()
+  const banned = new Map<string, number>()
+  const topicParams = Object.fromEntries(Object.values(topics).map((t: string) => [t, murmurTopicScoreParams()]))
+
+  const libp2p = await createLibp2p<MurmurServices>({
+    privateKey,
+    addresses: { listen },
+    transports: [...(transports.includes('tcp') ? [tcp()] : []), ...(transports.includes('websockets') ? [webSockets()] : [])],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery: init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : [],
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 64,
+      inboundConnectionThreshold: init.inboundConnectionThreshold ?? 100,
+    },
+    connectionGater: {
+      denyDialPeer: (peer) => isBanned(banned, peer),
+      denyInboundEncryptedConnection: (peer) => isBanned(banned, peer),
+      denyOutboundEncryptedConnection: (peer) => isBanned(banned, peer),
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        globalSignaturePolicy: StrictSign,
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        allowedTopics: Object.values(topics),
+        maxInboundDataLength: (init.maxMessageBytes ?? 256 * 1024) + 4096,
+        scoreParams: {
+          topics: topicParams,
+          IPColocationFactorWhitelist: new Set(init.colocationWhitelist ?? ['127.0.0.1', '::1']),
+          appSpecificScore: (peer: string) => -(penalties.get(peer) ?? 0),
+          appSpecificWeight: 1,
+        },
+        scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 },
+      }),
+    },
+  })
+
+  const expected = peerIdFromPublicKey(publicKeyFromPrivateKey(init.privateKey))
+  if (!equalBytes(libp2p.peerId.toMultihash().bytes, expected)) {
+    await libp2p.stop()
+    throw new PeerIdentityError(`libp2p derived PeerId ${libp2p.peerId.toString()} from the key; protocol/ derives a different one.`)
+  }
+
+  const blobHolders = new BlobHolders()
+  const pubsub = libp2p.services.pubsub as GossipSub & Partial<GossipPubsub>
+  if (typeof pubsub.getScore !== 'function' || typeof pubsub.getMeshPeers !== 'function') {
+    await libp2p.stop()
+    throw new NetError('This @libp2p/gossipsub build lacks getScore/getMeshPeers; murmur needs @libp2p/gossipsub 17.')
+  }
+  let host: MurmurHost | undefined
+  const gossip = gossipService({
+    topics,
+    validate: init.validate,
+    maxMessageBytes: init.maxMessageBytes,
+    disconnectScore: init.disconnectScore,
+  })({
+    pubsub: pubsub as GossipSub & GossipPubsub,
+    hangUp: (peer) => libp2p.hangUp(peer),
+    ban: (peer, ms) => banned.set(peer.toString(), Date.now() + ms),
+    logger: libp2p.logger,
+    blobHolders,
+  })
+  const blobs = blobService(init.blobs)({
+    store: init.blobStore ?? new MemoryBlobStore(),
+    peerId: libp2p.peerId,
+    logger: libp2p.logger,
+    handle: (protocol, handler, options) => libp2p.handle(protocol, handler, options),
+    unhandle: (protocol) => libp2p.unhandle(protocol),
+    dialProtocol: (peer, protocol, options) => libp2p.dialProtocol(peer, protocol, options),
+    penalise: (peer) => host?.blobOffence(peer),
+  })
+  host = new MurmurHost({
+    libp2p,
+    gossip,
+    blobs,
+    blobHolders,
+    topics,
+    address: addressFromPrivateKey(init.privateKey),
+    penalties,
+    banned,
+    blobOffencePenalty: init.blobOffencePenalty ?? 20,
+  })
+  gossip.start()
+  await blobs.start()
+
+  const log = libp2p.logger.forComponent('murmur:host')
+  await Promise.all(
+    (init.bootstrap ?? []).map(async (addr) => {
+      try {
+        await libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
+      } catch (err) {
+        log('bootstrap peer %s unreachable: %e', addr, err)
+      }
+    }),
+  )
+  return host
+}

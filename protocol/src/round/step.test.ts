@@ -1,0 +1,397 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { hashFlatTensor, nextPolicy } from '../aggregate/next-policy.js'
+import { toHex0x } from '../bytes/bytes.js'
+import { contentHash } from '../crypto/hash.js'
+import { roundScheduleOf } from './schedule.js'
+import { startRound, step } from './step.js'
+import type { Hex32, Role, RoundConfig, RoundEffect, RoundEvent, RoundState } from './types.js'
+
+const h = (label: string | number): Hex32 => toHex0x(contentHash(new TextEncoder().encode(String(label))))
+const addr = (i: number) => `0x${i.toString(16).padStart(40, '0')}` as const
+const VALIDATORS = [addr(1), addr(2), addr(3)]
+const config = (self: `0x${string}`, roles: Role[], quorum = 2): RoundConfig => ({
+  roles,
+  self,
+  schedule: roundScheduleOf({ roundDurationMs: 1000 }),
+  maxStalenessRounds: 1,
+  validators: VALIDATORS,
+  quorum,
+})
+
+describe('round schedule', () => {
+  it('splits the round at 50% and 80%', () => {
+    expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({ rolloutsEndMs: 500, trainingEndMs: 800, commitEndMs: 1000 })
+    expect(() => roundScheduleOf({ roundDurationMs: 0 })).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidArgumentError: roundDurationMs must be a positive integer, got 0.]`,
+    )
+  })
+})
+
+describe('round state machine, one peer', () => {
+  const start = () =>
+    startRound({ config: config(addr(1), ['worker', 'trainer', 'validator'], 1), round: 0n, policyHash: h('θ0'), atMs: 0 })
+
+  it('walks rollouts → training → aggregation → commit → next round, driven only by events', () => {
+    let { state, effects } = start()
+    expect(effects).toEqual([{ kind: 'rollout', round: 0n, policyHash: h('θ0') }])
+    ;({ state, effects } = step(state, { kind: 'rollouts-done', atMs: 100, round: 0n, groups: [h('g1')] }))
+    expect(effects).toEqual([{ kind: 'publish-group', round: 0n, id: h('g1') }])
+    ;({ state, effects } = step(state, { kind: 'group', atMs: 200, id: h('g2'), policyRound: 0n, valid: true }))
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 500 }))
+    expect(state.phase).toBe('training')
+    expect(effects).toEqual([{ kind: 'train', round: 0n, policyHash: h('θ0'), groups: [h('g1'), h('g2')].sort() }])
+    ;({ state, effects } = step(state, { kind: 'trained', atMs: 600, round: 0n, delta: h('d-own') }))
+    expect(effects).toEqual([{ kind: 'publish-delta', round: 0n, id: h('d-own') }])
+    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 650, round: 0n, id: h('d-peer'), valid: true }))
+    expect(effects).toEqual([{ kind: 'fetch-blob', round: 0n, delta: h('d-peer') }])
+    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 700, round: 0n, id: h('d-peer'), valid: true }))
+    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 790, round: 0n, id: h('d-late'), valid: true }))
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 }))
+    const included = [h('d-own'), h('d-peer')].sort()
+    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included }])
+    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 810, round: 0n, id: h('d-late'), valid: true }))
+    expect(state.included).toEqual(included) // after the deadline: too late
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 850, round: 0n, newPolicyHash: h('θ1') }))
+    expect(effects).toEqual([
+      { kind: 'publish-round-result', round: 0n, previousPolicyHash: h('θ0'), newPolicyHash: h('θ1'), included },
+      { kind: 'commit', round: 0n, policyHash: h('θ1') },
+      { kind: 'advance', round: 1n, policyHash: h('θ1'), committed: true },
+      { kind: 'rollout', round: 1n, policyHash: h('θ1') },
+    ])
+    expect(state).toMatchObject({ round: 1n, phase: 'rollouts', policyHash: h('θ1'), startedAtMs: 850 })
+  })
+
+  it('trains on groups from the previous policy for at most maxStalenessRounds rounds, and on each group once', () => {
+    let { state } = startRound({ config: config(addr(9), ['trainer']), round: 5n, policyHash: h('θ5'), atMs: 0 })
+    for (const [id, p] of [
+      ['old', 3n],
+      ['stale', 4n],
+      ['fresh', 5n],
+      ['future', 6n],
+    ] as const)
+      ({ state } = step(state, { kind: 'group', atMs: 1, id: h(id), policyRound: p, valid: true }))
+    ;({ state } = step(state, { kind: 'group', atMs: 2, id: h('bad'), policyRound: 5n, valid: false }))
+    const r = step(state, { kind: 'tick', atMs: 500 })
+    expect(r.effects).toEqual([{ kind: 'train', round: 5n, policyHash: h('θ5'), groups: [h('stale'), h('fresh')].sort() }])
+    const again = step(r.state, { kind: 'tick', atMs: 600 })
+    expect(again.effects).toEqual([])
+  })
+
+  it('moves on with its own hash at the end of the round when no quorum forms, and follows a disagreeing quorum', () => {
+    const cfg = config(addr(9), ['trainer'])
+    let { state, effects } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    ;({ state } = step(state, { kind: 'tick', atMs: 800 }))
+    ;({ state } = step(state, { kind: 'aggregated', atMs: 900, round: 0n, newPolicyHash: h('mine') }))
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 1000 }))
+    expect(effects).toEqual([{ kind: 'advance', round: 1n, policyHash: h('mine'), committed: false }])
+    ;({ state } = step(state, { kind: 'tick', atMs: 1800 }))
+    ;({ state } = step(state, { kind: 'aggregated', atMs: 1850, round: 1n, newPolicyHash: h('mine2') }))
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 1860,
+      round: 1n,
+      validator: addr(1),
+      newPolicyHash: h('theirs'),
+      valid: true,
+    }))
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 1870,
+      round: 1n,
+      validator: addr(1),
+      newPolicyHash: h('theirs'),
+      valid: true,
+    }))
+    expect(effects).toEqual([]) // one validator counts once
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 1880,
+      round: 1n,
+      validator: addr(7),
+      newPolicyHash: h('theirs'),
+      valid: true,
+    }))
+    expect(effects).toEqual([]) // not a validator
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 1890,
+      round: 1n,
+      validator: addr(2),
+      newPolicyHash: h('theirs'),
+      valid: true,
+    }))
+    expect(effects).toEqual([
+      { kind: 'fetch-checkpoint', round: 1n, policyHash: h('theirs'), localPolicyHash: h('mine2') },
+      { kind: 'advance', round: 2n, policyHash: h('theirs'), committed: true },
+    ])
+  })
+
+  it('follows a quorum at the end of the round when its own aggregation has not finished', () => {
+    let { state, effects } = startRound({ config: config(addr(9), []), round: 0n, policyHash: h('θ0'), atMs: 0 })
+    ;({ state } = step(state, { kind: 'round-result', atMs: 850, round: 0n, validator: addr(1), newPolicyHash: h('q'), valid: true }))
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 900,
+      round: 0n,
+      validator: addr(2),
+      newPolicyHash: h('q'),
+      valid: true,
+    }))
+    expect(effects).toEqual([]) // still aggregating, and the round is not over
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 1000 }))
+    expect(effects).toEqual([
+      { kind: 'fetch-checkpoint', round: 0n, policyHash: h('q'), localPolicyHash: null },
+      { kind: 'advance', round: 1n, policyHash: h('q'), committed: true },
+    ])
+    expect(step(state, { kind: 'aggregated', atMs: 1001, round: 0n, newPolicyHash: h('late') }).effects).toEqual([])
+  })
+
+  it('rejects a bad local configuration with a typed error', () => {
+    expect(() =>
+      startRound({ config: { ...config(addr(1), ['worker']), quorum: 4 }, round: 0n, policyHash: h(0), atMs: 0 }),
+    ).toThrowErrorMatchingInlineSnapshot(`[InvalidArgumentError: quorum must be in [1, 3], got 4.]`)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Properties over random event sequences
+
+const ids = [0, 1, 2, 3, 4, 5].map((i) => h(`id${i}`))
+const idArb = fc.oneof(fc.constantFrom(...ids), fc.constant('0xzz' as Hex32))
+const eventArb = (roundHint: () => bigint): fc.Arbitrary<(atMs: number) => RoundEvent> =>
+  fc.oneof(
+    fc.constant((atMs: number): RoundEvent => ({ kind: 'tick', atMs })),
+    fc.tuple(fc.integer({ min: -1, max: 1 }), fc.array(idArb, { maxLength: 3 })).map(([dr, groups]) => (atMs: number) => ({
+      kind: 'rollouts-done' as const,
+      atMs,
+      round: roundHint() + BigInt(dr),
+      groups,
+    })),
+    fc.tuple(idArb, fc.integer({ min: -3, max: 1 }), fc.boolean()).map(([id, dr, valid]) => (atMs: number) => ({
+      kind: 'group' as const,
+      atMs,
+      id,
+      policyRound: roundHint() + BigInt(dr),
+      valid,
+    })),
+    fc.tuple(idArb, fc.integer({ min: -1, max: 1 })).map(([delta, dr]) => (atMs: number) => ({
+      kind: 'trained' as const,
+      atMs,
+      round: roundHint() + BigInt(dr),
+      delta,
+    })),
+    fc.tuple(idArb, fc.integer({ min: -1, max: 1 }), fc.boolean()).map(([id, dr, valid]) => (atMs: number) => ({
+      kind: 'delta-header' as const,
+      atMs,
+      round: roundHint() + BigInt(dr),
+      id,
+      valid,
+    })),
+    fc.tuple(idArb, fc.integer({ min: -1, max: 1 }), fc.boolean()).map(([id, dr, valid]) => (atMs: number) => ({
+      kind: 'delta-payload' as const,
+      atMs,
+      round: roundHint() + BigInt(dr),
+      id,
+      valid,
+    })),
+    {
+      weight: 4,
+      arbitrary: fc.tuple(idArb, fc.integer({ min: -1, max: 1 })).map(([newPolicyHash, dr]) => (atMs: number) => ({
+        kind: 'aggregated' as const,
+        atMs,
+        round: roundHint() + BigInt(dr),
+        newPolicyHash,
+      })),
+    },
+    fc
+      .tuple(fc.integer({ min: 0, max: 4 }), idArb, fc.integer({ min: -1, max: 1 }), fc.boolean())
+      .map(([v, newPolicyHash, dr, valid]) => (atMs: number) => ({
+        kind: 'round-result' as const,
+        atMs,
+        round: roundHint() + BigInt(dr),
+        validator: addr(v),
+        newPolicyHash,
+        valid,
+      })),
+  )
+
+/** Checks that each effect is justified by the events the machine has seen so far. */
+function justified(e: RoundEffect, before: RoundState, seen: readonly RoundEvent[]): boolean {
+  const inRound = (ev: RoundEvent) => 'round' in ev && ev.round === e.round
+  switch (e.kind) {
+    case 'rollout':
+      return before.config.roles.includes('worker')
+    case 'publish-group':
+      return seen.some((ev) => ev.kind === 'rollouts-done' && inRound(ev) && ev.groups.includes(e.id))
+    case 'train':
+      return e.groups.every((id) =>
+        seen.some((ev) => (ev.kind === 'group' && ev.valid && ev.id === id) || (ev.kind === 'rollouts-done' && ev.groups.includes(id))),
+      )
+    case 'publish-delta':
+      return seen.some((ev) => ev.kind === 'trained' && inRound(ev) && ev.delta === e.id)
+    case 'fetch-blob':
+      return seen.some((ev) => ev.kind === 'delta-header' && inRound(ev) && ev.valid && ev.id === e.delta)
+    case 'aggregate':
+      return (
+        e.included.every((id, i) => i === 0 || e.included[i - 1]! < id) &&
+        e.included.every((id) =>
+          seen.some(
+            (ev) =>
+              inRound(ev) && ((ev.kind === 'trained' && ev.delta === id) || (ev.kind === 'delta-payload' && ev.valid && ev.id === id)),
+          ),
+        )
+      )
+    case 'publish-round-result':
+      return seen.some((ev) => ev.kind === 'aggregated' && inRound(ev) && ev.newPolicyHash === e.newPolicyHash)
+    case 'commit':
+    case 'fetch-checkpoint': {
+      const votes = seen.filter((ev) => ev.kind === 'round-result' && inRound(ev) && ev.valid && ev.newPolicyHash === e.policyHash)
+      const own = seen.some((ev) => ev.kind === 'aggregated' && inRound(ev) && ev.newPolicyHash === e.policyHash)
+      return votes.length + (own ? 1 : 0) >= before.config.quorum
+    }
+    case 'advance':
+      return seen.some(
+        (ev) =>
+          (ev.kind === 'aggregated' || ev.kind === 'round-result') &&
+          'round' in ev &&
+          ev.round === e.round - 1n &&
+          ev.newPolicyHash === e.policyHash,
+      )
+  }
+}
+
+describe('round state machine properties', () => {
+  const hint = { round: 0n }
+
+  it('never throws, never goes back a round, and justifies every effect by an event', () => {
+    let maxRound = 0n
+    fc.assert(
+      fc.property(
+        fc.subarray<Role>(['worker', 'trainer', 'validator']),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: -50, max: 400 }),
+            eventArb(() => hint.round),
+          ),
+          { maxLength: 200, size: 'max' },
+        ),
+        (roles, selfIndex, quorum, steps) => {
+          let { state } = startRound({ config: config(addr(selfIndex), roles, quorum), round: 0n, policyHash: h('θ0'), atMs: 0 })
+          hint.round = 0n
+          const seen: RoundEvent[] = []
+          let t = 0
+          for (const [dt, make] of steps) {
+            t += dt
+            const event = make(t) // events name the current round ± 1, so they often apply
+            seen.push(event)
+            const before = state
+            const out = step(state, event)
+            expect(out.state.round >= before.round).toBe(true)
+            expect(out.state.nowMs >= before.nowMs).toBe(true)
+            for (const e of out.effects)
+              expect(
+                justified(e, before, seen),
+                JSON.stringify(e, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+              ).toBe(true)
+            state = out.state
+            hint.round = state.round
+          }
+          maxRound = state.round > maxRound ? state.round : maxRound
+        },
+      ),
+      { numRuns: 300 },
+    )
+    expect(maxRound).toBeGreaterThan(1n) // the sequences do reach later rounds
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// A full round for 4 peers, driven purely by events (validators: peers 1-3, quorum 2)
+
+describe('four peers', () => {
+  it('publish, train, aggregate the same included set and all land on the same θ_{r+1}, for three rounds', () => {
+    const roles: Role[][] = [['worker'], ['worker', 'trainer', 'validator'], ['worker', 'trainer', 'validator'], ['trainer', 'validator']]
+    const cfgs = roles.map((r, i) => config(addr(i), r))
+    const thetas = new Map<Hex32, Float32Array>([[h('θ0'), Float32Array.of(0.5, -0.25, 1, 0)]])
+    const payloads = new Map<Hex32, Float32Array>()
+    let peers = cfgs.map((c) => startRound({ config: c, round: 0n, policyHash: h('θ0'), atMs: 0 }))
+    const queue: [number, RoundEvent][] = []
+    const aggregates: { peer: number; round: bigint; included: Hex32[] }[] = []
+    const advances: { peer: number; round: bigint; policyHash: Hex32; committed: boolean }[] = []
+    const aggregateConfig = {
+      rule: 'trimmed-mean' as const,
+      trimFraction: 0.25,
+      clipNorm: 10,
+      optimizer: { kind: 'sgd' as const, learningRate: 1 },
+    }
+
+    const carry = (p: number, effects: RoundEffect[], atMs: number) => {
+      for (const e of effects) {
+        const others = [0, 1, 2, 3].filter((q) => q !== p)
+        if (e.kind === 'rollout')
+          queue.push([p, { kind: 'rollouts-done', atMs: atMs + 10, round: e.round, groups: [h(`g-${p}-${e.round}`)] }])
+        if (e.kind === 'publish-group')
+          for (const q of others) queue.push([q, { kind: 'group', atMs: atMs + 5, id: e.id, policyRound: e.round, valid: true }])
+        if (e.kind === 'train') {
+          const id = h(`d-${p}-${e.round}`)
+          payloads.set(id, Float32Array.of(p / 10, -p / 20, e.groups.length / 100, 0.01))
+          queue.push([p, { kind: 'trained', atMs: atMs + 50, round: e.round, delta: id }])
+        }
+        if (e.kind === 'publish-delta')
+          for (const q of others) queue.push([q, { kind: 'delta-header', atMs: atMs + 5, round: e.round, id: e.id, valid: true }])
+        if (e.kind === 'fetch-blob') queue.push([p, { kind: 'delta-payload', atMs: atMs + 5, round: e.round, id: e.delta, valid: true }])
+        if (e.kind === 'aggregate') {
+          aggregates.push({ peer: p, round: e.round, included: e.included })
+          const out = nextPolicy({
+            theta: thetas.get(e.policyHash)!,
+            deltas: e.included.map((id) => ({ id: Uint8Array.from(Buffer.from(id.slice(2), 'hex')), values: payloads.get(id)! })),
+            config: aggregateConfig,
+          })
+          const hash = toHex0x(hashFlatTensor(out.theta))
+          thetas.set(hash, out.theta)
+          queue.push([p, { kind: 'aggregated', atMs: atMs + 20, round: e.round, newPolicyHash: hash }])
+        }
+        if (e.kind === 'publish-round-result')
+          for (const q of others)
+            queue.push([
+              q,
+              {
+                kind: 'round-result',
+                atMs: atMs + 5,
+                round: e.round,
+                validator: cfgs[p]!.self,
+                newPolicyHash: e.newPolicyHash,
+                valid: true,
+              },
+            ])
+        if (e.kind === 'advance') advances.push({ peer: p, round: e.round, policyHash: e.policyHash, committed: e.committed })
+      }
+    }
+    for (const [p, r] of peers.entries()) carry(p, r.effects, 0)
+    for (let t = 0; t <= 3500; t += 100) {
+      for (let p = 0; p < 4; p++) queue.push([p, { kind: 'tick', atMs: t }])
+      queue.sort((a, b) => a[1].atMs - b[1].atMs)
+      while (queue.length > 0 && queue[0]![1].atMs <= t) {
+        const [p, ev] = queue.shift()!
+        const out = step(peers[p]!.state, ev)
+        peers = peers.map((r, q) => (q === p ? out : r))
+        carry(p, out.effects, ev.atMs)
+      }
+    }
+    for (const round of [1n, 2n, 3n]) {
+      const at = advances.filter((a) => a.round === round)
+      expect(at.length, `advances to round ${round}`).toBe(4)
+      expect(new Set(at.map((a) => a.policyHash)).size).toBe(1)
+      expect(at.every((a) => a.committed)).toBe(true)
+    }
+    for (const round of [0n, 1n, 2n]) {
+      const at = aggregates.filter((a) => a.round === round)
+      expect(at.length).toBe(4)
+      expect(at[0]!.included.length).toBe(3) // the three trainers' deltas
+      for (const a of at) expect(a.included).toEqual(at[0]!.included)
+    }
+  })
+})

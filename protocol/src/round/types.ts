@@ -1,0 +1,119 @@
+/**
+ * Types of the round state machine (DESIGN.md §3): plain data only, so a state can be logged,
+ * persisted and compared, and effects can cross a worker boundary. Ids and hashes are 32-byte
+ * `0x` lower-case hex ({@link Hex32}); for those, string order equals compareBytes order.
+ */
+
+/** `0x` + 64 lower-case hex digits: a message id, payload hash or policy hash. */
+export type Hex32 = `0x${string}`
+
+/** Roles any peer can take, in any combination. */
+export type Role = 'worker' | 'trainer' | 'validator'
+
+/** Phases of one round, in order. */
+export type Phase = 'rollouts' | 'training' | 'aggregation' | 'commit'
+
+/** Offsets from the round's start, in ms (schedule.ts derives them from the manifest). */
+export interface RoundSchedule {
+  /** End of rollouts: trainers start on the groups they hold. */
+  rolloutsEndMs: number
+  /** End of training = the aggregation deadline: deltas received later are not included. */
+  trainingEndMs: number
+  /** End of the round: without a validator quorum by then, the peer moves on with its own θ_{r+1}. */
+  commitEndMs: number
+}
+
+export interface RoundConfig {
+  roles: readonly Role[]
+  /** This peer's ledger address (lower-case hex, 20 bytes). */
+  self: `0x${string}`
+  schedule: RoundSchedule
+  /** Groups sampled on θ_{r−s}..θ_r are trainable in round r (importance weights are in the GRPO loss). */
+  maxStalenessRounds: number
+  /** Validator addresses (lower-case hex) and the quorum of equal RoundResults that commits a round. */
+  validators: readonly `0x${string}`[]
+  quorum: number
+}
+
+/** A group this peer accepted, with the round of the policy it was sampled on. */
+export interface HeldGroup {
+  id: Hex32
+  policyRound: bigint
+}
+
+/** A delta of the current round whose header verified; `payload` says how far its bytes got. */
+export interface SeenDelta {
+  id: Hex32
+  payload: 'pending' | 'valid' | 'invalid'
+}
+
+export interface RoundVote {
+  validator: `0x${string}`
+  newPolicyHash: Hex32
+}
+
+export interface RoundState {
+  config: RoundConfig
+  round: bigint
+  phase: Phase
+  /** h_round. */
+  policyHash: Hex32
+  startedAtMs: number
+  /** Latest time seen; time never goes back. */
+  nowMs: number
+  /** Accepted groups within the staleness window, ascending by id. */
+  groups: HeldGroup[]
+  /** Groups this peer already trained on (so they are not used twice), ascending. */
+  trainedGroups: Hex32[]
+  /** Deltas of this round, ascending by id. */
+  deltas: SeenDelta[]
+  /** Frozen at the aggregation deadline: valid deltas, ascending by id. */
+  included: Hex32[] | null
+  /** h_{round+1} as this peer computed it. */
+  newPolicyHash: Hex32 | null
+  /** One vote per validator, ascending by validator. */
+  votes: RoundVote[]
+}
+
+/** Events carry the time the shell saw them (`atMs`); the machine never reads a clock. */
+export type RoundEvent =
+  | { kind: 'tick'; atMs: number }
+  /** This peer's own rollouts for `round` finished and were scored; ids of its ScoredGroups. */
+  | { kind: 'rollouts-done'; atMs: number; round: bigint; groups: Hex32[] }
+  /** A ScoredGroup from the swarm, sampled on θ_policyRound, with the verifier's verdict. */
+  | { kind: 'group'; atMs: number; id: Hex32; policyRound: bigint; valid: boolean }
+  /** This peer's own delta for `round` is signed and its payload stored. */
+  | { kind: 'trained'; atMs: number; round: bigint; delta: Hex32 }
+  /** A Delta header with verifyDeltaHeader's verdict. */
+  | { kind: 'delta-header'; atMs: number; round: bigint; id: Hex32; valid: boolean }
+  /** A fetched delta payload with verifyDeltaPayload's verdict. */
+  | { kind: 'delta-payload'; atMs: number; round: bigint; id: Hex32; valid: boolean }
+  /** This peer finished aggregation (nextPolicy) for `round`. */
+  | { kind: 'aggregated'; atMs: number; round: bigint; newPolicyHash: Hex32 }
+  /** A RoundResult from a validator, with verifyRoundResult's verdict. */
+  | { kind: 'round-result'; atMs: number; round: bigint; validator: `0x${string}`; newPolicyHash: Hex32; valid: boolean }
+
+export type RoundEffect =
+  /** Sample and score this peer's prompts on θ_round (worker). */
+  | { kind: 'rollout'; round: bigint; policyHash: Hex32 }
+  | { kind: 'publish-group'; round: bigint; id: Hex32 }
+  /** Compute, compress and sign a delta on θ_round from these groups (trainer). */
+  | { kind: 'train'; round: bigint; policyHash: Hex32; groups: Hex32[] }
+  | { kind: 'publish-delta'; round: bigint; id: Hex32 }
+  /** Fetch a delta's payload by its header's payloadHash from any peer that announced it. */
+  | { kind: 'fetch-blob'; round: bigint; delta: Hex32 }
+  /** Run nextPolicy on θ_round with these deltas, in this order. */
+  | { kind: 'aggregate'; round: bigint; policyHash: Hex32; included: Hex32[] }
+  /** Sign and gossip RoundResult(round, h_round, h_{round+1}, included) (validator). */
+  | { kind: 'publish-round-result'; round: bigint; previousPolicyHash: Hex32; newPolicyHash: Hex32; included: Hex32[] }
+  /** A quorum agreed: submit the round to the ledger (validator). */
+  | { kind: 'commit'; round: bigint; policyHash: Hex32 }
+  /** The quorum's θ_{round+1} differs from ours: fetch that checkpoint by hash and report. */
+  | { kind: 'fetch-checkpoint'; round: bigint; policyHash: Hex32; localPolicyHash: Hex32 | null }
+  /** Move to θ_{round+1} = `policyHash`; `committed` says whether a quorum backed it. */
+  | { kind: 'advance'; round: bigint; policyHash: Hex32; committed: boolean }
+
+export interface StepResult {
+  state: RoundState
+  effects: RoundEffect[]
+}
