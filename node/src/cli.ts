@@ -1,8 +1,11 @@
 import './polyfill.js'
 import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument } from 'commander'
 import { benchCommand } from './commands/bench.js'
+import { initCommand } from './commands/init.js'
 import { keysCommand } from './commands/keys.js'
 import { modelCommand } from './commands/model.js'
+import { tasksCommand } from './commands/tasks.js'
+import { trainCommand } from './commands/train.js'
 import { upCommand } from './commands/up.js'
 import { EXIT } from './errors.js'
 import { packageVersion } from './version.js'
@@ -41,6 +44,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(benchCommand(io))
   program.addCommand(keysCommand(io))
   program.addCommand(modelCommand(io))
+  program.addCommand(tasksCommand(io))
+  program.addCommand(initCommand(io))
+  program.addCommand(trainCommand(io))
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
   return program
 }

@@ -13,10 +13,14 @@ export type { Benchmark, BenchReport } from './bench/index.js'
 export { benchmarks, machineInfo, median, timeMs, toMarkdown } from './bench/index.js'
 export type { CliIo } from './cli.js'
 export { buildProgram, run } from './cli.js'
+// solo GRPO: run directories, genesis warm-up, training loop, `murmur init/train/tasks` (issue #4)
+export { initCommand } from './commands/init.js'
 // peer key: encrypted keystore, password source, `murmur keys` (issue #5)
 export { type KeysCommandDeps, keysCommand } from './commands/keys.js'
 // model folders: config.json + model.safetensors (sharded read), `murmur model` (issue #3)
 export { modelCommand, parseSeed } from './commands/model.js'
+export { tasksCommand } from './commands/tasks.js'
+export { trainCommand } from './commands/train.js'
 export type { EnvironmentReport } from './environment.js'
 export { describeEnvironment } from './environment.js'
 export {
@@ -89,3 +93,17 @@ export {
   selectDevice,
 } from './runtime/device.js'
 export { type NodeDevice, nodeRuntime, wasmRuntime } from './runtime/runtimes.js'
+export { type RunContext, runContext } from './train/context.js'
+export { type GreedyAccuracy, greedyDecode, heldOutAccuracy } from './train/evaluate.js'
+export { createGenesis, type GenesisInit, type GenesisResult, VALIDATION_OFFSET, type WarmupProgress } from './train/genesis.js'
+export {
+  listCheckpoints,
+  METRICS_FILE,
+  RUN_FILE,
+  readRun,
+  readSnapshot,
+  type TrainingState,
+  writeRun,
+  writeSnapshot,
+} from './train/run-dir.js'
+export { type RoundMetrics, type SoloTrainInit, type SoloTrainResult, trainSolo } from './train/solo.js'

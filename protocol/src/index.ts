@@ -145,6 +145,35 @@ export {
   TokenizerFormatError,
 } from './errors.js'
 // GRPO: group-relative advantages and the pure parts of solo training (issue #4)
+export { ADVANTAGE_EPS, type GroupAdvantagesParameters, groupAdvantages, isZeroVarianceGroup } from './grpo/advantages.js'
+export {
+  assembleGrpoBatch,
+  chunkSamples,
+  type GrpoBatch,
+  learningRateAt,
+  promptTokens,
+  type RolloutCompletion,
+  type RolloutGroup,
+  type RolloutStatistics,
+  rolloutStatistics,
+  SOLO_AUTHOR,
+  soloRoundPrompts,
+  supervisedSample,
+} from './grpo/solo-round.js'
+export {
+  type CreateSoloRunParameters,
+  createSoloRun,
+  DEFAULT_GRPO,
+  DEFAULT_WARMUP,
+  type GrpoHyperparameters,
+  parseSoloRun,
+  RunConfigError,
+  SOLO_RUN_FORMAT,
+  type SoloRun,
+  soloRunModelConfig,
+  soloRunSeed,
+  type WarmupParameters,
+} from './grpo/solo-run.js'
 export {
   buildContributionsTree,
   CONTRIBUTION_LEAF_ENCODING,

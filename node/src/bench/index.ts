@@ -1,12 +1,20 @@
 import { aggregateBenchmark } from './aggregate.js'
 import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
+import { learnBenchmark } from './learn.js'
 import { replayBenchmark } from './replay.js'
 import type { Benchmark } from './report.js'
 import { verifyBenchmark } from './verify.js'
 
 /** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
-export const benchmarks: readonly Benchmark[] = [engineBenchmark, replayBenchmark, hashBenchmark, verifyBenchmark, aggregateBenchmark]
+export const benchmarks: readonly Benchmark[] = [
+  engineBenchmark,
+  replayBenchmark,
+  hashBenchmark,
+  verifyBenchmark,
+  learnBenchmark,
+  aggregateBenchmark,
+]
 
 export type { Benchmark, BenchReport } from './report.js'
 export { machineInfo, median, timeMs, toMarkdown } from './report.js'

@@ -1,0 +1,62 @@
+/**
+ * What both the warm-up and the GRPO loop derive from a run: its task, tokenizer, model config,
+ * seed and the fixed training sequence length.
+ */
+import {
+  type CharTokenizer,
+  createCharTokenizer,
+  createTask,
+  evalSeed,
+  type ModelConfig,
+  promptTokens,
+  type SoloRun,
+  soloRunModelConfig,
+  soloRunSeed,
+  type Task,
+  trainSeed,
+} from '@murmur/protocol'
+import { CliError, EXIT } from '../errors.js'
+
+export interface RunContext {
+  run: SoloRun
+  cfg: ModelConfig
+  task: Task
+  tokenizer: CharTokenizer
+  seed: Uint8Array
+  /** Longest prompt seen in a sample of the task's problems, plus a margin. */
+  maxPromptTokens: number
+  /** Positions of the training graph: prompt + max(completion budget, answer + eos). */
+  seq: number
+}
+
+/** Prompts longer than the sampled maximum by more than this are skipped (counted in metrics). */
+const PROMPT_MARGIN = 2
+const LENGTH_PROBES = 512
+
+export function runContext(run: SoloRun): RunContext {
+  const cfg = soloRunModelConfig(run)
+  const task = createTask(run.taskParams)
+  const tokenizer = createCharTokenizer()
+  if (tokenizer.vocabSize > cfg.vocabSize)
+    throw new CliError(
+      `The character tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${cfg.vocabSize}; use a named config (tiny, small).`,
+      EXIT.input,
+    )
+  const seed = soloRunSeed(run)
+  let maxPrompt = 0
+  let maxAnswer = 0
+  for (let i = 0; i < LENGTH_PROBES; i++) {
+    for (const inst of [task.instance(trainSeed(seed, 'length-probe', i)), task.instance(evalSeed(i))]) {
+      maxPrompt = Math.max(maxPrompt, promptTokens(tokenizer, inst.prompt).length)
+      maxAnswer = Math.max(maxAnswer, tokenizer.encode(inst.answer).length + 1)
+    }
+  }
+  const maxPromptTokens = maxPrompt + PROMPT_MARGIN
+  const seq = maxPromptTokens + Math.max(run.maxCompletionTokens, maxAnswer)
+  if (seq > cfg.maxPositionEmbeddings)
+    throw new CliError(
+      `Task "${task.id}" needs ${seq} positions (prompt ${maxPromptTokens} + completion); the model has ${cfg.maxPositionEmbeddings}.`,
+      EXIT.input,
+    )
+  return { run, cfg, task, tokenizer, seed, maxPromptTokens, seq }
+}
