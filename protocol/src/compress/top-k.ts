@@ -9,7 +9,7 @@
  * property test checks byte equality with compressTopKInt8.
  */
 import { InvalidArgumentError } from '../errors.js'
-import type { DeltaPayload } from '../messages/delta-payload.js'
+import { type DeltaPayload, quantizeTopK } from '../messages/delta-payload.js'
 
 /** Bit pattern of the k-th largest |values[i]| (|x| as float32 bits, sign cleared). */
 function kthLargestAbsBits(bits: Uint32Array, k: number): number {
@@ -47,19 +47,5 @@ export function topKIndices(values: Float32Array, k: number): Uint32Array {
 
 /** The `topk-int8` payload of `values`: byte-identical to compressTopKInt8, in O(numel). */
 export function compressTopK({ values, k, chunkSize }: { values: Float32Array; k: number; chunkSize: number }): DeltaPayload {
-  const indices = topKIndices(values, k)
-  const nScales = Math.ceil(k / chunkSize)
-  const scales = new Float32Array(nScales)
-  const quantized = new Int8Array(k)
-  for (let c = 0; c < nScales; c++) {
-    const lo = c * chunkSize
-    const hi = Math.min(k, lo + chunkSize)
-    let maxAbs = 0
-    for (let i = lo; i < hi; i++) maxAbs = Math.max(maxAbs, Math.abs(values[indices[i]!]!))
-    const scale = Math.fround(maxAbs / 127)
-    scales[c] = scale
-    if (scale === 0) continue
-    for (let i = lo; i < hi; i++) quantized[i] = Math.max(-127, Math.min(127, Math.round(values[indices[i]!]! / scale)))
-  }
-  return { format: 'topk-int8', numel: values.length, chunkSize, indices, scales, quantized }
+  return quantizeTopK(values, topKIndices(values, k), chunkSize)
 }

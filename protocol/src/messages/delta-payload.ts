@@ -150,6 +150,15 @@ export function compressTopKInt8(values: Float32Array, { k, chunkSize }: { k: nu
   for (let i = 0, j = 0; i < numel && j < k; i++) {
     if (abs[i]! > threshold || (abs[i] === threshold && ties-- > 0)) indices[j++] = i
   }
+  return quantizeTopK(values, indices, chunkSize)
+}
+
+/**
+ * The `topk-int8` payload for already selected `indices` (ascending): per chunk of kept values,
+ * scale = max|x| / 127 rounded to float32 once, q = round(x / scale) clamped to ±127.
+ */
+export function quantizeTopK(values: Float32Array, indices: Uint32Array, chunkSize: number): DeltaPayload {
+  const k = indices.length
   const nScales = Math.ceil(k / chunkSize)
   const scales = new Float32Array(nScales)
   const quantized = new Int8Array(k)
@@ -163,5 +172,5 @@ export function compressTopKInt8(values: Float32Array, { k, chunkSize }: { k: nu
     if (scale === 0) continue
     for (let i = lo; i < hi; i++) quantized[i] = Math.max(-127, Math.min(127, Math.round(values[indices[i]!]! / scale)))
   }
-  return { format: 'topk-int8', numel, chunkSize, indices, scales, quantized }
+  return { format: 'topk-int8', numel: values.length, chunkSize, indices, scales, quantized }
 }
