@@ -109,6 +109,23 @@ describe('backward rules match central finite differences', () => {
     )
   })
 
+  it('square, reduceMean and softmax', () => {
+    const s2 = shape(2).map((x) => [x])
+    property('square', s2, (b, [x]) => op.square(b, x!))
+    property(
+      'softmax',
+      shape(3).map((x) => [x]),
+      (b, [x]) => op.softmax(b, x!),
+    )
+    fc.assert(
+      fc.property(shape(3), fc.subarray([0, 1, 2], { minLength: 1 }), fc.boolean(), fc.nat(100), (s, axes, keep, seed) => {
+        const r = gradcheck({ name: 'reduceMean', params: [s], build: (b, [x]) => op.reduceMean(b, x!, axes, keep), seed })
+        expect(r.maxRelError).toBeLessThan(TOL)
+      }),
+      runs,
+    )
+  })
+
   it('reshape and transpose', () => {
     property(
       'reshape',

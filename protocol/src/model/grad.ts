@@ -126,6 +126,19 @@ export const gradRules: { [K in OpName]: GradRule<K> } = {
   },
   expandAs: (b, g, { inputs: [x] }) => [unbroadcast(b, g, x!.shape), null],
   stopGradient: () => [null],
+  square: (b, g, { inputs: [x] }) => [mul(b, g, mul(b, x!, 2))],
+  reduceMean: (b, g, { inputs: [x], attrs: { axes, keepDims } }) => {
+    let count = 1
+    for (const a of axes) {
+      const d = x!.shape[a < 0 ? a + x!.shape.length : a]
+      if (typeof d !== 'number') throw new GraphError('reduceMean: the gradient needs static sizes on the reduced axes.')
+      count *= d
+    }
+    const gk = keepDims ? g : reshape(b, g, keepDimsShape(x!.shape, axes))
+    return [expandAs(b, mul(b, gk, 1 / count), x!)]
+  },
+  // y = softmax(x): dx = y · (g − Σ g·y) over the last axis
+  softmax: (b, g, { output }) => [mul(b, output, sub(b, g, reduceSum(b, mul(b, g, output), [-1], true)))],
 }
 
 /**

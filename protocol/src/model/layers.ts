@@ -3,22 +3,37 @@
  * backward graph comes from the primitives' rules; no layer needs its own gradient.
  */
 import type { GraphBuilder, Value } from './graph.js'
-import { abs, add, div, exp, log, mul, reduceMax, reduceSum, sigmoid, sqrt, stopGradient, sub } from './ops.js'
+import {
+  abs,
+  add,
+  div,
+  exp,
+  log,
+  mul,
+  reduceMax,
+  reduceMean,
+  reduceSum,
+  sigmoid,
+  softmax as softmaxOp,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+} from './ops.js'
 
 type B = GraphBuilder
 
 /** RMSNorm over the last axis: x / sqrt(mean(x²) + eps) · w. Zhang & Sennrich 2019, eq. 4. */
 export function rmsNorm(b: B, x: Value, weight: Value, eps: number): Value {
-  const width = x.shape.at(-1) as number
-  const meanSq = mul(b, reduceSum(b, mul(b, x, x), [-1], true), 1 / width)
+  // Pow(x, 2) → ReduceMean → Add → Sqrt → Div → Mul: the pattern onnxruntime fuses into one
+  // SimplifiedLayerNormalization kernel
+  const meanSq = reduceMean(b, square(b, x), [-1], true)
   return mul(b, div(b, x, sqrt(b, add(b, meanSq, eps))), weight)
 }
 
-/** Numerically stable softmax over the last axis (max subtracted; its gradient cancels). */
+/** Softmax over the last axis: one primitive (ONNX Softmax), its backward y·(g − Σ g·y). */
 export function softmax(b: B, x: Value): Value {
-  const m = stopGradient(b, reduceMax(b, x, [-1], true))
-  const e = exp(b, sub(b, x, m))
-  return div(b, e, reduceSum(b, e, [-1], true))
+  return softmaxOp(b, x)
 }
 
 /** log-softmax over the last axis: (x − m) − log Σ exp(x − m), WebGPU-friendly (DESIGN.md §2). */

@@ -21,7 +21,24 @@ import type { ModelConfig } from './config.js'
 import { gradients } from './grad.js'
 import { type Dim, GraphBuilder, type Value } from './graph.js'
 import { clip, logSoftmax, minimum, rmsNorm, rotateHalfMatrix, silu, softmax } from './layers.js'
-import { abs, add, concat, exp, gather, gemm, matmul, mul, neg, reduceSum, relu, reshape, sub, transpose, transposeLast2 } from './ops.js'
+import {
+  abs,
+  add,
+  concat,
+  exp,
+  gather,
+  gemm,
+  matmul,
+  mul,
+  neg,
+  reduceSum,
+  relu,
+  reshape,
+  slice,
+  sub,
+  transpose,
+  transposeLast2,
+} from './ops.js'
 import { parameterSpecs } from './parameters.js'
 import type { Weights } from './weights.js'
 
@@ -36,6 +53,8 @@ interface DecoderContext {
   weight(name: string): Value
   /** y = x·Wᵀ (+ bias) for a Hugging Face [out, in] weight. */
   linear(x: Value, name: string, bias: boolean): Value
+  /** Several linear layers of the same input: y_i = x·W_iᵀ (+ b_i), in order. */
+  linears(x: Value, names: readonly string[], bias: boolean): Value[]
   /** The output head: logits = x·Eᵀ where E is lm_head (or the tied embedding). */
   head(x: Value): Value
 }
@@ -67,9 +86,10 @@ function attention(
   const heads = (y: Value, n: number) => transpose(b, reshape(b, y, [batch, seq, n, D]), [0, 2, 1, 3]) // (B, n, T, D)
   const rope = (y: Value) => add(b, mul(b, y, inp.ropeCos), mul(b, matmul(b, y, rotate), inp.ropeSin))
 
-  const q = rope(heads(ctx.linear(x, `${p}.q_proj`, cfg.attentionBias), H)) // (B, H, T, D)
-  let k = rope(heads(ctx.linear(x, `${p}.k_proj`, cfg.attentionBias), Hkv)) // (B, Hkv, T, D)
-  let v = heads(ctx.linear(x, `${p}.v_proj`, cfg.attentionBias), Hkv) // (B, Hkv, T, D)
+  const [qx, kx, vx] = ctx.linears(x, [`${p}.q_proj`, `${p}.k_proj`, `${p}.v_proj`], cfg.attentionBias)
+  const q = rope(heads(qx!, H)) // (B, H, T, D)
+  let k = rope(heads(kx!, Hkv)) // (B, Hkv, T, D)
+  let v = heads(vx!, Hkv) // (B, Hkv, T, D)
   const past = inp.past?.[layer]
   if (past) {
     k = concat(b, [past.key, k], 2) // (B, Hkv, past+T, D)
@@ -91,8 +111,8 @@ function attention(
 
 function mlp(ctx: DecoderContext, layer: number, x: Value): Value {
   const p = `model.layers.${layer}.mlp`
-  const gate = silu(ctx.b, ctx.linear(x, `${p}.gate_proj`, false))
-  return ctx.linear(mul(ctx.b, gate, ctx.linear(x, `${p}.up_proj`, false)), `${p}.down_proj`, false)
+  const [gate, up] = ctx.linears(x, [`${p}.gate_proj`, `${p}.up_proj`], false)
+  return ctx.linear(mul(ctx.b, silu(ctx.b, gate!), up!), `${p}.down_proj`, false)
 }
 
 /** The decoder stack, shared by both graph flavours. */
@@ -199,6 +219,7 @@ export function buildTrainingGraph({ cfg, batch, seq, loss: lossInit = {} }: Tra
       const y = gemm(b, x, weight(`${name}.weight`), false, true)
       return bias ? add(b, y, weight(`${name}.bias`)) : y
     },
+    linears: (x, names, bias) => names.map((n) => ctx.linear(x, n, bias)),
     head: (x) => gemm(b, x, weight(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'), false, true),
   }
   const { logits } = decoder(ctx, inp) // (B·T, V)
@@ -309,6 +330,39 @@ export function buildSamplingGraph(cfg: ModelConfig, weights: Weights) {
     linear: (x, name, bias) => {
       const y = matmul(b, x, weightT(`${name}.weight`))
       return bias ? add(b, y, weight(`${name}.bias`)) : y
+    },
+    // one wide MatMul over the concatenated weights, then slices: fewer, larger products for decode
+    linears: (x, names, bias) => {
+      const parts = names.map((n) => tensor(`${n}.weight`))
+      // e.g. model.layers.0.self_attn.q_proj_k_proj_v_proj
+      const fusedName = `${names[0]!.slice(0, names[0]!.lastIndexOf('.') + 1)}${names.map((n) => n.slice(n.lastIndexOf('.') + 1)).join('_')}`
+      const cols = parts.map((t) => t.shape[0]!)
+      const total = cols.reduce((a, c) => a + c, 0)
+      const inner = parts[0]!.shape[1]!
+      const fused = new Float32Array(inner * total)
+      let off = 0
+      parts.forEach((t, k) => {
+        const tt = transposed(t) // (inner, cols[k])
+        for (let r = 0; r < inner; r++) fused.set(tt.subarray(r * cols[k]!, (r + 1) * cols[k]!), r * total + off)
+        off += cols[k]!
+      })
+      let y = matmul(b, x, b.constant(`${fusedName}.weight.T`, [inner, total], fused))
+      if (bias) {
+        const bcat = new Float32Array(total)
+        let o = 0
+        for (const n of names) {
+          const t = tensor(`${n}.bias`)
+          bcat.set(t.data, o)
+          o += t.data.length
+        }
+        y = add(b, y, b.constant(`${fusedName}.bias`, [total], bcat))
+      }
+      let start = 0
+      return cols.map((c) => {
+        const part = slice(b, y, -1, start, start + c)
+        start += c
+        return part
+      })
     },
     head: (x) => matmul(b, x, weightT(cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')),
   }

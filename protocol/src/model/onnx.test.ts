@@ -33,10 +33,10 @@ describe('toOnnx', () => {
       trainingBytes: training.length,
     }).toMatchInlineSnapshot(`
       {
-        "sampling": "96d2263b64c857c8ac197988f7bfd3b4e6d01b4649640c02db3d5776933d6f9d",
-        "samplingBytes": 26297,
-        "training": "6205616649ca7022f78ede10a01567145632921ec3249d86dcbf0fe89c44a144",
-        "trainingBytes": 30790,
+        "sampling": "12d04eaec71b32a652a46d0ec6f0ccda8dedd5e968a592bf23607a0fc8b2b9ae",
+        "samplingBytes": 25203,
+        "training": "f76c9fbee72dca4177bf8bdb4ff39f70c8b7dc321393373dabec05d6508d964e",
+        "trainingBytes": 28868,
       }
     `)
   })

@@ -33,6 +33,7 @@ interface OnnxNode {
 interface LowerContext {
   emit(op: string, inputs: string[], attrs?: Attr[], output?: string): string
   int64s(values: readonly number[]): string
+  float32Scalar(value: number): string
   tmp(): string
 }
 
@@ -132,6 +133,19 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
   },
   expandAs: (ctx, _n, [x, like], out) => void ctx.emit('Expand', [x!, ctx.emit('Shape', [like!])], [], out),
   stopGradient: same('Identity'),
+  // Pow(x, 2) (not Mul(x, x)) so onnxruntime fuses RMSNorm into SimplifiedLayerNormalization
+  square: (ctx, _n, [i], out) => void ctx.emit('Pow', [i!, ctx.float32Scalar(2)], [], out),
+  reduceMean: (ctx, { inputs: [x], attrs: { axes, keepDims } }, [i], out) =>
+    void ctx.emit(
+      'ReduceMean',
+      [i!],
+      [
+        { name: 'axes', ints: axes.map((a) => (a < 0 ? a + x!.shape.length : a)) },
+        { name: 'keepdims', i: keepDims ? 1 : 0 },
+      ],
+      out,
+    ),
+  softmax: (ctx, _n, inputs, out) => void ctx.emit('Softmax', inputs, [{ name: 'axis', i: -1 }], out),
 }
 
 function writeTensor(w: ProtoWriter, t: EmittedTensor): void {
@@ -209,6 +223,15 @@ export function toOnnx(graph: Graph): Uint8Array {
       const name = `c${int64Cache.size}`
       int64Cache.set(key, name)
       helperTensors.push({ name, dims: [values.length], data: BigInt64Array.from(values, BigInt) })
+      return name
+    },
+    float32Scalar(value) {
+      const key = `f32:${value}`
+      const hit = int64Cache.get(key)
+      if (hit) return hit
+      const name = `c${int64Cache.size}`
+      int64Cache.set(key, name)
+      helperTensors.push({ name, dims: [], data: Float32Array.of(value) })
       return name
     },
     tmp: () => `t${tmpCount++}`,

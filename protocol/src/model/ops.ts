@@ -38,6 +38,9 @@ export interface OpAttrs {
   pad: { axis: number; before: number; after: number }
   expandAs: Record<string, never>
   stopGradient: Record<string, never>
+  square: Record<string, never>
+  reduceMean: { axes: readonly number[]; keepDims: boolean }
+  softmax: Record<string, never>
 }
 
 export type OpName = keyof OpAttrs
@@ -206,6 +209,9 @@ const inference: { [K in OpName]: (inputs: readonly Value[], attrs: OpAttrs[K]) 
     return { dtype: 'float32', shape: inputs[1]!.shape }
   },
   stopGradient: unary('stopGradient'),
+  square: unary('square'),
+  reduceMean: reduce('reduceMean'),
+  softmax: unary('softmax'),
 }
 
 export function inferOp<K extends OpName>(op: K, inputs: readonly Value[], attrs: OpAttrs[K]): Inferred {
@@ -246,6 +252,11 @@ export const slice = (b: B, x: Value, axis: number, start: number, end: number) 
 export const pad = (b: B, x: Value, axis: number, before: number, after: number) => b.node('pad', [x], { axis, before, after })
 export const expandAs = (b: B, x: Value, like: Value) => b.node('expandAs', [x, like], NONE)
 export const stopGradient = (b: B, x: Value) => b.node('stopGradient', [x], NONE)
+export const square = (b: B, x: Value) => b.node('square', [x], NONE)
+export const reduceMean = (b: B, x: Value, axes: readonly number[], keepDims = false) =>
+  b.node('reduceMean', [x], { axes: [...axes], keepDims })
+/** Softmax over the last axis (one ONNX Softmax node; numerically stable in every runtime). */
+export const softmax = (b: B, x: Value) => b.node('softmax', [x], NONE)
 
 /** Swaps the last two axes. */
 export function transposeLast2(b: B, x: Value): Value {

@@ -206,6 +206,24 @@ const kernels: { [K in OpName]: Kernel<K> } = {
   },
   expandAs: ([a, like]) => elementwise(a!, { shape: like!.shape, data: new Float64Array(size(like!.shape)) }, (x) => x),
   stopGradient: ([a]) => a!,
+  square: ([a]) => map(a!, (x) => x * x),
+  reduceMean: ([a], { axes, keepDims }) => {
+    const s = reduce(a!, axes, keepDims, 0, (acc, v) => acc + v)
+    const count = a!.data.length / Math.max(1, s.data.length)
+    return { shape: s.shape, data: s.data.map((v) => v / count) }
+  },
+  softmax: ([a]) => {
+    const n = a!.shape.at(-1)!
+    const data = new Float64Array(a!.data.length)
+    for (let r = 0; r < data.length; r += n) {
+      let m = Number.NEGATIVE_INFINITY
+      for (let i = 0; i < n; i++) m = Math.max(m, a!.data[r + i]!)
+      let z = 0
+      for (let i = 0; i < n; i++) z += data[r + i] = Math.exp(a!.data[r + i]! - m)
+      for (let i = 0; i < n; i++) data[r + i]! /= z
+    }
+    return { shape: a!.shape, data }
+  },
 }
 
 /**

@@ -121,5 +121,8 @@ export const OP_CASES: readonly OpCase[] = [
     ],
     build: (b, [x, l]) => op.mul(b, op.expandAs(b, x!, l!), l!),
   },
+  { name: 'square', covers: ['square'], params: [[3, 4]], build: (b, [x]) => op.square(b, x!) },
+  { name: 'reduceMean', covers: ['reduceMean', 'expandAs'], params: [[2, 3, 4]], build: (b, [x]) => op.reduceMean(b, x!, [-1], true) },
+  { name: 'softmax', covers: ['softmax', 'reduceSum'], params: [[3, 5]], build: (b, [x]) => op.softmax(b, x!) },
   { name: 'stopGradient', covers: ['stopGradient'], params: [[4]], build: (b, [x]) => op.mul(b, x!, op.stopGradient(b, x!)) },
 ]

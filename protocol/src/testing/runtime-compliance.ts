@@ -63,7 +63,7 @@ export function describeRuntimeCompliance(
       const covered = new Set<OpName>(OP_CASES.flatMap((c) => c.covers))
       const all: OpName[] = [
         'matmul', 'gemm', 'add', 'sub', 'mul', 'div', 'neg', 'exp', 'log', 'sqrt', 'sigmoid', 'abs', 'sign', 'relu',
-        'reduceSum', 'reduceMax', 'reshape', 'transpose', 'gather', 'scatterAdd', 'concat', 'slice', 'pad', 'expandAs', 'stopGradient',
+        'reduceSum', 'reduceMax', 'reshape', 'transpose', 'gather', 'scatterAdd', 'concat', 'slice', 'pad', 'expandAs', 'stopGradient', 'square', 'reduceMean', 'softmax',
       ] // biome-ignore format: one list
       expect(all.filter((o) => !covered.has(o))).toEqual([])
     })
