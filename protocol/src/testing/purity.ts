@@ -1,7 +1,7 @@
 /**
  * Finds I/O, clock and entropy uses in protocol source text. protocol/ must stay pure
  * (STYLE.md §6); Biome's restricted-globals rule covers globals, this covers member calls
- * such as `Math.random()` that a globals rule cannot see.
+ * such as calls of `Math.random` that a globals rule cannot see.
  */
 const FORBIDDEN: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bMath\.random\s*\(/, 'Math.random: take an injected Rng'],
