@@ -53,6 +53,7 @@ describe('murmur CLI', () => {
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(summary.ort.backends).toContain('cpu')
+    expect(summary.ort.backends).not.toContain('cuda') // not in the npm package: listed as installable
     expect(summary).toMatchObject({ ok: true, peers: 2, completions: 8, verified: 8 })
   })
 })

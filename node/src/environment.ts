@@ -5,18 +5,21 @@ export interface EnvironmentReport {
   platform: string
   arch: string
   cpus: number
-  ort: { version: string; backends: string[] }
+  /** backends: shipped in the npm package; installable: known to onnxruntime but installed separately (CUDA, TensorRT). */
+  ort: { version: string; backends: string[]; installable: string[] }
 }
 
 /** What this machine offers murmur: Node version, cores and the onnxruntime backends present. */
 export async function describeEnvironment(): Promise<EnvironmentReport> {
   const ort = await import('onnxruntime-node')
-  const backends = ort.listSupportedBackends().map((b) => b.name)
+  const listed = ort.listSupportedBackends()
+  const backends = listed.filter((b) => b.bundled).map((b) => b.name)
+  const installable = listed.filter((b) => !b.bundled).map((b) => b.name)
   return {
     node: process.versions.node,
     platform: process.platform,
     arch: process.arch,
     cpus: cpus().length,
-    ort: { version: ort.env.versions.node ?? ort.env.versions.common, backends },
+    ort: { version: ort.env.versions.node ?? ort.env.versions.common, backends, installable },
   }
 }

@@ -37,7 +37,9 @@ export function upCommand(io: CliIo): Command {
       say('murmur up — local run')
       say('  The networked swarm (libp2p peers, local chain, dashboard) is not built yet; running what exists:')
       say('  each local peer samples seeded rollouts of the genesis policy and the next peer replay-checks them.')
-      say(`  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')})`)
+      say(
+        `  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')}; installable separately: ${env.ort.installable.join(', ') || 'none'})`,
+      )
 
       const modelDir = join(dataDir(), 'up', 'genesis')
       const cfg = NAMED_CONFIGS.tiny
