@@ -1,5 +1,5 @@
 import './polyfill.js'
-import { Command, CommanderError, InvalidArgumentError as CommanderInvalidArgument } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { benchCommand } from './commands/bench.js'
 import { initCommand } from './commands/init.js'
 import { keysCommand } from './commands/keys.js'
@@ -18,17 +18,6 @@ export interface CliIo {
 const processIo: CliIo = {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
-}
-
-/** Parses an integer flag, rejecting anything that is not a safe integer within [min, max]. */
-export function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new CommanderInvalidArgument(`${name} must be an integer in [${min}, ${max}], got "${value}".`)
-    }
-    return n
-  }
 }
 
 /** Builds the `murmur` program. Every command registers itself here, in help order. */

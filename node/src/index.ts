@@ -18,7 +18,8 @@ export { initCommand } from './commands/init.js'
 // peer key: encrypted keystore, password source, `murmur keys` (issue #5)
 export { type KeysCommandDeps, keysCommand } from './commands/keys.js'
 // model folders: config.json + model.safetensors (sharded read), `murmur model` (issue #3)
-export { modelCommand, parseSeed } from './commands/model.js'
+export { modelCommand } from './commands/model.js'
+export { intOption, parseSeed, parseTokenList } from './commands/options.js'
 export { tasksCommand } from './commands/tasks.js'
 export { trainCommand } from './commands/train.js'
 export type { EnvironmentReport } from './environment.js'

@@ -10,13 +10,12 @@ import {
 } from '@murmur/protocol'
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { intOption } from '../cli.js'
 import { CliError, EXIT } from '../errors.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { createGenesis } from '../train/genesis.js'
 import { percent, progressBar, statusLine } from '../train/progress.js'
 import { pathExists, RUN_FILE, readRun, writeRun } from '../train/run-dir.js'
-import { parseSeed } from './model.js'
+import { intOption, parseSeed } from './options.js'
 
 interface InitOptions {
   task: string

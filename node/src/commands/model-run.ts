@@ -10,16 +10,7 @@ import type { CliIo } from '../cli.js'
 import { CliUsageError } from '../errors.js'
 import { readModelFolder } from '../model/folder.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
-import { parseSeed } from './model.js'
-
-/** "1,2,3" → [1, 2, 3]; every entry a non-negative integer. */
-export function parseTokenList(flag: string, value: string): number[] {
-  const parts = value.split(',').map((s) => s.trim())
-  if (value.trim() === '' || parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)))) {
-    throw new CliUsageError(`${flag} must be comma-separated token ids (non-negative integers), got "${value}".`)
-  }
-  return parts.map(Number)
-}
+import { parseSeed, parseTokenList } from './options.js'
 
 function parseNumber(flag: string, value: string, ok: (x: number) => boolean, range: string): number {
   const x = Number(value)

@@ -5,7 +5,6 @@ import {
   NAMED_CONFIGS,
   parameterCount,
   parseHfConfig,
-  seedFromInteger,
   toHex,
   weightsHash,
 } from '@murmur/protocol'
@@ -14,6 +13,7 @@ import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
 import { type ModelFile, readModelFolder, writeModelFolder } from '../model/folder.js'
 import { modelRunSubcommands } from './model-run.js'
+import { parseSeed } from './options.js'
 
 /** Inits at least this big print progress to stderr. */
 const PROGRESS_MIN_PARAMETERS = 5_000_000
@@ -33,13 +33,6 @@ function formatBytes(n: number): string {
 }
 
 const filesLine = (files: readonly ModelFile[]) => files.map((f) => `${f.name} (${formatBytes(f.sizeBytes)})`).join(', ')
-
-/** `--seed`: a decimal integer in [0, 2^64) (mapped through seedFromInteger), or 0x + 64 hex digits used as the seed itself. */
-export function parseSeed(value: string): Uint8Array {
-  if (/^0x[0-9a-fA-F]{64}$/.test(value)) return Uint8Array.from(Buffer.from(value.slice(2), 'hex'))
-  if (/^\d+$/.test(value) && BigInt(value) < 1n << 64n) return seedFromInteger(BigInt(value))
-  throw new CliUsageError(`--seed must be an integer in [0, 2^64) or 0x followed by 64 hex digits, got "${value}".`)
-}
 
 /** `--config`: a named config (tiny, small) or the path of a Hugging Face config.json. */
 async function resolveConfig(value: string): Promise<{ name: string; config: ModelConfig }> {

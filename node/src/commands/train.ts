@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander'
 import type { CliIo } from '../cli.js'
-import { intOption } from '../cli.js'
 import { CliError } from '../errors.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { percent, statusLine } from '../train/progress.js'
 import { type RoundMetrics, trainSolo } from '../train/solo.js'
+import { intOption } from './options.js'
 
 interface TrainOptions {
   rounds: number

@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { deriveSeed, initWeights, NAMED_CONFIGS, Policy, replayCompletions } from '@murmur/protocol'
 import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
-import { intOption } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
 import { readModelFolder, writeModelFolder } from '../model/folder.js'
 import { nodeRuntime, wasmRuntime } from '../runtime/runtimes.js'
+import { intOption } from './options.js'
 
 /** Where `murmur up` keeps its state between runs. */
 export function dataDir(): string {
