@@ -1,13 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
-import {
-  initWeights,
-  type ModelConfig,
-  NAMED_CONFIGS,
-  parameterCount,
-  parseHfConfig,
-  toHex,
-  weightsHash,
-} from '@murmur/protocol'
+import { initWeights, type ModelConfig, NAMED_CONFIGS, parameterCount, parseHfConfig, toHex, weightsHash } from '@murmur/protocol'
 import { Command } from 'commander'
 import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
