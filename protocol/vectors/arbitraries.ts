@@ -1,6 +1,7 @@
 /** fast-check arbitraries for every message, shared by the codec property tests. */
 import fc from 'fast-check'
 import { compareBytes } from '../src/bytes/bytes.js'
+import { MAX_DELTA_NUMEL } from '../src/constants.js'
 import type { CheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import type { Delta } from '../src/messages/delta.js'
 import type { DeltaPayload } from '../src/messages/delta-payload.js'
@@ -128,28 +129,59 @@ export const runManifest: fc.Arbitrary<RunManifest> = fc
     }),
   )
 
+/** A topk-int8 payload over `numel` with the given ascending indices, random scales and values. */
+const topKPayload = (numel: number, indices: number[]): fc.Arbitrary<DeltaPayload> =>
+  fc.integer({ min: 1, max: 8 }).chain((chunkSize) => {
+    const k = indices.length
+    return fc.record({
+      format: fc.constant('topk-int8' as const),
+      numel: fc.constant(numel),
+      chunkSize: fc.constant(chunkSize),
+      indices: fc.constant(Uint32Array.from(indices)),
+      scales: fc
+        .array(nonNegF32, { minLength: Math.ceil(k / chunkSize), maxLength: Math.ceil(k / chunkSize) })
+        .map((a) => Float32Array.from(a)),
+      quantized: fc.array(fc.integer({ min: -127, max: 127 }), { minLength: k, maxLength: k }).map((a) => Int8Array.from(a)),
+    })
+  })
+
+/** Index gaps on both sides of every LEB128 length boundary (1, 2, 3 and 4 bytes), and anything up to 2^26. */
+const indexGap = fc.oneof(
+  fc.integer({ min: 1, max: 3 }),
+  fc.constantFrom(127, 128, 16_383, 16_384, 2_097_151, 2_097_152),
+  fc.integer({ min: 1, max: 1 << 26 }),
+)
+
+/** Sparse indices over a large numel (up to MAX_DELTA_NUMEL), so gaps take every varint length. */
+const sparseTopK: fc.Arbitrary<DeltaPayload> = fc
+  .record({
+    first: fc.oneof(fc.constant(0), indexGap),
+    gaps: fc.array(indexGap, { maxLength: 12 }),
+    tail: fc.oneof(fc.constant(0), fc.nat({ max: 1 << 22 })),
+    empty: fc.boolean(),
+  })
+  .chain(({ first, gaps, tail, empty }) => {
+    const indices: number[] = []
+    if (!empty)
+      for (let i = first, j = 0; i < MAX_DELTA_NUMEL; i += gaps[j++] ?? MAX_DELTA_NUMEL) {
+        indices.push(i)
+        if (j === gaps.length) break
+      }
+    const last = indices.length ? indices[indices.length - 1]! : 0
+    return topKPayload(Math.min(MAX_DELTA_NUMEL, last + 1 + tail), indices)
+  })
+
 export const deltaPayload: fc.Arbitrary<DeltaPayload> = fc.oneof(
   fc.array(f32, { minLength: 1, maxLength: 20 }).map((v) => ({ format: 'dense-f32' as const, values: Float32Array.from(v) })),
   fc.integer({ min: 1, max: 40 }).chain((numel) =>
-    fc
-      .record({
-        idx: fc.uniqueArray(fc.nat({ max: numel - 1 }), { maxLength: numel }),
-        chunkSize: fc.integer({ min: 1, max: 8 }),
-      })
-      .chain(({ idx, chunkSize }) => {
-        const k = idx.length
-        return fc.record({
-          format: fc.constant('topk-int8' as const),
-          numel: fc.constant(numel),
-          chunkSize: fc.constant(chunkSize),
-          indices: fc.constant(Uint32Array.from(idx.sort((a, b) => a - b))),
-          scales: fc
-            .array(nonNegF32, { minLength: Math.ceil(k / chunkSize), maxLength: Math.ceil(k / chunkSize) })
-            .map((a) => Float32Array.from(a)),
-          quantized: fc.array(fc.integer({ min: -127, max: 127 }), { minLength: k, maxLength: k }).map((a) => Int8Array.from(a)),
-        })
-      }),
+    fc.uniqueArray(fc.nat({ max: numel - 1 }), { maxLength: numel }).chain((idx) =>
+      topKPayload(
+        numel,
+        idx.sort((a, b) => a - b),
+      ),
+    ),
   ),
+  sparseTopK,
 )
 
 /** A byte-level mutation: flip, truncate, extend, insert or delete. */

@@ -19,7 +19,7 @@ import { signatureParts } from '../src/crypto/sign.js'
 import { buildContributionsTree, CONTRIBUTION_LEAF_ENCODING, contributionLeafHash } from '../src/merkle/contributions.js'
 import { encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { encodeDelta, hashDelta } from '../src/messages/delta.js'
-import { denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
+import { type DeltaPayload, denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
 import { encodeRoundResult, hashRoundResult } from '../src/messages/round-result.js'
 import { encodeRunManifest, hashRunManifest } from '../src/messages/run-manifest.js'
 import { encodeScoredGroup, hashScoredGroup } from '../src/messages/scored-group.js'
@@ -86,6 +86,15 @@ export function sampleRound() {
 export function messageVectors() {
   const { delta, roundResult } = sampleRound()
   const dense = denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2))
+  // top-k index gaps of every varint length: 0, +127, +128, +16384, +2^21, +1 (1, 1, 2, 3, 4, 1 bytes)
+  const sparse: DeltaPayload = {
+    format: 'topk-int8',
+    numel: 3_000_000,
+    chunkSize: 2,
+    indices: Uint32Array.of(0, 127, 255, 16_639, 2_113_791, 2_113_792),
+    scales: Float32Array.of(1, 0.5, 0),
+    quantized: Int8Array.of(1, -1, 127, -127, 0, 5),
+  }
   const entry = (name: string, value: unknown, bytes: Uint8Array, hash: Uint8Array) => ({
     name,
     value: toJson(value),
@@ -103,6 +112,7 @@ export function messageVectors() {
       encodeDeltaPayload(dense),
       hashDeltaPayload(encodeDeltaPayload(dense)),
     ),
+    entry('DeltaPayload', sparse, encodeDeltaPayload(sparse), hashDeltaPayload(encodeDeltaPayload(sparse))),
     entry('RoundResult', roundResult, encodeRoundResult(roundResult), hashRoundResult(encodeRoundResult(roundResult))),
     entry(
       'CheckpointAnnouncement',

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compressTopKInt8, decodeDeltaPayload, encodeDeltaPayload } from '../messages/delta-payload.js'
+import { compressTopKInt8, decodeDeltaPayload, encodeDeltaPayload, quantizeTopK } from '../messages/delta-payload.js'
 import { NAMED_CONFIGS } from '../model/config.js'
 import { parameterSpecs } from '../model/parameters.js'
 import { compressDelta, compressDeltaBytes, compressionRatio, decompressDelta, topKCount } from './compress.js'
@@ -73,12 +73,30 @@ describe('delta compression', () => {
     )
   })
 
-  it('reports the ratio against dense fp32: about 100× at 1% kept', () => {
+  it('reports the ratio against dense fp32: about 175× at 1% kept', () => {
     const x = Float32Array.from({ length: 100_000 }, (_, i) => Math.sin(i) * (i % 7))
     const ratio = compressionRatio(compressDelta(x, topk(10_000, 256)))
-    expect(ratio).toBeGreaterThan(75)
-    expect(ratio).toBeLessThan(80) // 5 bytes per kept value + one scale per 256: 400006 / 5018
+    // 1.25 bytes per index gap + 1 per int8 value + one scale per 256: 400006 / 2277
+    expect(ratio).toBeGreaterThan(170)
+    expect(ratio).toBeLessThan(180)
     expect(compressionRatio(compressDelta(x, { format: 'dense-f32', topKPpm: 1, chunkSize: 1 }))).toBe(1)
+  })
+
+  it('stays above 100× at 1% kept wherever the kept coordinates lie', () => {
+    // Gaps sum to < numel, so at most numel / 128 of them need a second varint byte and fewer
+    // than numel / 16384 a third: the worst case packs as many 128-gaps as fit.
+    const numel = 100_000
+    const k = topKCount(numel, 10_000)
+    const x = Float32Array.from({ length: numel }, (_, i) => 1 + (i % 5))
+    const worst = Uint32Array.from({ length: k }, (_, i) => Math.min(128 * i, numel - k + i))
+    expect(compressionRatio(quantizeTopK(x, worst, 256))).toBeGreaterThan(140)
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat({ max: numel - 1 }), { minLength: k, maxLength: k }), (idx) => {
+        const p = quantizeTopK(x, Uint32Array.from(idx.sort((a, b) => a - b)), 256)
+        expect(compressionRatio(p)).toBeGreaterThan(140)
+      }),
+      { numRuns: 20 },
+    )
   })
 })
 

@@ -5,15 +5,24 @@
  *
  * - `dense-f32` (format 0): every value as float32 LE. Exact; for tiny models and tests.
  * - `topk-int8` (format 1): the k kept coordinates (by |value|, ties to the lower index) as
- *   strictly ascending u32 indices; their values quantised to int8 in [-127, 127] with one
- *   float32 scale per chunk of `chunkSize` consecutive kept values:
+ *   strictly ascending indices; their values quantised to int8 in [-127, 127] with one float32
+ *   scale per chunk of `chunkSize` consecutive kept values:
  *       value[indices[i]] = fround(q[i] · scales[floor(i / chunkSize)]),  every other value 0.
  *   -128 is never written, so quantisation is symmetric. Error feedback (keeping the residual
  *   x − decode(encode(x)) for the next round) is the trainer's job.
  *
- * Layout: u8 payloadVersion (1) ‖ u8 format ‖ u32 numel ‖ body, where body is numel × f32 for
- * dense-f32, and u32 chunkSize ‖ u32 k ‖ k × u32 indices ‖ ceil(k/chunkSize) × f32 scales ‖
+ * Layout: u8 payloadVersion (2) ‖ u8 format ‖ u32 numel ‖ body, where body is numel × f32 for
+ * dense-f32, and u32 chunkSize ‖ u32 k ‖ k × varint gaps ‖ ceil(k/chunkSize) × f32 scales ‖
  * k × i8 q for topk-int8. The payload's hash is sha256 of these bytes (bulk content).
+ *
+ * Indices are sent as gaps because raw u32 indices were 4 of the ~5 bytes per kept value: at 1%
+ * kept the gaps average ~100, so most fit one LEB128 byte (7 bits per byte, low group first,
+ * high bit = more bytes follow). gaps[0] = indices[0] and gaps[i] = indices[i] − indices[i−1]
+ * ≥ 1. Indices are below numel ≤ MAX_DELTA_NUMEL < 2^28, so a gap takes 1 to 4 bytes. Exactly
+ * one byte string stands for each payload: a varint must be minimal (no final 0x00 byte after a
+ * continuation byte), and the index section's length is not written but follows from the
+ * payload size (everything after it has a fixed size given k and chunkSize).
+ * Version 1 stored k × u32 indices and is no longer accepted (it never shipped).
  */
 import { ByteReader } from '../bytes/reader.js'
 import { ByteWriter } from '../bytes/writer.js'
@@ -21,8 +30,8 @@ import { MAX_DELTA_CHUNK_SIZE, MAX_DELTA_NUMEL, MAX_DELTA_PAYLOAD_BYTES } from '
 import { contentHash } from '../crypto/hash.js'
 import { InvalidArgumentError } from '../errors.js'
 
-/** Layout version of delta payloads, independent of the header's. */
-export const DELTA_PAYLOAD_VERSION = 1
+/** Layout version of delta payloads, independent of the header's. 2: topk-int8 indices as varint gaps. */
+export const DELTA_PAYLOAD_VERSION = 2
 
 export type DeltaPayload =
   | { format: 'dense-f32'; values: Float32Array }
@@ -31,16 +40,49 @@ export type DeltaPayload =
 const TYPE = 'DeltaPayload'
 const FORMATS = ['dense-f32', 'topk-int8'] as const
 
+/** Longest index gap varint: 4 × 7 bits cover every index below MAX_DELTA_NUMEL (< 2^28). */
+const MAX_GAP_BYTES = 4
+
 /** Number of coordinates the payload covers. */
 export function payloadNumel(p: DeltaPayload): number {
   return p.format === 'dense-f32' ? p.values.length : p.numel
 }
 
-/** Exact encoded size, from the header fields alone. */
+/** Bytes of v as an unsigned LEB128 varint. */
+function varintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5
+}
+
+/** Bytes of the index section: one varint per gap between consecutive indices (the first from 0). */
+function indexGapsSize(indices: Uint32Array): number {
+  let n = 0
+  let prev = 0
+  for (let i = 0; i < indices.length; i++) {
+    n += varintSize(indices[i]! - prev)
+    prev = indices[i]!
+  }
+  return n
+}
+
+/** The index section; `indices` must be strictly ascending (the caller checked). */
+function encodeIndexGaps(indices: Uint32Array): Uint8Array {
+  const out = new Uint8Array(indexGapsSize(indices))
+  let at = 0
+  let prev = 0
+  for (let i = 0; i < indices.length; i++) {
+    let gap = indices[i]! - prev
+    prev = indices[i]!
+    for (; gap >= 0x80; gap >>>= 7) out[at++] = (gap & 0x7f) | 0x80
+    out[at++] = gap
+  }
+  return out
+}
+
+/** Exact encoded size: from the header fields, plus one pass over the indices for top-k. */
 export function deltaPayloadSize(p: DeltaPayload): number {
   if (p.format === 'dense-f32') return 6 + 4 * p.values.length
   const k = p.indices.length
-  return 6 + 8 + 4 * k + 4 * Math.ceil(k / p.chunkSize) + k
+  return 6 + 8 + indexGapsSize(p.indices) + 4 * Math.ceil(k / p.chunkSize) + k
 }
 
 export function encodeDeltaPayload(p: DeltaPayload): Uint8Array {
@@ -63,9 +105,11 @@ export function encodeDeltaPayload(p: DeltaPayload): Uint8Array {
     if (p.quantized[i] === -128) throw new InvalidArgumentError('topk-int8 values are in [-127, 127].')
   }
   for (const s of p.scales) if (!(s >= 0)) throw new InvalidArgumentError(`topk-int8 scales must be ≥ 0, got ${s}.`)
-  w.u32('chunkSize', p.chunkSize).u32('k', k).u32Values('indices', p.indices).f32Values('scales', p.scales)
-  for (let i = 0; i < k; i++) w.u8(`quantized[${i}]`, p.quantized[i]! & 0xff)
-  return w.finish()
+  const gaps = encodeIndexGaps(p.indices)
+  // int8 two's complement is the byte itself: view the values as bytes instead of copying one by one
+  const q = new Uint8Array(p.quantized.buffer, p.quantized.byteOffset, k)
+  w.u32('chunkSize', p.chunkSize).u32('k', k).fixed('indices', gaps, gaps.length).f32Values('scales', p.scales)
+  return w.fixed('quantized', q, k).finish()
 }
 
 export function decodeDeltaPayload(bytes: Uint8Array): DeltaPayload {
@@ -86,23 +130,53 @@ export function decodeDeltaPayload(bytes: Uint8Array): DeltaPayload {
   const kAt = r.offset
   const k = r.range('k', 32, 0, numel)
   const nScales = Math.ceil(k / chunkSize)
-  if (r.remaining !== 5 * k + 4 * nScales)
-    r.fail('k', `declares ${k} values (${5 * k + 4 * nScales} bytes) but ${r.remaining} bytes follow`, kAt)
-  const indicesAt = r.offset
-  const indices = r.u32Values('indices', k)
-  for (let i = 0; i < k; i++) {
-    if (indices[i]! >= numel) r.fail(`indices[${i}]`, `is ${indices[i]}, not below numel ${numel}`, indicesAt + 4 * i)
-    if (i > 0 && indices[i]! <= indices[i - 1]!) r.fail(`indices[${i}]`, 'is not strictly above the previous index', indicesAt + 4 * i)
+  // Scales and values have a fixed size, so the rest is the index section; bounding it by
+  // 1..4 bytes per index first means junk cannot make us allocate more than the input's size.
+  const tail = 4 * nScales + k
+  const indexBytes = r.remaining - tail
+  if (indexBytes < k || indexBytes > MAX_GAP_BYTES * k) {
+    const range = `${k + tail}..${MAX_GAP_BYTES * k + tail}`
+    r.fail('k', `declares ${k} values (${range} bytes with 1..${MAX_GAP_BYTES}-byte index gaps) but ${r.remaining} bytes follow`, kAt)
   }
+  const indicesAt = r.offset
+  const gaps = r.fixed('indices', indexBytes)
+  const indices = new Uint32Array(k)
+  let at = 0
+  let prev = 0
+  for (let i = 0; i < k; i++) {
+    const start = at
+    let gap = 0
+    for (let shift = 0; ; shift += 7) {
+      if (shift === 7 * MAX_GAP_BYTES) r.fail(`indices[${i}]`, `is a varint longer than ${MAX_GAP_BYTES} bytes`, indicesAt + start)
+      if (at === indexBytes)
+        r.fail(`indices[${i}]`, `runs past the index section (${indexBytes} bytes, from the payload size)`, indicesAt + start)
+      const b = gaps[at++]!
+      gap |= (b & 0x7f) << shift // ≤ 28 bits: no sign trouble
+      if (b < 0x80) {
+        if (b === 0 && shift > 0) r.fail(`indices[${i}]`, 'is an overlong varint (a final 0x00 byte)', indicesAt + start)
+        break
+      }
+    }
+    if (i > 0 && gap === 0) r.fail(`indices[${i}]`, 'has gap 0; indices are strictly ascending', indicesAt + start)
+    const index = prev + gap
+    if (index >= numel) r.fail(`indices[${i}]`, `is ${index}, not below numel ${numel}`, indicesAt + start)
+    indices[i] = index
+    prev = index
+  }
+  if (at !== indexBytes)
+    r.fail('indices', `leaves ${indexBytes - at} of its ${indexBytes} bytes (from the payload size) unread`, indicesAt + at)
   const scales = new Float32Array(nScales)
   for (let c = 0; c < nScales; c++) {
-    const at = r.offset
+    const sAt = r.offset
     const s = r.f32(`scales[${c}]`)
-    if (s < 0) r.fail(`scales[${c}]`, `is ${s}; scales are ≥ 0`, at)
+    if (s < 0) r.fail(`scales[${c}]`, `is ${s}; scales are ≥ 0`, sAt)
     scales[c] = s
   }
   const qAt = r.offset
-  const quantized = new Int8Array(r.fixed('quantized', k).buffer)
+  // a copy: the input may be a view into a larger buffer (a network frame), so `.buffer` alone
+  // would start at the wrong byte
+  const q = r.fixed('quantized', k)
+  const quantized = new Int8Array(q.buffer.slice(q.byteOffset, q.byteOffset + k))
   for (let i = 0; i < k; i++) if (quantized[i] === -128) r.fail(`quantized[${i}]`, 'is -128; values are in [-127, 127]', qAt + i)
   r.end()
   return { format, numel, chunkSize, indices, scales, quantized }

@@ -52,7 +52,7 @@ describe('verifyDelta', () => {
   it('checks declared size, hash, numel and norm against the payload', () => {
     const m = signed(sampleDelta(groups))
     expect(show(verifyDelta({ message: m, payload: samplePayloadBytes.subarray(1), expected }))).toMatchInlineSnapshot(
-      `"size-mismatch: payload is 51 bytes; the header declares 52"`,
+      `"size-mismatch: payload is 33 bytes; the header declares 34"`,
     )
     const flipped = samplePayloadBytes.slice()
     flipped[flipped.length - 1] = flipped[flipped.length - 1]! ^ 1
