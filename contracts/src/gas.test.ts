@@ -1,0 +1,37 @@
+/**
+ * The gas table (merkle-distributor style): every row under its ceiling, and the exact figures
+ * pinned, so any change to the contract's cost shows up in review. Gas is deterministic.
+ * After an intended change: `npx vitest run -u src/gas.test.ts` and update docs/PROTOCOL.md.
+ */
+import { describe, expect, it } from 'vitest'
+import { LEDGER_GAS_LIMITS, measureLedgerGas } from './bench.js'
+
+describe('gas table', () => {
+  it('stays under the limits, with commitRound independent of the contributor count', async () => {
+    const rows = await measureLedgerGas()
+    for (const r of rows) expect(r.gas, `${r.operation} (${r.detail})`).toBeLessThanOrEqual(r.limit)
+
+    const commits = rows.filter((r) => r.operation === 'commitRound').map((r) => r.gas)
+    expect(commits.length).toBeGreaterThanOrEqual(3)
+    expect(Math.max(...commits)).toBeLessThanOrEqual(LEDGER_GAS_LIMITS.commitRound)
+    // only the zero bytes of the hashes in calldata differ (4 instead of 16 gas each)
+    expect(Math.max(...commits) - Math.min(...commits)).toBeLessThan(1_000)
+
+    expect(rows.map((r) => `${r.operation.padEnd(16)} ${String(r.gas).padStart(7)}  ${r.detail}`)).toMatchInlineSnapshot(`
+      [
+        "createRun         165474  4 validators, quorum 3",
+        "commitRound       104339  quorum 3 of 4, 100 contributors",
+        "commitRound       104584  quorum 3 of 4, 100 contributors",
+        "commitRound       104596  quorum 3 of 4, 1 contributor",
+        "commitRound       104596  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "commitRound       104596  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "claim              79553  proof of 7 hashes, contributor's first claim in the run",
+        "claim              45281  proof of 7 hashes, later round",
+        "claim              86991  proof of 17 hashes, contributor's first claim in the run",
+        "claim              52707  proof of 17 hashes, later round",
+        "multicall(claim)   60626  10 claims in one transaction, per claim, first claims",
+        "multicall(claim)   26283  10 claims in one transaction, per claim, later round",
+      ]
+    `)
+  })
+})
