@@ -175,6 +175,14 @@ export {
   type WarmupParameters,
 } from './grpo/solo-run.js'
 export {
+  DEFAULT_SWARM,
+  decodeModelConfig,
+  encodeModelConfig,
+  type SwarmSettings,
+  soloRunOfManifest,
+  swarmManifest,
+} from './grpo/swarm-run.js'
+export {
   buildContributionsTree,
   CONTRIBUTION_LEAF_ENCODING,
   type ContributionLeaf,
@@ -282,11 +290,12 @@ export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng
 export { selectIncluded } from './round/included-set.js'
 export { ROLLOUTS_END_PPM, roundScheduleOf, TRAINING_END_PPM } from './round/schedule.js'
 export { isTrainable } from './round/staleness.js'
-export { startRound, step as stepRound } from './round/step.js'
+export { proposalSlotAt, proposerOf, startRound, step as stepRound } from './round/step.js'
 export type {
   HeldGroup,
   Hex32,
   Phase as RoundPhase,
+  Proposal as RoundProposal,
   Role,
   RoundConfig,
   RoundEffect,
@@ -355,6 +364,7 @@ export { type ApplyChatTemplateParameters, applyChatTemplate, renderChatTemplate
 export { type HuggingFaceTokenizerFiles, tokenizerFromHuggingFace } from './tokenizer/hf-tokenizer.js'
 export { loadTokenizer } from './tokenizer/load-tokenizer.js'
 export type { ChatMessage, DecodeOptions, Tokenizer } from './tokenizer/tokenizer.js'
+export { type CheckpointVerdict, verifyCheckpointAnnouncement } from './verify/checkpoint.js'
 export {
   type DeltaExpectation,
   type DeltaHeaderVerdict,

@@ -13,15 +13,15 @@ const VALIDATORS = [addr(1), addr(2), addr(3)]
 const config = (self: `0x${string}`, roles: Role[], quorum = 2): RoundConfig => ({
   roles,
   self,
-  schedule: roundScheduleOf({ roundDurationMs: 1000 }),
+  schedule: { rolloutsEndMs: 500, trainingEndMs: 800, commitEndMs: 1000 },
   maxStalenessRounds: 1,
   validators: VALIDATORS,
   quorum,
 })
 
 describe('round schedule', () => {
-  it('splits the round at 50% and 80%', () => {
-    expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({ rolloutsEndMs: 500, trainingEndMs: 800, commitEndMs: 1000 })
+  it('splits the round at 40% and 85%', () => {
+    expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({ rolloutsEndMs: 400, trainingEndMs: 850, commitEndMs: 1000 })
     expect(() => roundScheduleOf({ roundDurationMs: 0 })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidArgumentError: roundDurationMs must be a positive integer, got 0.]`,
     )
@@ -47,12 +47,13 @@ describe('round state machine, one peer', () => {
     expect(effects).toEqual([{ kind: 'fetch-blob', round: 0n, delta: h('d-peer') }])
     ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 700, round: 0n, id: h('d-peer'), valid: true }))
     ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 790, round: 0n, id: h('d-late'), valid: true }))
+    // validators[0 mod 3] = addr(1) = self proposes at the aggregation deadline
     ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 }))
     const included = [h('d-own'), h('d-peer')].sort()
     expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included }])
     ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 810, round: 0n, id: h('d-late'), valid: true }))
     expect(state.included).toEqual(included) // after the deadline: too late
-    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 850, round: 0n, newPolicyHash: h('θ1') }))
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 850, round: 0n, included, newPolicyHash: h('θ1') }))
     expect(effects).toEqual([
       { kind: 'publish-round-result', round: 0n, previousPolicyHash: h('θ0'), newPolicyHash: h('θ1'), included },
       { kind: 'commit', round: 0n, policyHash: h('θ1') },
@@ -78,73 +79,187 @@ describe('round state machine, one peer', () => {
     expect(again.effects).toEqual([])
   })
 
-  it('moves on with its own hash at the end of the round when no quorum forms, and follows a disagreeing quorum', () => {
-    const cfg = config(addr(9), ['trainer'])
-    let { state, effects } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
-    ;({ state } = step(state, { kind: 'tick', atMs: 800 }))
-    ;({ state } = step(state, { kind: 'aggregated', atMs: 900, round: 0n, newPolicyHash: h('mine') }))
-    ;({ state, effects } = step(state, { kind: 'tick', atMs: 1000 }))
-    expect(effects).toEqual([{ kind: 'advance', round: 1n, policyHash: h('mine'), committed: false }])
-    ;({ state } = step(state, { kind: 'tick', atMs: 1800 }))
-    ;({ state } = step(state, { kind: 'aggregated', atMs: 1850, round: 1n, newPolicyHash: h('mine2') }))
+  it('proposers rotate by round and by slot: a silent proposer delays the round by one slot', () => {
+    const cfg = config(addr(2), ['validator'])
+    // round 0: slot 0 is addr(1), slot 1 is addr(2) (self)
+    let { state } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    let r = step(state, { kind: 'tick', atMs: 800 })
+    expect(r.effects).toEqual([])
+    expect(r.state.phase).toBe('aggregation')
+    r = step(r.state, { kind: 'tick', atMs: 999 })
+    expect(r.effects).toEqual([])
+    r = step(r.state, { kind: 'tick', atMs: 1000 })
+    expect(r.effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: [] }])
+    // round 1: slot 0 is addr(2) (self)
+    ;({ state } = startRound({ config: cfg, round: 1n, policyHash: h('θ1'), atMs: 0 }))
+    r = step(state, { kind: 'tick', atMs: 800 })
+    expect(r.effects).toEqual([{ kind: 'aggregate', round: 1n, policyHash: h('θ1'), included: [] }])
+  })
+
+  it('adopts the first proposal it sees, even before its own deadline, and endorses it once reproduced', () => {
+    let { state, effects } = startRound({ config: config(addr(3), ['trainer', 'validator']), round: 0n, policyHash: h('θ0'), atMs: 0 })
+    ;({ state } = step(state, { kind: 'delta-header', atMs: 100, round: 0n, id: h('d1'), valid: true }))
+    ;({ state } = step(state, { kind: 'delta-payload', atMs: 110, round: 0n, id: h('d1'), valid: true }))
+    const included = [h('d1'), h('d2')].sort()
     ;({ state, effects } = step(state, {
       kind: 'round-result',
-      atMs: 1860,
-      round: 1n,
+      atMs: 300,
+      round: 0n,
       validator: addr(1),
-      newPolicyHash: h('theirs'),
+      newPolicyHash: h('θ1'),
+      included,
       valid: true,
     }))
-    ;({ state, effects } = step(state, {
-      kind: 'round-result',
-      atMs: 1870,
-      round: 1n,
-      validator: addr(1),
-      newPolicyHash: h('theirs'),
-      valid: true,
-    }))
-    expect(effects).toEqual([]) // one validator counts once
-    ;({ state, effects } = step(state, {
-      kind: 'round-result',
-      atMs: 1880,
-      round: 1n,
-      validator: addr(7),
-      newPolicyHash: h('theirs'),
-      valid: true,
-    }))
-    expect(effects).toEqual([]) // not a validator
-    ;({ state, effects } = step(state, {
-      kind: 'round-result',
-      atMs: 1890,
-      round: 1n,
-      validator: addr(2),
-      newPolicyHash: h('theirs'),
-      valid: true,
-    }))
+    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included }])
+    expect(state.phase).toBe('aggregation')
+    // its own late delta is not included any more
+    ;({ state, effects } = step(state, { kind: 'trained', atMs: 400, round: 0n, delta: h('d3') }))
+    expect(effects).toEqual([])
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 450, round: 0n, included, newPolicyHash: h('θ1') }))
     expect(effects).toEqual([
-      { kind: 'fetch-checkpoint', round: 1n, policyHash: h('theirs'), localPolicyHash: h('mine2') },
-      { kind: 'advance', round: 2n, policyHash: h('theirs'), committed: true },
+      { kind: 'publish-round-result', round: 0n, previousPolicyHash: h('θ0'), newPolicyHash: h('θ1'), included },
+      { kind: 'commit', round: 0n, policyHash: h('θ1') },
+      { kind: 'advance', round: 1n, policyHash: h('θ1'), committed: true },
     ])
   })
 
-  it('follows a quorum at the end of the round when its own aggregation has not finished', () => {
-    let { state, effects } = startRound({ config: config(addr(9), []), round: 0n, policyHash: h('θ0'), atMs: 0 })
-    ;({ state } = step(state, { kind: 'round-result', atMs: 850, round: 0n, validator: addr(1), newPolicyHash: h('q'), valid: true }))
+  it('rejects a proposal it cannot reproduce, adopts the next one, and never votes twice', () => {
+    let { state, effects } = startRound({ config: config(addr(3), ['validator'], 2), round: 0n, policyHash: h('θ0'), atMs: 0 })
+    const lie = [h('d1')]
     ;({ state, effects } = step(state, {
       kind: 'round-result',
-      atMs: 900,
+      atMs: 800,
       round: 0n,
-      validator: addr(2),
-      newPolicyHash: h('q'),
+      validator: addr(1),
+      newPolicyHash: h('θ-lie'),
+      included: lie,
       valid: true,
     }))
-    expect(effects).toEqual([]) // still aggregating, and the round is not over
-    ;({ state, effects } = step(state, { kind: 'tick', atMs: 1000 }))
+    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: lie }])
+    const honest = [h('d1'), h('d2')].sort()
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 810,
+      round: 0n,
+      validator: addr(2),
+      newPolicyHash: h('θ1'),
+      included: honest,
+      valid: true,
+    }))
+    expect(effects).toEqual([]) // one proposal at a time
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 820, round: 0n, included: lie, newPolicyHash: h('θ-other') }))
+    expect(state.rejected).toEqual([addr(1)])
+    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: honest }])
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 830, round: 0n, included: honest, newPolicyHash: h('θ1') }))
     expect(effects).toEqual([
-      { kind: 'fetch-checkpoint', round: 0n, policyHash: h('q'), localPolicyHash: null },
-      { kind: 'advance', round: 1n, policyHash: h('q'), committed: true },
+      { kind: 'publish-round-result', round: 0n, previousPolicyHash: h('θ0'), newPolicyHash: h('θ1'), included: honest },
+      { kind: 'commit', round: 0n, policyHash: h('θ1') },
+      { kind: 'advance', round: 1n, policyHash: h('θ1'), committed: true },
     ])
-    expect(step(state, { kind: 'aggregated', atMs: 1001, round: 0n, newPolicyHash: h('late') }).effects).toEqual([])
+  })
+
+  it('breaks a split vote after a full cycle of slots: validators re-vote for the leading RoundResult', () => {
+    const four = [addr(1), addr(2), addr(3), addr(4)]
+    const cfg = { ...config(addr(4), ['validator'], 3), validators: four }
+    let { state, effects } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    const x = [h('dx')]
+    const y = [h('dy')]
+    // self (addr(4), last proposer) adopts addr(1)'s proposal X and endorses it; addr(2) and addr(3) went for Y
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 800,
+      round: 0n,
+      validator: addr(2),
+      newPolicyHash: h('θx'),
+      included: x,
+      valid: true,
+    }))
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 810, round: 0n, included: x, newPolicyHash: h('θx') }))
+    expect(effects[0]).toMatchObject({ kind: 'publish-round-result', newPolicyHash: h('θx') })
+    for (const v of [addr(2), addr(3)])
+      ({ state, effects } = step(state, {
+        kind: 'round-result',
+        atMs: 820,
+        round: 0n,
+        validator: v,
+        newPolicyHash: h('θy'),
+        included: y,
+        valid: true,
+      }))
+    expect(state.round).toBe(0n) // 2 votes each: no quorum
+    // a full cycle of 4 slots (200 ms each) passes: self re-votes for the leader (tie: lowest hash)
+    const lead = h('θx') < h('θy') ? { hash: h('θx'), included: x } : { hash: h('θy'), included: y }
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 + 4 * 200 }))
+    if (lead.hash === h('θx')) {
+      expect(effects).toEqual([]) // already on the leader: addr(3)/addr(4) are the ones to move
+      ;({ state, effects } = step(state, {
+        kind: 'round-result',
+        atMs: 1700,
+        round: 0n,
+        validator: addr(3),
+        newPolicyHash: h('θx'),
+        included: x,
+        valid: true,
+      }))
+    } else {
+      expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: y }])
+      ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 1700, round: 0n, included: y, newPolicyHash: h('θy') }))
+      expect(effects[0]).toMatchObject({ kind: 'publish-round-result', newPolicyHash: h('θy') })
+    }
+    expect(effects.at(-1)).toMatchObject({ kind: 'advance', round: 1n, policyHash: lead.hash })
+  })
+
+  it('waits without a quorum (never forks alone) and follows a quorum it could not reproduce by fetching its checkpoint', () => {
+    let { state, effects } = startRound({ config: config(addr(9), ['worker']), round: 0n, policyHash: h('θ0'), atMs: 0 })
+    const included = [h('d1')]
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 800,
+      round: 0n,
+      validator: addr(1),
+      newPolicyHash: h('θ1'),
+      included,
+      valid: true,
+    }))
+    ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 810, round: 0n, included, newPolicyHash: null }))
+    expect(effects).toEqual([])
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 5000 }))
+    expect(state.round).toBe(0n)
+    ;({ state, effects } = step(state, {
+      kind: 'round-result',
+      atMs: 5001,
+      round: 0n,
+      validator: addr(2),
+      newPolicyHash: h('θ1'),
+      included,
+      valid: true,
+    }))
+    expect(effects).toEqual([
+      { kind: 'fetch-checkpoint', round: 0n, policyHash: h('θ1'), localPolicyHash: null },
+      { kind: 'advance', round: 1n, policyHash: h('θ1'), committed: true },
+      { kind: 'rollout', round: 1n, policyHash: h('θ1') },
+    ])
+  })
+
+  it('ignores invalid results, results of other rounds, unsorted lists and non-validators', () => {
+    const { state } = startRound({ config: config(addr(9), []), round: 2n, policyHash: h('θ2'), atMs: 0 })
+    const base = {
+      kind: 'round-result' as const,
+      atMs: 1,
+      round: 2n,
+      validator: addr(1),
+      newPolicyHash: h('θ3'),
+      included: [h('a')],
+      valid: true,
+    }
+    for (const ev of [
+      { ...base, valid: false },
+      { ...base, round: 1n },
+      { ...base, validator: addr(7) },
+      { ...base, included: [h('a'), h('a')] },
+      { ...base, included: 'x' as unknown as Hex32[] },
+    ])
+      expect(step(state, ev).effects).toEqual([])
   })
 
   it('rejects a bad local configuration with a typed error', () => {
@@ -197,21 +312,31 @@ const eventArb = (roundHint: () => bigint): fc.Arbitrary<(atMs: number) => Round
     })),
     {
       weight: 4,
-      arbitrary: fc.tuple(idArb, fc.integer({ min: -1, max: 1 })).map(([newPolicyHash, dr]) => (atMs: number) => ({
-        kind: 'aggregated' as const,
-        atMs,
-        round: roundHint() + BigInt(dr),
-        newPolicyHash,
-      })),
+      arbitrary: fc
+        .tuple(fc.option(idArb), fc.integer({ min: -1, max: 1 }), fc.uniqueArray(fc.constantFrom(...ids), { maxLength: 3 }))
+        .map(([newPolicyHash, dr, included]) => (atMs: number) => ({
+          kind: 'aggregated' as const,
+          atMs,
+          round: roundHint() + BigInt(dr),
+          included: included.sort(),
+          newPolicyHash,
+        })),
     },
     fc
-      .tuple(fc.integer({ min: 0, max: 4 }), idArb, fc.integer({ min: -1, max: 1 }), fc.boolean())
-      .map(([v, newPolicyHash, dr, valid]) => (atMs: number) => ({
+      .tuple(
+        fc.integer({ min: 0, max: 4 }),
+        idArb,
+        fc.integer({ min: -1, max: 1 }),
+        fc.boolean(),
+        fc.uniqueArray(fc.constantFrom(...ids), { maxLength: 3 }),
+      )
+      .map(([v, newPolicyHash, dr, valid, included]) => (atMs: number) => ({
         kind: 'round-result' as const,
         atMs,
         round: roundHint() + BigInt(dr),
         validator: addr(v),
         newPolicyHash,
+        included: included.sort(),
         valid,
       })),
   )
@@ -232,31 +357,31 @@ function justified(e: RoundEffect, before: RoundState, seen: readonly RoundEvent
       return seen.some((ev) => ev.kind === 'trained' && inRound(ev) && ev.delta === e.id)
     case 'fetch-blob':
       return seen.some((ev) => ev.kind === 'delta-header' && inRound(ev) && ev.valid && ev.id === e.delta)
-    case 'aggregate':
-      return (
-        e.included.every((id, i) => i === 0 || e.included[i - 1]! < id) &&
-        e.included.every((id) =>
-          seen.some(
-            (ev) =>
-              inRound(ev) && ((ev.kind === 'trained' && ev.delta === id) || (ev.kind === 'delta-payload' && ev.valid && ev.id === id)),
-          ),
-        )
+    case 'aggregate': {
+      // the peer's own valid deltas (its proposal), or the list of a valid RoundResult it saw
+      const proposed = seen.some((ev) => ev.kind === 'round-result' && inRound(ev) && ev.valid && ev.included.join() === e.included.join())
+      const own = e.included.every((id) =>
+        seen.some(
+          (ev) => inRound(ev) && ((ev.kind === 'trained' && ev.delta === id) || (ev.kind === 'delta-payload' && ev.valid && ev.id === id)),
+        ),
       )
+      return e.included.every((id, i) => i === 0 || e.included[i - 1]! < id) && (proposed || own)
+    }
     case 'publish-round-result':
       return seen.some((ev) => ev.kind === 'aggregated' && inRound(ev) && ev.newPolicyHash === e.newPolicyHash)
     case 'commit':
     case 'fetch-checkpoint': {
-      const votes = seen.filter((ev) => ev.kind === 'round-result' && inRound(ev) && ev.valid && ev.newPolicyHash === e.policyHash)
+      const voters = new Set(
+        seen
+          .filter((ev) => ev.kind === 'round-result' && inRound(ev) && ev.valid && ev.newPolicyHash === e.policyHash)
+          .map((ev) => (ev as { validator: string }).validator),
+      )
       const own = seen.some((ev) => ev.kind === 'aggregated' && inRound(ev) && ev.newPolicyHash === e.policyHash)
-      return votes.length + (own ? 1 : 0) >= before.config.quorum
+      return voters.size + (own ? 1 : 0) >= before.config.quorum
     }
     case 'advance':
       return seen.some(
-        (ev) =>
-          (ev.kind === 'aggregated' || ev.kind === 'round-result') &&
-          'round' in ev &&
-          ev.round === e.round - 1n &&
-          ev.newPolicyHash === e.policyHash,
+        (ev) => (ev.kind === 'aggregated' || ev.kind === 'round-result') && ev.round === e.round - 1n && ev.newPolicyHash === e.policyHash,
       )
   }
 }
@@ -352,7 +477,7 @@ describe('four peers', () => {
           })
           const hash = toHex0x(hashFlatTensor(out.theta))
           thetas.set(hash, out.theta)
-          queue.push([p, { kind: 'aggregated', atMs: atMs + 20, round: e.round, newPolicyHash: hash }])
+          queue.push([p, { kind: 'aggregated', atMs: atMs + 20, round: e.round, included: e.included, newPolicyHash: hash }])
         }
         if (e.kind === 'publish-round-result')
           for (const q of others)
@@ -364,6 +489,7 @@ describe('four peers', () => {
                 round: e.round,
                 validator: cfgs[p]!.self,
                 newPolicyHash: e.newPolicyHash,
+                included: e.included,
                 valid: true,
               },
             ])

@@ -3,19 +3,30 @@
  * The node and the browser feed it events (stamped with their clock) and carry out its effects
  * (gossip, training, fetching, aggregation, the ledger). Any peer can take any of the roles.
  *
- *   rollouts ──(rolloutsEnd)──▶ training ──(trainingEnd: included set frozen)──▶ aggregation
- *   ──(aggregated)──▶ commit ──(validator quorum, or commitEnd with our own hash)──▶ next round
+ *   rollouts ──(rolloutsEnd)──▶ training ──(trainingEnd, or a proposal arrives)──▶ aggregation
+ *   ──(the adopted proposal reproduced)──▶ commit ──(a quorum of identical RoundResults)──▶ next round
+ *
+ * Agreement does not rest on clocks. Peers see deltas at slightly different times, so their
+ * own included sets may differ; instead of each validator publishing its own view, one
+ * validator proposes per slot (validators[(round + slot) mod n], a slot being
+ * commitEnd − trainingEnd long from trainingEnd), and every peer adopts the first valid
+ * proposal it sees, aggregates exactly the deltas it lists and checks the claimed θ_{r+1}.
+ * Validators that reproduce it sign the same RoundResult (an endorsement); a validator votes
+ * once per round, so with quorum > n/2 at most one θ_{r+1} can gather a quorum. A proposal that
+ * does not reproduce is rejected (its proposer is never adopted again this round) and the next
+ * one is adopted. Peers advance only on a quorum, never alone: a round without quorum waits
+ * for the next proposer rather than fork.
  *
  * A peer's data never makes it throw: events for other rounds, malformed ids, invalid verdicts
  * and time going backwards are ignored. Rounds only move forward. Every effect answers an
  * event: rollouts and training start from the round's start and its deadlines, publishing
- * answers this peer's own results, fetches answer verified headers, and the included set is
- * exactly the verified deltas seen before the deadline.
+ * answers this peer's own results, fetches answer verified headers, aggregation answers the
+ * deadline (the peer's own valid deltas) or a proposal (the deltas it lists).
  */
 import { InvalidArgumentError } from '../errors.js'
 import { selectIncluded } from './included-set.js'
 import { isTrainable } from './staleness.js'
-import type { Hex32, RoundConfig, RoundEffect, RoundEvent, RoundState, StepResult } from './types.js'
+import type { Hex32, RoundConfig, RoundEffect, RoundEvent, RoundState, RoundVote, StepResult } from './types.js'
 
 const HEX32 = /^0x[0-9a-f]{64}$/
 const ADDRESS = /^0x[0-9a-f]{40}$/
@@ -49,6 +60,9 @@ function enterRound(prev: RoundState | null, config: RoundConfig, round: bigint,
     trainedGroups: (prev?.trainedGroups ?? []).filter((id) => kept.has(id)),
     deltas: [],
     included: null,
+    proposal: null,
+    rejected: [],
+    view: 0,
     newPolicyHash: null,
     votes: [],
   }
@@ -74,35 +88,63 @@ export function startRound({
   return enterRound(null, config, round, policyHash, atMs)
 }
 
-/** The validator hash with a quorum of votes, if any. */
-function quorumHash(s: RoundState): Hex32 | null {
-  const counts = new Map<string, number>()
-  for (const v of s.votes) counts.set(v.newPolicyHash, (counts.get(v.newPolicyHash) ?? 0) + 1)
-  let found: Hex32 | null = null
-  for (const v of s.votes) if ((counts.get(v.newPolicyHash) ?? 0) >= s.config.quorum) found = v.newPolicyHash
-  return found
+/** The proposer of slot `slot` of `round`. */
+export function proposerOf(config: Pick<RoundConfig, 'validators'>, round: bigint, slot: number): `0x${string}` {
+  const n = BigInt(config.validators.length)
+  return config.validators[Number((round + BigInt(slot)) % n)]!
 }
 
-/**
- * Leaves the round: to the quorum's hash if there is one, else (at the deadline) to ours. A peer
- * still aggregating at the deadline follows a quorum (and fetches its checkpoint) rather than stall.
- */
-function tryAdvance(s: RoundState, effects: RoundEffect[], deadlinePassed: boolean): StepResult {
-  if (s.phase !== 'commit' && !(s.phase === 'aggregation' && deadlinePassed)) return { state: s, effects }
-  const agreed = quorumHash(s)
-  if (agreed === null && !(deadlinePassed && s.newPolicyHash !== null)) return { state: s, effects }
-  const next = agreed ?? s.newPolicyHash!
-  if (agreed !== null && has(s.config, 'validator')) effects.push({ kind: 'commit', round: s.round, policyHash: agreed })
-  if (agreed !== null && agreed !== s.newPolicyHash)
-    effects.push({ kind: 'fetch-checkpoint', round: s.round, policyHash: agreed, localPolicyHash: s.newPolicyHash })
-  effects.push({ kind: 'advance', round: s.round + 1n, policyHash: next, committed: agreed !== null })
+/** The proposal slot at `elapsed` ms into the round, or -1 before the aggregation deadline. */
+export function proposalSlotAt(schedule: RoundConfig['schedule'], elapsed: number): number {
+  if (elapsed < schedule.trainingEndMs) return -1
+  const slot = Math.max(1, schedule.commitEndMs - schedule.trainingEndMs)
+  return Math.floor((elapsed - schedule.trainingEndMs) / slot)
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+
+/** The (θ_{r+1}, included) with a quorum of votes, if any. */
+function quorumVote(s: RoundState): RoundVote | null {
+  for (const v of s.votes) {
+    const n = s.votes.filter((w) => w.newPolicyHash === v.newPolicyHash && sameList(w.included, v.included)).length
+    if (n >= s.config.quorum) return v
+  }
+  return null
+}
+
+/** Leaves the round once a quorum of validators signed the same RoundResult. */
+function tryAdvance(s: RoundState, effects: RoundEffect[]): StepResult {
+  const agreed = quorumVote(s)
+  if (agreed === null) return { state: s, effects }
+  const next = agreed.newPolicyHash
+  if (has(s.config, 'validator')) effects.push({ kind: 'commit', round: s.round, policyHash: next })
+  // the shell may still reproduce θ_{r+1} from payloads it holds before fetching the checkpoint
+  if (next !== s.newPolicyHash)
+    effects.push({ kind: 'fetch-checkpoint', round: s.round, policyHash: next, localPolicyHash: s.newPolicyHash })
+  effects.push({ kind: 'advance', round: s.round + 1n, policyHash: next, committed: true })
   const entered = enterRound(s, s.config, s.round + 1n, next, s.nowMs)
   return { state: entered.state, effects: [...effects, ...entered.effects] }
 }
 
+/** Freezes this peer's view of the included set (the deadline passed, or a proposal came). */
+function freeze(s: RoundState): RoundState {
+  if (s.included !== null) return s
+  return { ...s, phase: 'aggregation', included: selectIncluded(s.deltas) }
+}
+
+/** Adopts the first valid, not yet rejected proposal among the votes, if none is adopted. */
+function adoptFromVotes(s: RoundState, effects: RoundEffect[]): RoundState {
+  if (s.proposal !== null) return s
+  const v = s.votes.find((w) => !s.rejected.includes(w.validator))
+  if (v === undefined) return s
+  const state = freeze(s)
+  effects.push({ kind: 'aggregate', round: state.round, policyHash: state.policyHash, included: v.included })
+  return { ...state, proposal: { validator: v.validator, included: v.included, claimed: v.newPolicyHash, status: 'aggregating' } }
+}
+
 /** Applies the deadlines that `nowMs` has passed. */
-function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): StepResult {
-  if (!Number.isFinite(atMs) || atMs <= s.nowMs) return { state: s, effects }
+function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): RoundState {
+  if (!Number.isFinite(atMs) || atMs <= s.nowMs) return s
   let state: RoundState = { ...s, nowMs: atMs }
   const elapsed = atMs - state.startedAtMs
   const { schedule, maxStalenessRounds } = state.config
@@ -119,26 +161,72 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): StepR
       }
     }
   }
-  if (state.phase === 'training' && elapsed >= schedule.trainingEndMs) {
-    const included = selectIncluded(state.deltas)
-    state = { ...state, phase: 'aggregation', included }
+  if (state.phase === 'training' && elapsed >= schedule.trainingEndMs) state = freeze(state)
+  // our proposal slot: propose our own included set unless we already adopted or voted
+  const slot = proposalSlotAt(schedule, elapsed)
+  const self = state.config.self
+  if (
+    slot >= 0 &&
+    state.proposal === null &&
+    has(state.config, 'validator') &&
+    state.config.validators.includes(self) &&
+    proposerOf(state.config, state.round, slot) === self &&
+    !state.votes.some((v) => v.validator === self)
+  ) {
+    state = freeze(state)
+    const included = state.included ?? []
     effects.push({ kind: 'aggregate', round: state.round, policyHash: state.policyHash, included })
+    state = { ...state, proposal: { validator: self, included, claimed: null, status: 'aggregating' } }
   }
-  if ((state.phase === 'commit' || state.phase === 'aggregation') && elapsed >= schedule.commitEndMs)
-    return tryAdvance(state, effects, true)
-  return { state, effects }
+  // stall: every validator's slot passed without a quorum (votes split between proposals). Once
+  // per such view, a validator that voted re-votes for the leading RoundResult (most votes, then
+  // the lowest θ hash) after reproducing it; by then the re-published votes have reached every
+  // validator, so they all pick the same one.
+  const n = state.config.validators.length
+  const view = slot >= n ? Math.floor(slot / n) : 0
+  const mine = state.votes.find((v) => v.validator === self)
+  if (view > state.view && mine && state.proposal?.status !== 'aggregating') {
+    state = { ...state, view }
+    const lead = leadingVote(state.votes)
+    if (lead && !(lead.newPolicyHash === mine.newPolicyHash && sameList(lead.included, mine.included))) {
+      effects.push({ kind: 'aggregate', round: state.round, policyHash: state.policyHash, included: lead.included })
+      state = {
+        ...state,
+        rejected: state.rejected.filter((v) => v !== lead.validator),
+        proposal: { validator: lead.validator, included: lead.included, claimed: lead.newPolicyHash, status: 'aggregating' },
+      }
+    }
+  }
+  return state
+}
+
+/** The RoundResult with the most votes (ties: the lowest θ hash, then the lowest validator). */
+function leadingVote(votes: readonly RoundVote[]): RoundVote | null {
+  let best: RoundVote | null = null
+  let bestCount = 0
+  for (const v of votes) {
+    const count = votes.filter((w) => w.newPolicyHash === v.newPolicyHash && sameList(w.included, v.included)).length
+    if (count > bestCount || (count === bestCount && best !== null && v.newPolicyHash < best.newPolicyHash)) {
+      best = v
+      bestCount = count
+    }
+  }
+  return best
 }
 
 function insertSorted<T>(list: readonly T[], item: T, key: (t: T) => string): T[] {
   return [...list, item].sort((a, b) => ascending(key(a), key(b)))
 }
 
+function isIdList(v: unknown): v is Hex32[] {
+  return Array.isArray(v) && v.every((id, i) => isHex32(id) && (i === 0 || (v[i - 1] as string) < id))
+}
+
 /** One event in, the new state and the effects to carry out. Never throws on an event's content. */
 export function step(state: RoundState, event: RoundEvent): StepResult {
   if (event === null || typeof event !== 'object') return { state, effects: [] }
-  const timed = advanceTime(state, event.atMs, [])
-  let s = timed.state
-  const effects = timed.effects
+  const effects: RoundEffect[] = []
+  let s = advanceTime(state, event.atMs, effects)
   const current = 'round' in event && event.round === s.round
   switch (event.kind) {
     case 'rollouts-done': {
@@ -166,14 +254,15 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       break
     }
     case 'delta-header': {
-      if (!current || !event.valid || !isHex32(event.id) || s.included !== null) break
+      if (!current || !event.valid || !isHex32(event.id)) break
       if (s.deltas.some((d) => d.id === event.id)) break
+      // after the freeze a header is still fetched: a proposal may list it
       effects.push({ kind: 'fetch-blob', round: s.round, delta: event.id })
       s = { ...s, deltas: insertSorted(s.deltas, { id: event.id, payload: 'pending' }, (d) => d.id) }
       break
     }
     case 'delta-payload': {
-      if (!current || s.included !== null) break
+      if (!current) break
       const i = s.deltas.findIndex((d) => d.id === event.id && d.payload === 'pending')
       if (i < 0) break
       const deltas = [...s.deltas]
@@ -182,26 +271,55 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       break
     }
     case 'aggregated': {
-      if (!current || s.phase !== 'aggregation' || !isHex32(event.newPolicyHash)) break
-      s = { ...s, phase: 'commit', newPolicyHash: event.newPolicyHash }
-      if (has(s.config, 'validator')) {
+      const p = s.proposal
+      if (!current || p === null || p.status !== 'aggregating' || !isIdList(event.included) || !sameList(event.included, p.included)) break
+      const hash = isHex32(event.newPolicyHash) ? event.newPolicyHash : null
+      const own = p.validator === s.config.self
+      if (hash === null || (!own && hash !== p.claimed)) {
+        // not reproducible: never adopt this proposer again this round; try the next vote
+        s = { ...s, proposal: null, rejected: [...s.rejected, p.validator].sort(ascending) }
+        s = adoptFromVotes(s, effects)
+        break
+      }
+      s = { ...s, phase: 'commit', newPolicyHash: hash, proposal: { ...p, claimed: hash, status: 'reproduced' } }
+      const self = s.config.self
+      const myVote = s.votes.find((v) => v.validator === self)
+      const revote = myVote !== undefined && !(myVote.newPolicyHash === hash && sameList(myVote.included, p.included))
+      if (has(s.config, 'validator') && s.config.validators.includes(self) && (myVote === undefined || revote)) {
         effects.push({
           kind: 'publish-round-result',
           round: s.round,
           previousPolicyHash: s.policyHash,
-          newPolicyHash: event.newPolicyHash,
-          included: s.included ?? [],
+          newPolicyHash: hash,
+          included: p.included,
         })
-        if (s.config.validators.includes(s.config.self) && !s.votes.some((v) => v.validator === s.config.self))
-          s = { ...s, votes: insertSorted(s.votes, { validator: s.config.self, newPolicyHash: event.newPolicyHash }, (v) => v.validator) }
+        const votes = s.votes.filter((v) => v.validator !== self)
+        s = { ...s, votes: insertSorted(votes, { validator: self, newPolicyHash: hash, included: p.included }, (v) => v.validator) }
       }
-      return tryAdvance(s, effects, s.nowMs - s.startedAtMs >= s.config.schedule.commitEndMs)
+      return tryAdvance(s, effects)
     }
     case 'round-result': {
       if (!current || !event.valid || !isHex32(event.newPolicyHash) || !s.config.validators.includes(event.validator)) break
-      if (s.votes.some((v) => v.validator === event.validator)) break
-      s = { ...s, votes: insertSorted(s.votes, { validator: event.validator, newPolicyHash: event.newPolicyHash }, (v) => v.validator) }
-      return tryAdvance(s, effects, s.nowMs - s.startedAtMs >= s.config.schedule.commitEndMs)
+      if (!isIdList(event.included) || event.validator === s.config.self) break
+      const prior = s.votes.find((v) => v.validator === event.validator)
+      if (prior && prior.newPolicyHash === event.newPolicyHash && sameList(prior.included, event.included)) break
+      // a validator's latest RoundResult replaces its earlier one (it re-votes only after a stall)
+      const vote = { validator: event.validator, newPolicyHash: event.newPolicyHash, included: [...event.included] }
+      s = {
+        ...s,
+        votes: insertSorted(
+          s.votes.filter((v) => v.validator !== event.validator),
+          vote,
+          (v) => v.validator,
+        ),
+      }
+      if (quorumVote(s) !== null) return tryAdvance(s, effects)
+      if (s.proposal === null && !s.rejected.includes(event.validator)) {
+        s = freeze(s)
+        effects.push({ kind: 'aggregate', round: s.round, policyHash: s.policyHash, included: vote.included })
+        s = { ...s, proposal: { validator: vote.validator, included: vote.included, claimed: vote.newPolicyHash, status: 'aggregating' } }
+      }
+      return tryAdvance(s, effects)
     }
     default:
       break

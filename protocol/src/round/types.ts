@@ -17,9 +17,13 @@ export type Phase = 'rollouts' | 'training' | 'aggregation' | 'commit'
 export interface RoundSchedule {
   /** End of rollouts: trainers start on the groups they hold. */
   rolloutsEndMs: number
-  /** End of training = the aggregation deadline: deltas received later are not included. */
+  /** End of training = the aggregation deadline: the first proposer freezes its included set. */
   trainingEndMs: number
-  /** End of the round: without a validator quorum by then, the peer moves on with its own θ_{r+1}. */
+  /**
+   * End of the first proposal slot. Proposal slot a (a = 0, 1, …) runs from
+   * trainingEnd + a·(commitEnd − trainingEnd); its proposer is validators[(round + a) mod n], so
+   * a dead or silent proposer delays the round by one slot, never stalls it.
+   */
   commitEndMs: number
 }
 
@@ -47,9 +51,24 @@ export interface SeenDelta {
   payload: 'pending' | 'valid' | 'invalid'
 }
 
+/** A validator's signed RoundResult as far as the machine cares: which deltas, which θ_{r+1}. */
 export interface RoundVote {
   validator: `0x${string}`
   newPolicyHash: Hex32
+  /** The included deltas it lists, ascending. */
+  included: Hex32[]
+}
+
+/**
+ * The RoundResult this peer is reproducing (aggregating its listed deltas on θ_r) or has
+ * reproduced. Its own proposal has `claimed` null until its aggregation finishes.
+ */
+export interface Proposal {
+  validator: `0x${string}`
+  included: Hex32[]
+  /** θ_{r+1} as the proposer claims it. */
+  claimed: Hex32 | null
+  status: 'aggregating' | 'reproduced'
 }
 
 export interface RoundState {
@@ -67,9 +86,15 @@ export interface RoundState {
   trainedGroups: Hex32[]
   /** Deltas of this round, ascending by id. */
   deltas: SeenDelta[]
-  /** Frozen at the aggregation deadline: valid deltas, ascending by id. */
+  /** Frozen at the aggregation deadline (or on adopting a proposal): valid deltas seen, ascending by id. */
   included: Hex32[] | null
-  /** h_{round+1} as this peer computed it. */
+  /** The proposal this peer adopted, if any. */
+  proposal: Proposal | null
+  /** Stall views passed (each n proposal slots without a quorum); a validator may re-vote once per view. */
+  view: number
+  /** Validators whose proposal this peer could not reproduce this round (it never adopts them again). */
+  rejected: `0x${string}`[]
+  /** h_{round+1} as this peer reproduced it. */
   newPolicyHash: Hex32 | null
   /** One vote per validator, ascending by validator. */
   votes: RoundVote[]
@@ -88,10 +113,24 @@ export type RoundEvent =
   | { kind: 'delta-header'; atMs: number; round: bigint; id: Hex32; valid: boolean }
   /** A fetched delta payload with verifyDeltaPayload's verdict. */
   | { kind: 'delta-payload'; atMs: number; round: bigint; id: Hex32; valid: boolean }
-  /** This peer finished aggregation (nextPolicy) for `round`. */
-  | { kind: 'aggregated'; atMs: number; round: bigint; newPolicyHash: Hex32 }
-  /** A RoundResult from a validator, with verifyRoundResult's verdict. */
-  | { kind: 'round-result'; atMs: number; round: bigint; validator: `0x${string}`; newPolicyHash: Hex32; valid: boolean }
+  /**
+   * This peer finished an `aggregate` effect for `round`: θ_{r+1} of those deltas, or null when
+   * it could not (a listed delta it does not hold or that does not verify).
+   */
+  | { kind: 'aggregated'; atMs: number; round: bigint; included: Hex32[]; newPolicyHash: Hex32 | null }
+  /**
+   * A RoundResult from a validator, with the shell's verdict: verifyRoundResult, and its credits
+   * equal to what the protocol's rule gives for the listed deltas when this peer can check them.
+   */
+  | {
+      kind: 'round-result'
+      atMs: number
+      round: bigint
+      validator: `0x${string}`
+      newPolicyHash: Hex32
+      included: Hex32[]
+      valid: boolean
+    }
 
 export type RoundEffect =
   /** Sample and score this peer's prompts on θ_round (worker). */
@@ -102,13 +141,13 @@ export type RoundEffect =
   | { kind: 'publish-delta'; round: bigint; id: Hex32 }
   /** Fetch a delta's payload by its header's payloadHash from any peer that announced it. */
   | { kind: 'fetch-blob'; round: bigint; delta: Hex32 }
-  /** Run nextPolicy on θ_round with these deltas, in this order. */
+  /** Run nextPolicy on θ_round with these deltas, in this order (fetching payloads it lacks). */
   | { kind: 'aggregate'; round: bigint; policyHash: Hex32; included: Hex32[] }
-  /** Sign and gossip RoundResult(round, h_round, h_{round+1}, included) (validator). */
+  /** Sign and gossip RoundResult(round, h_round, h_{round+1}, included): a proposal or an endorsement (validator). */
   | { kind: 'publish-round-result'; round: bigint; previousPolicyHash: Hex32; newPolicyHash: Hex32; included: Hex32[] }
   /** A quorum agreed: submit the round to the ledger (validator). */
   | { kind: 'commit'; round: bigint; policyHash: Hex32 }
-  /** The quorum's θ_{round+1} differs from ours: fetch that checkpoint by hash and report. */
+  /** The quorum's θ_{round+1} is not one this peer reproduced: fetch that checkpoint by hash and report. */
   | { kind: 'fetch-checkpoint'; round: bigint; policyHash: Hex32; localPolicyHash: Hex32 | null }
   /** Move to θ_{round+1} = `policyHash`; `committed` says whether a quorum backed it. */
   | { kind: 'advance'; round: bigint; policyHash: Hex32; committed: boolean }
