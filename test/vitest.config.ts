@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@murmur\/protocol\/testing$/, replacement: src('protocol/src/testing/index.ts') },
       { find: /^@murmur\/protocol$/, replacement: src('protocol/src/index.ts') },
       { find: /^@murmur\/node$/, replacement: src('node/src/index.ts') },
+      { find: /^@murmur\/contracts$/, replacement: src('contracts/src/index.ts') },
     ],
   },
   test: {

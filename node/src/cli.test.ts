@@ -38,7 +38,7 @@ describe('murmur CLI', () => {
   it('rejects a malformed integer flag with a message naming the limit', async () => {
     const r = await cli('up', '--peers', 'three')
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('--peers must be an integer in [1, 64], got "three".')
+    expect(r.stderr).toContain('--peers must be an integer in [1, 16], got "three".')
   })
 
   it('names the available benchmarks when asked for an unknown one', async () => {
@@ -47,13 +47,27 @@ describe('murmur CLI', () => {
     expect(r.stderr).toMatch(/Unknown benchmark "nope"\. Use one of: .*\bengine\b.*\bhash\b/)
   })
 
-  it('up runs the engine self-check in its data dir and ends with a JSON summary', async () => {
+  it('up brings up a local chain and a swarm, commits and audits every round, and ends with a JSON summary', async () => {
     process.env.MURMUR_HOME = mkdtempSync(join(tmpdir(), 'murmur-up-'))
-    const r = await cli('up', '--json', '--rounds', '1', '--peers', '2')
-    expect(r.code).toBe(0)
+    const r = await cli(
+      'up',
+      '--json',
+      '--rounds',
+      '1',
+      '--peers',
+      '2',
+      '--warmup-steps',
+      '10',
+      '--round-ms',
+      '4000',
+      '--eval-problems',
+      '16',
+    )
+    expect(r.code, r.stderr).toBe(0)
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(summary.ort.backends).toContain('cpu')
     expect(summary.ort.backends).not.toContain('cuda') // not in the npm package: listed as installable
-    expect(summary).toMatchObject({ ok: true, peers: 2, completions: 8, verified: 8 })
+    expect(summary).toMatchObject({ ok: true, peers: 2, rounds: 1, committedRounds: 1, auditOk: true, sameThetaEveryRound: true })
+    expect(summary.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/)
   })
 })

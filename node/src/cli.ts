@@ -1,9 +1,13 @@
 import './polyfill.js'
 import { Command, CommanderError } from 'commander'
+import { auditCommand } from './commands/audit.js'
 import { benchCommand } from './commands/bench.js'
+import { chainCommand } from './commands/chain.js'
+import { evidenceCommand } from './commands/evidence.js'
 import { initCommand } from './commands/init.js'
 import { keysCommand } from './commands/keys.js'
 import { modelCommand } from './commands/model.js'
+import { nodeCommand, swarmCommand } from './commands/swarm.js'
 import { tasksCommand } from './commands/tasks.js'
 import { trainCommand } from './commands/train.js'
 import { upCommand } from './commands/up.js'
@@ -36,6 +40,11 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(tasksCommand(io))
   program.addCommand(initCommand(io))
   program.addCommand(trainCommand(io))
+  program.addCommand(swarmCommand(io))
+  program.addCommand(nodeCommand(io))
+  program.addCommand(chainCommand(io))
+  program.addCommand(evidenceCommand(io))
+  program.addCommand(auditCommand(io))
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
   return program
 }

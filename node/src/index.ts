@@ -11,15 +11,79 @@
 
 export type { Benchmark, BenchReport } from './bench/index.js'
 export { benchmarks, machineInfo, median, timeMs, toMarkdown } from './bench/index.js'
+// the ledger: client, submitter rotation, evidence archive, audit (issue #7)
+export {
+  type AuditLeaf,
+  type AuditProblem,
+  type AuditReport,
+  auditEvidence,
+  type RoundAudit,
+} from './chain/audit.js'
+export {
+  ChainError,
+  EvidenceFormatError,
+  LedgerConflictError,
+  LedgerRevertError,
+  LedgerUnavailableError,
+  LedgerUsageError,
+} from './chain/errors.js'
+export {
+  EVIDENCE_DIR,
+  EVIDENCE_MANIFEST_FILE,
+  listEvidenceRounds,
+  ROUND_RESULT_FILE,
+  type RoundEvidence,
+  readEvidenceManifest,
+  readRoundEvidence,
+  roundDirName,
+  writeRoundEvidence,
+} from './chain/evidence.js'
+export {
+  CLAIMS_PER_MULTICALL,
+  type ClaimManyOutcome,
+  type ClaimOutcome,
+  type ClaimRequest,
+  type CommitOutcome,
+  type EnsureRunOutcome,
+  LedgerClient,
+  type LedgerClientInit,
+  type RunInfo,
+  type WriteOptions,
+} from './chain/ledger-client.js'
+export { type DecodedRevert, decodeLedgerRevert } from './chain/ledger-errors.js'
+export { DEFAULT_RETRY, type LedgerFailure, type RetryPolicy, retryDelayMs } from './chain/retry.js'
+export { probeChainId } from './chain/rpc-probe.js'
+export {
+  type CommittedRound,
+  domainMismatches,
+  type RegisteredRun,
+  type RoundMismatch,
+  type RunMismatch,
+  registrationMismatches,
+  roundMismatch,
+} from './chain/run-check.js'
+export { submitterOf, submitterRank } from './chain/submitter.js'
+export {
+  type SyntheticManifestInit,
+  type SyntheticRound,
+  type SyntheticRoundInit,
+  syntheticManifest,
+  syntheticRound,
+} from './chain/synthetic-round.js'
+export { type LedgerTestbed, startLedgerTestbed } from './chain/testbed.js'
 export type { CliIo } from './cli.js'
 export { buildProgram, run } from './cli.js'
+export { auditCommand } from './commands/audit.js'
+export { type ChainCommandDeps, chainCommand } from './commands/chain.js'
+export { evidenceCommand } from './commands/evidence.js'
 // solo GRPO: run directories, genesis warm-up, training loop, `murmur init/train/tasks` (issue #4)
 export { initCommand } from './commands/init.js'
 // peer key: encrypted keystore, password source, `murmur keys` (issue #5)
 export { type KeysCommandDeps, keysCommand } from './commands/keys.js'
 // model folders: config.json + model.safetensors (sharded read), `murmur model` (issue #3)
 export { modelCommand } from './commands/model.js'
-export { intOption, parseSeed, parseTokenList } from './commands/options.js'
+export { intOption, parseSeed, parseTokenList, roundOption } from './commands/options.js'
+export { nodeCommand, swarmCommand } from './commands/swarm.js'
 export { tasksCommand } from './commands/tasks.js'
 export { trainCommand } from './commands/train.js'
 export type { EnvironmentReport } from './environment.js'
@@ -80,6 +144,7 @@ export {
   type GossipServiceComponents,
   type GossipServiceInit,
   type GossipValidator,
+  type GossipVerdict,
   gossipService,
   MAX_GOSSIP_PUBLISH_BYTES,
 } from './net/gossip-service.js'
@@ -94,6 +159,27 @@ export {
   selectDevice,
 } from './runtime/device.js'
 export { type NodeDevice, nodeRuntime, wasmRuntime } from './runtime/runtimes.js'
+// the swarm: round machine shell, in-process swarms, checkpoints (issue #6)
+export {
+  listSwarmCheckpoints,
+  readLatestSwarmCheckpoint,
+  type SwarmCheckpoint,
+  weightsFromCheckpointBytes,
+  writeSwarmCheckpoint,
+} from './swarm/checkpoints.js'
+export { SwarmEngine, type TrainerSettings } from './swarm/engine.js'
+export {
+  devKey,
+  type LocalSwarm,
+  type LocalSwarmOptions,
+  localManifest,
+  MANIFEST_FILE,
+  type StartLocalSwarmOptions,
+  type SwarmRoundLine,
+  startLocalSwarm,
+} from './swarm/local.js'
+export { type PeerRoundReport, SwarmPeer, type SwarmPeerInit } from './swarm/peer.js'
+export { type SwarmRun, swarmRun } from './swarm/run.js'
 export { type RunContext, runContext } from './train/context.js'
 export { type GreedyAccuracy, greedyDecode, heldOutAccuracy } from './train/evaluate.js'
 export { createGenesis, type GenesisInit, type GenesisResult, VALIDATION_OFFSET, type WarmupProgress } from './train/genesis.js'

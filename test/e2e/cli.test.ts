@@ -19,12 +19,37 @@ describe('the murmur executable', () => {
     expect(r.stdout).toBe('')
   })
 
-  it('runs `up --json` and ends with a JSON summary line', async () => {
-    const r = await runMurmur(['up', '--json'], { env: { MURMUR_HOME: mkdtempSync(join(tmpdir(), 'murmur-e2e-up-')) } })
-    expect(r.code).toBe(0)
+  it('runs `up --headless --json`: a local chain, 3 peers, every round committed on chain and audited', async () => {
+    const r = await runMurmur(
+      [
+        'up',
+        '--peers',
+        '3',
+        '--rounds',
+        '3',
+        '--headless',
+        '--json',
+        '--warmup-steps',
+        '100',
+        '--round-ms',
+        '8000',
+        '--eval-problems',
+        '50',
+      ],
+      { env: { MURMUR_HOME: mkdtempSync(join(tmpdir(), 'murmur-e2e-up-')) }, timeoutMs: 300_000 },
+    )
+    expect(r.code, r.stderr.slice(-3000)).toBe(0)
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
-    expect(last.ok).toBe(true)
-    expect(last.verified).toBe(last.completions)
+    expect(last).toMatchObject({
+      ok: true,
+      rounds: 3,
+      committedRounds: 3,
+      auditOk: true,
+      sameThetaEveryRound: true,
+      ledger: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+    })
+    expect(last.genesisAccuracy).toBeGreaterThanOrEqual(0)
+    expect(last.finalAccuracy).toBeGreaterThanOrEqual(0)
     expect(last.ort.backends).toContain('cpu')
   })
 

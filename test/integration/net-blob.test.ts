@@ -48,6 +48,7 @@ function corruptingStore(inner: BlobStore): BlobStore {
     },
     has: (hash) => inner.has(hash),
     put: (bytes) => inner.put(bytes),
+    putAs: (key, bytes) => inner.putAs(key, bytes),
   }
 }
 

@@ -2,8 +2,10 @@ import { aggregateBenchmark } from './aggregate.js'
 import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
 import { learnBenchmark } from './learn.js'
+import { ledgerAuditBenchmark } from './ledger-audit.js'
 import { replayBenchmark } from './replay.js'
 import type { Benchmark } from './report.js'
+import { swarmBenchmark } from './swarm.js'
 import { verifyBenchmark } from './verify.js'
 
 /** Every benchmark murmur ships, by name. `npm run bench` runs them all; `murmur bench NAME` one. */
@@ -14,6 +16,8 @@ export const benchmarks: readonly Benchmark[] = [
   verifyBenchmark,
   learnBenchmark,
   aggregateBenchmark,
+  swarmBenchmark,
+  ledgerAuditBenchmark,
 ]
 
 export type { Benchmark, BenchReport } from './report.js'

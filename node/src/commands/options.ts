@@ -29,3 +29,12 @@ export function parseTokenList(flag: string, value: string): number[] {
   }
   return parts.map(Number)
 }
+
+/** Parses a round number flag: a decimal integer in [0, 2^64). */
+export function roundOption(name: string) {
+  return (value: string): bigint => {
+    if (!/^\d+$/.test(value) || BigInt(value) >= 1n << 64n)
+      throw new CommanderInvalidArgument(`${name} must be an integer in [0, 2^64), got "${value}".`)
+    return BigInt(value)
+  }
+}

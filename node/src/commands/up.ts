@@ -1,12 +1,33 @@
 import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { deriveSeed, initWeights, NAMED_CONFIGS, Policy, replayCompletions } from '@murmur/protocol'
+import { deployLedger, ledgerProvider, startLocalChain } from '@murmur/contracts'
+import {
+  addressFromPrivateKey,
+  createSoloRun,
+  deriveSeed,
+  fromHex,
+  NAMED_CONFIGS,
+  Policy,
+  taskSpecFromDifficulty,
+  toHex0x,
+  type Weights,
+} from '@murmur/protocol'
 import { Command } from 'commander'
+import { Wallet } from 'ethers'
+import { auditEvidence } from '../chain/audit.js'
+import { EVIDENCE_DIR } from '../chain/evidence.js'
+import { LedgerClient } from '../chain/ledger-client.js'
 import type { CliIo } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
-import { readModelFolder, writeModelFolder } from '../model/folder.js'
-import { nodeRuntime, wasmRuntime } from '../runtime/runtimes.js'
+import { nodeRuntime } from '../runtime/runtimes.js'
+import { devKey, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { runContext } from '../train/context.js'
+import { heldOutAccuracy } from '../train/evaluate.js'
+import { createGenesis } from '../train/genesis.js'
+import { progressBar, statusLine } from '../train/progress.js'
+import { readGenesis, readRun, writeRun } from '../train/run-dir.js'
 import { intOption } from './options.js'
 
 /** Where `murmur up` keeps its state between runs. */
@@ -14,91 +35,208 @@ export function dataDir(): string {
   return process.env.MURMUR_HOME ?? join(homedir(), '.murmur')
 }
 
+interface UpOptions {
+  peers: number
+  rounds: number
+  roundMs: number
+  warmupSteps: number
+  evalProblems: number
+  chainPort: number
+  headless: boolean
+  json: boolean
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+
 /**
- * `murmur up`: the one command a new user runs. It will bring up a whole local swarm (chain,
- * peers, web client, dashboard). Today it runs the most complete thing that exists and says so:
- * a genesis model in the data dir, seeded rollouts by every local peer, and each peer's
- * rollouts replay-checked by the others on a different backend (onnxruntime-node CPU and
- * onnxruntime-web wasm), which is what swarm peers will do.
+ * `murmur up`: the one command a new user runs. It brings up a whole local swarm on embedded
+ * defaults: a local EVM with the ContributionLedger, N peers on loopback (real libp2p) training
+ * the tiny policy on addition, every agreed round committed on chain by the validators, and an
+ * audit of the evidence against the chain at the end. The genesis model is made once (warm-up
+ * with a progress bar) and reused. The web client and the dashboard are not built yet: it runs
+ * headless and says so.
  */
 export function upCommand(io: CliIo): Command {
   return new Command('up')
     .description(
-      'run murmur locally on embedded defaults (today: engine self-check — rollouts cross-verified between peers; the networked swarm comes next)',
+      'run a whole local swarm: local chain + ledger, N peers on loopback training together, rounds committed on chain and audited',
     )
-    .option('--peers <n>', 'number of local peers', intOption('--peers', 1, 64), 3)
-    .option('--rounds <n>', 'rounds of rollouts (0 = 1 for now)', intOption('--rounds', 0), 1)
-    .option('--headless', 'do not serve the web client and dashboard', false)
+    .option('--peers <n>', 'number of local peers (all validators)', intOption('--peers', 1, 16), 3)
+    .option('--rounds <n>', 'rounds to run, then audit and exit (0 = until Ctrl-C)', intOption('--rounds', 0, 1_000_000), 0)
+    .option('--round-ms <ms>', 'round duration', intOption('--round-ms', 500, 600_000), 10_000)
+    .option('--warmup-steps <n>', 'supervised warm-up steps for a new genesis', intOption('--warmup-steps', 0, 1_000_000), 400)
+    .option('--eval-problems <n>', 'held-out problems per accuracy evaluation', intOption('--eval-problems', 1, 100_000), 100)
+    .option(
+      '--chain-port <port>',
+      'port of the local chain JSON-RPC on 127.0.0.1 (0 = any free port)',
+      intOption('--chain-port', 0, 65_535),
+      0,
+    )
+    .option('--headless', 'do not serve the web client and dashboard (not built yet: always headless)', false)
     .option('--json', 'print a JSON summary as the last line', false)
-    .action(async (opts: { peers: number; rounds: number; headless: boolean; json: boolean }) => {
-      const say = (line: string) => (opts.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`))
+    .action(async (o: UpOptions) => {
+      const say = (line: string) => (o.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`))
       const started = performance.now()
       const env = await describeEnvironment()
-      say('murmur up — local run')
-      say('  The networked swarm (libp2p peers, local chain, dashboard) is not built yet; running what exists:')
-      say('  each local peer samples seeded rollouts of the genesis policy and the next peer replay-checks them.')
-      say(
-        `  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')}; installable separately: ${env.ort.installable.join(', ') || 'none'})`,
-      )
+      say('murmur up — a local swarm on embedded defaults')
+      say(`  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')})`)
+      say('  the web client and dashboard are not built yet: running headless')
+      const home = join(dataDir(), 'up')
+      const runDir = join(home, 'run')
+      const runtime = await nodeRuntime('cpu')
 
-      const modelDir = join(dataDir(), 'up', 'genesis')
-      const cfg = NAMED_CONFIGS.tiny
-      if (!existsSync(join(modelDir, 'model.safetensors'))) {
-        say(`  creating the genesis model in ${modelDir}`)
-        await writeModelFolder(modelDir, cfg, initWeights(cfg, deriveSeed('murmur/up/genesis')))
-      } else say(`  reusing the genesis model in ${modelDir}`)
-      const folder = await readModelFolder(modelDir)
-      const runtimes = [await nodeRuntime('cpu'), await wasmRuntime()]
-      const backends = ['cpu', 'wasm']
-      const peers = await Promise.all(
-        Array.from({ length: opts.peers }, (_, i) =>
-          Policy.load(runtimes[i % 2]!, folder.config, folder.weights).then((policy) => ({ i, policy, backend: backends[i % 2]! })),
-        ),
-      )
-      let completions = 0
-      let accepted = 0
-      try {
-        for (let round = 0; round < Math.max(1, opts.rounds); round++) {
-          for (const peer of peers) {
-            const params = {
-              prompt: [1, 3 + peer.i, 7, 11],
-              group: 4,
-              seed: deriveSeed('murmur/up/rollout', round, peer.i),
-              maxNewTokens: 12,
-              stopTokens: [2],
-              temperature: 1,
-              topP: 0.95,
-            }
-            const group = await peer.policy.generate(params)
-            const verifier = peers[(peer.i + 1) % peers.length]!
-            const verdicts = await replayCompletions(
-              verifier.policy,
-              group.map((c, index) => ({ prompt: params.prompt, index, tokens: c.tokens, logprobs: c.logprobs })),
-              params,
-            )
-            completions += group.length
-            accepted += verdicts.filter((v) => v.ok).length
-            say(
-              `  round ${round} peer ${peer.i} (${peer.backend}): ${group.length} rollouts, ${verdicts.filter((v) => v.ok).length} verified by peer ${verifier.i} (${verifier.backend})`,
-            )
-          }
+      // 1. the run and its genesis (made once, reused)
+      if (!existsSync(join(runDir, 'run.json'))) {
+        const run = createSoloRun({
+          name: 'murmur-up',
+          model: 'tiny',
+          config: NAMED_CONFIGS.tiny,
+          task: taskSpecFromDifficulty('addition', '1'),
+          seed: deriveSeed('murmur/up/run'),
+          grpo: { groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 3, learningRate: 1e-3, trainBatchSize: 64 },
+          warmup: { steps: o.warmupSteps, batchSize: 64, learningRate: 3e-3, evalEvery: 50, evalProblems: 64, targetAccuracy: 0.3 },
+          evalEvery: 5,
+          evalProblems: o.evalProblems,
+        })
+        await writeRun(runDir, run)
+      }
+      if ((await readRun(runDir)).genesisPolicyHash === null) {
+        say(`  making the genesis model in ${runDir} (supervised warm-up; resumable)`)
+        const bar = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
+        await createGenesis({
+          runtime,
+          runDir,
+          onProgress: (p) =>
+            bar.update(
+              `  warm-up ${progressBar(p.step, p.steps)} step ${p.step}/${p.steps}${p.accuracy === undefined ? '' : `, accuracy ${pct(p.accuracy)}`}`,
+            ),
+        })
+        bar.done()
+      } else say(`  reusing the genesis model in ${runDir}`)
+      const ctx = runContext(await readRun(runDir))
+      const genesis = await readGenesis(runDir)
+      const accuracyOf = async (weights: Weights) => {
+        const policy = await Policy.load(runtime, ctx.cfg, weights)
+        try {
+          return (
+            await heldOutAccuracy({
+              policy,
+              task: ctx.task,
+              tokenizer: ctx.tokenizer,
+              problems: o.evalProblems,
+              maxNewTokens: ctx.run.maxCompletionTokens,
+            })
+          ).accuracy
+        } finally {
+          await policy.release()
         }
+      }
+      const genesisAccuracy = await accuracyOf(genesis.weights)
+      say(`  genesis held-out accuracy ${pct(genesisAccuracy)} on ${o.evalProblems} problems`)
+
+      // 2. the local chain and the ledger (deterministic address: deployer nonce 0 on a fresh chain)
+      const chain = await startLocalChain({ port: o.chainPort })
+      const provider = ledgerProvider(chain.rpcUrl)
+      const deployer = new Wallet(chain.accounts[0]!, provider)
+      const ledger = await (await deployLedger(deployer)).getAddress()
+      for (let i = 0; i < o.peers; i++)
+        await (await deployer.sendTransaction({ to: toHex0x(addressFromPrivateKey(devKey(i))), value: 10n ** 19n })).wait()
+      say(`  local chain ${chain.rpcUrl} (chain id ${chain.chainId}), ContributionLedger at ${ledger}`)
+
+      // 3. the swarm (its chain history is not persisted, so each session starts a fresh run from genesis)
+      const swarmDir = join(home, 'swarm')
+      await rm(swarmDir, { recursive: true, force: true })
+      const clients: LedgerClient[] = []
+      const swarm = await startLocalSwarm({
+        runDir,
+        peers: o.peers,
+        runtime,
+        dataDir: swarmDir,
+        roundDurationMs: o.roundMs,
+        settings: { chainId: chain.chainId, ledger: fromHex(ledger) },
+        ledger: async (i, run) => {
+          const client = await LedgerClient.connect({
+            rpcUrl: chain.rpcUrl,
+            ledger,
+            privateKey: devKey(i),
+            chainId: chain.chainId,
+            retry: { initialDelayMs: 200, maxDelayMs: 2000 },
+          })
+          if (i === 0) await client.ensureRun(run.manifestBytes)
+          clients.push(client)
+          return client
+        },
+        autoClaim: true,
+        evalEvery: 5,
+        evalProblems: o.evalProblems,
+        log: (line) => io.stderr(`${line}\n`),
+      })
+      say(
+        `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
+      )
+      const stop = new AbortController()
+      const onSignal = () => stop.abort()
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+      const reader = clients[0]!
+      const lines: SwarmRoundLine[] = []
+      let summary: Record<string, unknown>
+      try {
+        const iterator = swarm.rounds[Symbol.asyncIterator]()
+        const aborted = new Promise<null>((r) => stop.signal.addEventListener('abort', () => r(null), { once: true }))
+        while (o.rounds === 0 || lines.length < o.rounds) {
+          const next = await Promise.race([iterator.next(), aborted])
+          if (next === null || next.done) break
+          const line = next.value
+          lines.push(line)
+          const committed = (await reader.lastCommittedRound().catch(() => null)) ?? -1n
+          const hashes = new Set(line.peers.map((p) => p.policyHash))
+          say(
+            `  round ${line.round}  reward ${line.reward.toFixed(3)}  ${line.accuracy === undefined ? '' : `held-out ${pct(line.accuracy)}  `}` +
+              `${line.peers.length} peers on ${hashes.size === 1 ? `θ ${[...hashes][0]!.slice(0, 10)}…` : `${hashes.size} policies`}  ` +
+              `${line.included} deltas  committed through round ${committed + 1n}`,
+          )
+        }
+        // 4. every round on chain, then the audit of the evidence against it
+        const target = BigInt(lines.length) - 1n
+        const deadline = Date.now() + 60_000
+        while (target >= 0n && ((await reader.lastCommittedRound()) ?? -1n) < target && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 250))
+        const committedRounds = Number(((await reader.lastCommittedRound()) ?? -1n) + 1n)
+        const final = await swarm.peers[0]!.weights()
+        const finalAccuracy = final ? await accuracyOf(final.weights) : genesisAccuracy
+        const audit =
+          committedRounds > 0 ? await auditEvidence(reader, { dir: join(swarmDir, 'peer-0', EVIDENCE_DIR), rounds: 'all' }) : null
+        const agreed = lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1)
+        summary = {
+          ok: agreed && committedRounds === lines.length && (audit?.ok ?? lines.length === 0),
+          rounds: lines.length,
+          committedRounds,
+          genesisAccuracy,
+          finalAccuracy,
+          auditOk: audit?.ok ?? false,
+          rpcUrl: chain.rpcUrl,
+          ledger,
+          runId: toHex0x(swarm.run.runId),
+          peers: o.peers,
+          sameThetaEveryRound: agreed,
+          seconds: (performance.now() - started) / 1000,
+          node: env.node,
+          ort: env.ort,
+        }
+        say(
+          `  ${lines.length} rounds, ${committedRounds} committed on chain, audit ${audit?.ok ? 'passed' : 'FAILED'}; held-out accuracy ${pct(genesisAccuracy)} → ${pct(finalAccuracy)}`,
+        )
       } finally {
-        for (const p of peers) await p.policy.release()
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+        await swarm.stop()
+        for (const c of clients) c.close()
+        provider.destroy()
+        await chain.stop()
       }
-      const summary = {
-        ok: accepted === completions,
-        swarm: false,
-        peers: opts.peers,
-        rounds: Math.max(1, opts.rounds),
-        completions,
-        verified: accepted,
-        seconds: (performance.now() - started) / 1000,
-        ...env,
-      }
-      say(`  ${accepted}/${completions} rollouts verified across backends in ${summary.seconds.toFixed(1)} s`)
-      if (opts.json) io.stdout(`${JSON.stringify(summary)}\n`)
+      if (o.json) io.stdout(`${JSON.stringify(summary)}\n`)
       if (!summary.ok)
-        throw Object.assign(new Error('Some rollouts failed the replay check across backends; please report this.'), { exitCode: 1 })
+        throw Object.assign(new Error('The local swarm did not commit and audit every round; see the lines above.'), { exitCode: 1 })
     })
 }

@@ -38,6 +38,11 @@ export interface BlobServiceInit {
 export interface BlobFetchOptions extends AbortOptions {
   /** The announced size: a larger answer is refused before it is read. */
   maxBytes?: number
+  /**
+   * How an answer proves itself; default: its sha256 is the requested hash. A signed message
+   * fetched by its id checks that the envelope's body hashes to that id instead.
+   */
+  verify?: (bytes: Uint8Array) => boolean
 }
 
 export function blobService(init: BlobServiceInit = {}) {
@@ -110,8 +115,8 @@ export class BlobService {
       if (peer.equals(this.components.peerId)) continue
       options.signal?.throwIfAborted()
       try {
-        const bytes = await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal))
-        if (this.storeFetched) await this.components.store.put(bytes)
+        const bytes = await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify))
+        if (this.storeFetched) await (options.verify ? this.components.store.putAs(hash, bytes) : this.components.store.put(bytes))
         return bytes
       } catch (err) {
         if (options.signal?.aborted) throw err
@@ -138,7 +143,13 @@ export class BlobService {
     }
   }
 
-  private async request(peer: PeerId, hash: Uint8Array, maxBytes: number, outer?: AbortSignal): Promise<Uint8Array> {
+  private async request(
+    peer: PeerId,
+    hash: Uint8Array,
+    maxBytes: number,
+    outer?: AbortSignal,
+    verify?: (bytes: Uint8Array) => boolean,
+  ): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs)
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout
     const timedOut = () => new HolderFailure('timeout', `no complete answer within ${this.requestTimeoutMs} ms`)
@@ -155,7 +166,8 @@ export class BlobService {
       stream.send(hash)
       await stream.close({ signal })
       const bytes = await readResponse(stream, maxBytes)
-      if (!equalBytes(contentHash(bytes), hash)) {
+      if (verify && !verify(bytes)) throw new HolderFailure('hash-mismatch', `${bytes.length} bytes that are not the requested message`)
+      if (!verify && !equalBytes(contentHash(bytes), hash)) {
         throw new HolderFailure('hash-mismatch', `${bytes.length} bytes whose sha256 is 0x${toHex(contentHash(bytes)).slice(0, 16)}…`)
       }
       return bytes

@@ -11,6 +11,11 @@ export interface BlobStore {
   has(hash: Uint8Array): Promise<boolean>
   /** Stores `bytes` under their sha256 and returns it. */
   put(bytes: Uint8Array): Promise<Uint8Array>
+  /**
+   * Stores `bytes` under another 32-byte key: a signed message under its message id, so a peer
+   * that missed it on gossip can fetch it (the fetcher checks the id, not a sha256).
+   */
+  putAs(key: Uint8Array, bytes: Uint8Array): Promise<void>
 }
 
 /** An in-memory BlobStore (tests, in-process swarms), optionally bounded in bytes (oldest first out). */
@@ -33,8 +38,13 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(bytes: Uint8Array): Promise<Uint8Array> {
     const hash = contentHash(bytes)
-    const key = toHex(hash)
-    if (this.blobs.has(key)) return hash
+    await this.putAs(hash, bytes)
+    return hash
+  }
+
+  async putAs(keyBytes: Uint8Array, bytes: Uint8Array): Promise<void> {
+    const key = toHex(keyBytes)
+    if (this.blobs.has(key)) return
     this.blobs.set(key, bytes)
     this.bytes += bytes.length
     for (const [k, v] of this.blobs) {
@@ -42,7 +52,6 @@ export class MemoryBlobStore implements BlobStore {
       this.blobs.delete(k)
       this.bytes -= v.length
     }
-    return hash
   }
 
   get sizeBytes(): number {

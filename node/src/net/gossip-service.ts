@@ -29,8 +29,15 @@ export const DEFAULT_DISCONNECT_SCORE = -100
 /** How long a disconnected offender may not reconnect. */
 export const DEFAULT_BAN_MS = 10 * 60_000
 
+/**
+ * What a validator says of one envelope: the protocol's verdict, or "ignore" for honest but
+ * unusable messages (a round this peer has left or not reached): dropped and not forwarded,
+ * without a penalty.
+ */
+export type GossipVerdict = Verdict | { ok: 'ignore'; detail: string }
+
 /** The protocol-level check of one gossiped envelope (verifyScoredGroup, verifyDelta, …). */
-export type GossipValidator = (topic: string, bytes: Uint8Array, from: PeerId) => Promise<Verdict> | Verdict
+export type GossipValidator = (topic: string, bytes: Uint8Array, from: PeerId) => Promise<GossipVerdict> | GossipVerdict
 
 /** Reasons counted by {@link GossipService.rejections}: the verdict's reason or a local one. */
 export type GossipRejectReason = (Verdict & { ok: false })['reason'] | 'oversize' | 'validator-error'
@@ -92,6 +99,7 @@ export class GossipService {
   private readonly rejected = new Map<GossipRejectReason, number>()
   private readonly disconnected = new Set<string>()
   private started = false
+  private ignored = 0
 
   constructor(components: GossipServiceComponents, init: GossipServiceInit) {
     this.components = components
@@ -166,6 +174,11 @@ export class GossipService {
     return Object.fromEntries([...this.rejected].sort(([a], [b]) => (a < b ? -1 : 1)))
   }
 
+  /** Messages the validator ignored (honest but for another round), since start. */
+  ignoredCount(): number {
+    return this.ignored
+  }
+
   /** The peer's current gossipsub score as this peer sees it. */
   score(peer: PeerId): number {
     return this.components.pubsub.getScore(peer.toString())
@@ -209,13 +222,18 @@ export class GossipService {
     if (envelope.kind !== TOPIC_KINDS[name]) {
       return this.reject('wrong-kind', `a ${envelope.kind} on the ${name} topic (expects ${TOPIC_KINDS[name]})`, source)
     }
-    let verdict: Verdict
+    let verdict: GossipVerdict
     try {
       verdict = await this.validate(topic, msg.data, msg.from)
     } catch (err) {
       if (err instanceof Error && err.name === 'MessageDecodeError') return this.reject('malformed', err.message, source)
       this.count('validator-error')
       this.log.error('BUG: the gossip validator threw on %s from %p; message ignored: %e', name, msg.from, err)
+      return TopicValidatorResult.Ignore
+    }
+    if (verdict.ok === 'ignore') {
+      this.ignored++
+      this.log('ignored gossip on %s from %p: %s', name, source, verdict.detail)
       return TopicValidatorResult.Ignore
     }
     if (!verdict.ok) return this.reject(verdict.reason, verdict.detail, source)

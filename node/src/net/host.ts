@@ -19,6 +19,7 @@ import { type Identify, identify } from '@libp2p/identify'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { type Ping, ping } from '@libp2p/ping'
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
@@ -48,6 +49,14 @@ export interface MurmurHostInit {
   transports?: MurmurTransport[]
   /** Multiaddrs (with /p2p/) dialed at start and kept as bootstrap peers. */
   bootstrap?: string[]
+  /**
+   * Peer exchange over the run's `/peers` topic (@libp2p/pubsub-peer-discovery): every peer
+   * broadcasts its addresses every `discoveryIntervalMs` and dials the peers it learns of (libp2p
+   * 3 does not dial discovered peers by itself), so a swarm joined through one bootstrap peer
+   * becomes a mesh and payloads can be fetched from any holder. Default on, every 2 s.
+   */
+  discovery?: boolean
+  discoveryIntervalMs?: number
   /** Connection limits. */
   maxConnections?: number
   /** Inbound connections accepted per second per remote host (libp2p's default is 5). */
@@ -176,6 +185,11 @@ function isBanned(banned: Map<string, number>, peer: PeerId): boolean {
   return false
 }
 
+/** The run's peer-exchange topic (not a murmur message topic: it carries libp2p peer records). */
+export function peerDiscoveryTopic(runId: Uint8Array | string): string {
+  return runTopics(runId).groups.replace(/\/groups$/, '/peers')
+}
+
 /** Creates, starts and returns a host; dials the bootstrap list (failures are logged, not thrown). */
 export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost> {
   let privateKey: ReturnType<typeof privateKeyFromRaw>
@@ -197,6 +211,8 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   const penalties = new Map<string, number>()
   const banned = new Map<string, number>()
   const topicParams = Object.fromEntries(Object.values(topics).map((t: string) => [t, murmurTopicScoreParams()]))
+  const discoveryTopic = peerDiscoveryTopic(init.runId)
+  const discovery = init.discovery ?? true
 
   const libp2p = await createLibp2p<MurmurServices>({
     privateKey,
@@ -204,7 +220,10 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
     transports: [...(transports.includes('tcp') ? [tcp()] : []), ...(transports.includes('websockets') ? [webSockets()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    peerDiscovery: init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : [],
+    peerDiscovery: [
+      ...(init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : []),
+      ...(discovery ? [pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 2000 })] : []),
+    ],
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 100,
@@ -221,7 +240,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
         globalSignaturePolicy: StrictSign,
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        allowedTopics: Object.values(topics),
+        allowedTopics: [...Object.values(topics), discoveryTopic],
         maxInboundDataLength: (init.maxMessageBytes ?? 256 * 1024) + 4096,
         scoreParams: {
           topics: topicParams,
@@ -283,6 +302,17 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   await blobs.start()
 
   const log = libp2p.logger.forComponent('murmur:host')
+  if (discovery) {
+    const maxConnections = init.maxConnections ?? 64
+    libp2p.addEventListener('peer:discovery', (evt) => {
+      const { id, multiaddrs } = evt.detail
+      if (id.equals(libp2p.peerId) || isBanned(banned, id) || multiaddrs.length === 0) return
+      if (libp2p.getConnections(id).length > 0 || libp2p.getConnections().length >= maxConnections) return
+      libp2p
+        .dial(multiaddrs, { signal: AbortSignal.timeout(10_000) })
+        .catch((err: unknown) => log('discovered peer %p unreachable: %e', id, err))
+    })
+  }
   await Promise.all(
     (init.bootstrap ?? []).map(async (addr) => {
       try {

@@ -13,33 +13,32 @@
 import { fromHex } from '../bytes/bytes.js'
 import { DEFAULT_REPLAY_RATE_PPM } from '../constants.js'
 import { toHex } from '../crypto/hash.js'
-import type { Address } from '../crypto/identity.js'
 import { InvalidArgumentError } from '../errors.js'
-import type { AggregationRule, CompressionFormat, RunManifest } from '../messages/run-manifest.js'
+import type { RunManifest } from '../messages/run-manifest.js'
 import { type ModelConfig, parseHfConfig, toHfConfig } from '../model/config.js'
 import { decodeTaskSpec, encodeTaskSpec } from '../tasks/task-spec.js'
 import { DEFAULT_GRPO, DEFAULT_WARMUP, SOLO_RUN_FORMAT, type SoloRun } from './solo-run.js'
 
-/** What a swarm adds to a run: chain, validators, aggregation and compression. */
-export interface SwarmSettings {
-  chainId: bigint
-  ledger: Address
-  /** Strictly ascending addresses. */
-  validators: Address[]
-  quorum: number
-  bootstrap: string[]
-  roundDurationMs: number
-  aggregation: AggregationRule
-  trimFraction: number
-  clipNorm: number
-  maxDeltaNorm: number
-  outerLearningRate: number
-  outerMomentum: number
-  compression: CompressionFormat
-  topKPpm: number
-  chunkSize: number
-  replayRatePpm: number
-}
+/** What a swarm adds to a run: chain, validators, aggregation and compression (manifest fields). */
+export type SwarmSettings = Pick<
+  RunManifest,
+  | 'chainId'
+  | 'ledger'
+  | 'validators'
+  | 'quorum'
+  | 'bootstrap'
+  | 'roundDurationMs'
+  | 'aggregation'
+  | 'trimFraction'
+  | 'clipNorm'
+  | 'maxDeltaNorm'
+  | 'outerLearningRate'
+  | 'outerMomentum'
+  | 'compression'
+  | 'topKPpm'
+  | 'chunkSize'
+  | 'replayRatePpm'
+>
 
 /**
  * Defaults for small swarms: plain mean of pseudo-gradients applied at lr 1 (trim 0.1 trims

@@ -1,0 +1,252 @@
+import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
+import { connectLedger, ledgerProvider } from '@murmur/contracts'
+import { addressFromPrivateKey, type CreditEntry, deriveSeed, toChecksumAddress, toHex0x } from '@murmur/protocol'
+import { Wallet } from 'ethers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LedgerFailure } from './retry.js'
+import { syntheticManifest, syntheticRound } from './synthetic-round.js'
+import { type LedgerTestbed, runIdOf, startLedgerTestbed } from './testbed.js'
+
+let t: LedgerTestbed
+beforeAll(async () => {
+  t = await startLedgerTestbed()
+})
+afterAll(() => t.stop())
+
+const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 50, factor: 2 }
+const contributorKeys = (label: string, n: number) => Array.from({ length: n }, (_, i) => deriveSeed('murmur/test/contributor', label, i))
+
+/** A run registered on the ledger and the builder of its rounds, chained from genesis. */
+async function registeredRun(name: string) {
+  const manifest = t.manifest(name)
+  const client = await t.client(t.validatorKeys[0], { retry: FAST_RETRY })
+  expect(await client.ensureRun(manifest)).toEqual({ status: 'created', runId: runIdOf(manifest) })
+  const genesis = (await client.runInfo())!.genesisPolicyHash
+  const round = (r: bigint, previous: Uint8Array, signers = t.validatorKeys.slice(0, 3), forge?: (c: CreditEntry[]) => CreditEntry[]) =>
+    syntheticRound({
+      manifestBytes: manifest,
+      round: r,
+      previousPolicyHash: previous,
+      contributorKeys: contributorKeys(name, 3),
+      signerKeys: signers,
+      forgeCredits: forge,
+    })
+  return { manifest, client, genesis, round }
+}
+
+/** A TCP forwarder on a fixed port that can be taken down and brought back: a real RPC outage. */
+async function outageProxy(targetUrl: string) {
+  const target = new URL(targetUrl)
+  const sockets = new Set<Socket>()
+  let server: Server | null = null
+  const up = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const s = createServer((client) => {
+        const upstream = tcpConnect(Number(target.port), target.hostname)
+        for (const sock of [client, upstream]) {
+          sockets.add(sock)
+          sock.on('error', () => {
+            client.destroy()
+            upstream.destroy()
+          })
+          sock.on('close', () => sockets.delete(sock))
+        }
+        client.pipe(upstream).pipe(client)
+      })
+      s.once('error', reject)
+      s.listen(port, '127.0.0.1', () => resolve((s.address() as { port: number }).port))
+      server = s
+    })
+  const port = await up(0)
+  return {
+    url: `http://127.0.0.1:${port}`,
+    up: () => up(port),
+    down: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server!.close(() => resolve())
+      }),
+  }
+}
+
+describe('LedgerClient.ensureRun', () => {
+  it('registers the run once, then finds it', async () => {
+    const manifest = t.manifest('ensure')
+    const a = await t.client(t.validatorKeys[0])
+    const b = await t.client(t.validatorKeys[1])
+    expect(await a.ensureRun(manifest)).toEqual({ status: 'created', runId: runIdOf(manifest) })
+    expect(await b.ensureRun(manifest)).toEqual({ status: 'exists', runId: runIdOf(manifest) })
+    expect(await b.runInfo()).toMatchObject({ quorum: 3, validatorCount: 4, committedRounds: 0n, creator: a.address })
+    expect(await b.lastCommittedRound()).toBeNull()
+  })
+
+  it('names the field when the run on-chain was registered with other validators or quorum', async () => {
+    const manifest = t.manifest('front-run')
+    // someone registers the manifest's run id first with quorum 1 and only one of its validators
+    const wallet = new Wallet(toHex0x(t.otherKeys[0]!), ledgerProvider(t.chain.rpcUrl, { chainId: t.chain.chainId }))
+    const validator = toChecksumAddress(addressFromPrivateKey(t.validatorKeys[0]!))
+    await (
+      await connectLedger(t.ledger, wallet).getFunction('createRun')(
+        toHex0x(runIdOf(manifest)),
+        toHex0x(new Uint8Array(32).fill(9)),
+        [validator],
+        1,
+      )
+    ).wait()
+    wallet.provider?.destroy()
+    const client = await t.client()
+    const err = await client.ensureRun(manifest).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'LedgerConflictError', field: 'genesisPolicyHash' })
+    const problems = await client.checkRun(manifest)
+    expect(problems !== 'missing' && problems.map((p) => p.field)).toEqual(['genesisPolicyHash', 'quorum', 'validatorCount', 'validators'])
+  })
+
+  it('refuses a manifest whose EIP-712 domain names another ledger', async () => {
+    const client = await t.client()
+    const moved = syntheticManifest({
+      chainId: t.chain.chainId,
+      ledger: '0x00000000000000000000000000000000000000aa',
+      validatorKeys: t.validatorKeys,
+      quorum: 3,
+      name: 'elsewhere',
+    })
+    await expect(client.ensureRun(moved)).rejects.toThrowErrorMatchingInlineSnapshot(
+      `[LedgerConflictError: Run 0x063a2b63a6e12288dda254bd5364445b01bba551a36d4097426a9a264b7a7e76: the manifest names ledger 0x00000000000000000000000000000000000000AA, but this client talks to 0x5FbDB2315678afecb367f032d93F642f64180aa3; signatures in the manifest's EIP-712 domain verify only on 0x00000000000000000000000000000000000000AA.]`,
+    )
+  })
+})
+
+describe('LedgerClient.commitRound', () => {
+  it('commits a round signed by a quorum, and a second commit of it is `already`', async () => {
+    const { client, genesis, round } = await registeredRun('commit')
+    const r0 = round(0n, genesis)
+    const body = r0.evidence.roundResultBody
+    const first = await client.commitRound({ body, signatures: r0.signatures })
+    expect(first).toMatchObject({ status: 'committed', round: 0n })
+    expect(first.status === 'committed' && first.gasUsed).toBeLessThan(120_000n)
+    expect(await client.roundOf(0n)).toEqual({
+      previousPolicyHash: genesis,
+      policyHash: r0.result.newPolicyHash,
+      contributionsRoot: r0.tree.root,
+      resultDigest: expect.any(Uint8Array),
+    })
+    expect(await client.lastCommittedRound()).toBe(0n)
+    // any validator may submit the same signatures again (the fallback submitter): nothing happens
+    const other = await t.client(t.validatorKeys[3])
+    expect(await other.commitRound({ body, signatures: r0.signatures.slice().reverse() })).toEqual({ status: 'already', round: 0n })
+  })
+
+  it('reports a round committed with other data as a conflict naming the field', async () => {
+    const { client, genesis, round } = await registeredRun('conflict')
+    const r0 = round(0n, genesis)
+    await client.commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures })
+    const forged = round(0n, genesis, t.validatorKeys.slice(1, 4), (c) => c.map((e, i) => (i === 0 ? { ...e, credit: e.credit + 1n } : e)))
+    await expect(client.commitRound({ body: forged.evidence.roundResultBody, signatures: forged.signatures })).rejects.toMatchObject({
+      name: 'LedgerConflictError',
+      field: 'contributionsRoot',
+    })
+  })
+
+  it('reports a revert by its custom error and arguments, without retrying', async () => {
+    const { client, genesis, round } = await registeredRun('revert')
+    const short = round(0n, genesis, t.validatorKeys.slice(0, 2))
+    const failures: LedgerFailure[] = []
+    const err = await client
+      .commitRound({ body: short.evidence.roundResultBody, signatures: short.signatures }, { onFailure: (f) => failures.push(f) })
+      .catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'LedgerRevertError', reason: 'LedgerQuorumNotReached' })
+    expect((err as Error).message.replace(/0x[0-9a-f]{64}/, '0xRUN')).toMatchInlineSnapshot(
+      `"commitRound reverted with LedgerQuorumNotReached(runId=0xRUN, signatures=2, quorum=3): fewer signatures than the quorum."`,
+    )
+    expect(failures).toEqual([])
+  })
+
+  it('waits for the previous round: a later round is retried until the earlier one lands', async () => {
+    const { client, genesis, round } = await registeredRun('order')
+    const r0 = round(0n, genesis)
+    const r1 = round(1n, r0.result.newPolicyHash)
+    const fallback = await t.client(t.validatorKeys[2])
+    const failures: LedgerFailure[] = []
+    const later = client.commitRound(
+      { body: r1.evidence.roundResultBody, signatures: r1.signatures },
+      {
+        onFailure: (f) => {
+          failures.push(f)
+          if (failures.length === 1) void fallback.commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures })
+        },
+      },
+    )
+    expect(await later).toMatchObject({ status: 'committed', round: 1n })
+    expect(failures[0]).toMatchObject({ operation: 'commitRound 1', attempt: 1, message: 'round 1 waits for round 0 to be committed' })
+  })
+
+  it('keeps retrying through an RPC outage, reporting each failure, and commits once the RPC is back', async () => {
+    const { manifest, genesis, round } = await registeredRun('outage')
+    const proxy = await outageProxy(t.chain.rpcUrl)
+    const client = await t.client(t.validatorKeys[1], { rpcUrl: proxy.url, retry: FAST_RETRY, requestTimeoutMs: 2000 })
+    await client.ensureRun(manifest)
+    const r0 = round(0n, genesis)
+    await proxy.down()
+    const failures: LedgerFailure[] = []
+    const committed = client.commitRound(
+      { body: r0.evidence.roundResultBody, signatures: r0.signatures },
+      {
+        onFailure: (f) => {
+          failures.push(f)
+          if (failures.length === 3) void proxy.up()
+        },
+      },
+    )
+    expect(await committed).toMatchObject({ status: 'committed', round: 0n })
+    expect(failures.length).toBeGreaterThanOrEqual(3)
+    expect(failures.map((f) => f.retryInMs).slice(0, 3)).toEqual([10, 20, 40])
+    expect(failures[0]!.message).toContain(`The ledger RPC at ${proxy.url} failed while reading runOf`)
+    await proxy.down()
+  })
+
+  it('gives up at the deadline with an error naming the RPC URL', async () => {
+    const { manifest, genesis, round } = await registeredRun('deadline')
+    const proxy = await outageProxy(t.chain.rpcUrl)
+    const client = await t.client(t.validatorKeys[1], { rpcUrl: proxy.url, retry: FAST_RETRY, requestTimeoutMs: 2000 })
+    await client.ensureRun(manifest)
+    await proxy.down()
+    const r0 = round(0n, genesis)
+    const err = await client
+      .commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures }, { timeoutMs: 100 })
+      .catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'LedgerUnavailableError' })
+    expect((err as Error).message).toMatch(
+      new RegExp(`^commitRound 0 failed \\d+ time\\(s\\) within 100 ms; the last failure: The ledger RPC at ${proxy.url} failed`),
+    )
+  })
+})
+
+describe('LedgerClient.claim and claimMany', () => {
+  it('claims leaves with protocol proofs, one and then the rest in a multicall, each once', async () => {
+    const { client, genesis, round } = await registeredRun('claims')
+    const r0 = round(0n, genesis)
+    await client.commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures })
+    const [first, ...rest] = r0.result.credits
+    const proof = (e: CreditEntry) => r0.tree.proof(e.contributor)
+    expect(await client.claim(0n, first!, proof(first!))).toMatchObject({ status: 'claimed' })
+    expect(await client.claim(0n, first!, proof(first!))).toEqual({ status: 'already' })
+    const all = r0.result.credits.map((entry) => ({ round: 0n, entry, proof: proof(entry) }))
+    const many = await client.claimMany(all)
+    expect(many).toMatchObject({ claimed: rest.length, already: 1, transactions: [{ claims: rest.length }] })
+    for (const e of r0.result.credits) {
+      expect(await client.creditOf(e.contributor)).toBe(e.credit)
+      expect(await client.isClaimed(0n, e.contributor)).toBe(true)
+    }
+    expect(await client.claimMany(all)).toEqual({ claimed: 0, already: all.length, transactions: [] })
+  })
+
+  it('rejects a forged leaf with LedgerInvalidProof naming the contributor', async () => {
+    const { client, genesis, round } = await registeredRun('forged-claim')
+    const r0 = round(0n, genesis)
+    await client.commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures })
+    const entry = r0.result.credits[0]!
+    const err = await client.claim(0n, { ...entry, credit: entry.credit * 10n }, r0.tree.proof(entry.contributor)).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'LedgerRevertError', reason: 'LedgerInvalidProof' })
+    expect((err as Error).message).toContain(toChecksumAddress(entry.contributor))
+  })
+})

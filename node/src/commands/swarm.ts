@@ -1,0 +1,275 @@
+/**
+ * `murmur swarm RUN_DIR --peers N --rounds R [--json]`: N peers in this process on loopback
+ * (real libp2p over TCP), training the run together; one JSON line per round with `--json`.
+ * `murmur node --run …`: one peer of a swarm, as its own process.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { equalBytes, type Role, toHex, toHex0x, weightsHash } from '@murmur/protocol'
+import { Command, Option } from 'commander'
+import type { CliIo } from '../cli.js'
+import { CliError, CliUsageError, EXIT } from '../errors.js'
+import { readKeystore } from '../keys/keystore.js'
+import { getPassword, processPasswordSource } from '../keys/password.js'
+import { readModelFolder } from '../model/folder.js'
+import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
+import { readLatestSwarmCheckpoint } from '../swarm/checkpoints.js'
+import { SwarmEngine } from '../swarm/engine.js'
+import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
+import { swarmRun } from '../swarm/run.js'
+import { percent, statusLine } from '../train/progress.js'
+import { intOption } from './options.js'
+
+const ROLES: readonly Role[] = ['worker', 'trainer', 'validator']
+
+function parseRoles(value: string): Role[] {
+  const roles = value.split(',').map((r) => r.trim())
+  for (const r of roles)
+    if (!ROLES.includes(r as Role))
+      throw new CliUsageError(`--roles: "${r}" is not a role; use a comma-separated subset of ${ROLES.join(',')}.`)
+  return [...new Set(roles)] as Role[]
+}
+
+function roundText(l: SwarmRoundLine, rounds: number): string {
+  const hashes = new Set(l.peers.map((p) => p.policyHash))
+  return [
+    `round ${l.round}/${rounds}`,
+    `reward ${l.reward.toFixed(3)}`,
+    `sample acc ${percent(l.sampleAccuracy)}`,
+    l.accuracy === undefined ? '' : `held-out acc ${percent(l.accuracy)}`,
+    `${l.peers.length} peers on ${hashes.size === 1 ? `θ ${[...hashes][0]!.slice(0, 10)}…` : `${hashes.size} DIFFERENT policies`}`,
+    `${l.included} deltas`,
+    `${l.seconds.toFixed(1)}s`,
+    `${(l.bytesPerPeer / 1024).toFixed(1)} KiB/peer`,
+  ]
+    .filter(Boolean)
+    .join('  ')
+}
+
+interface SwarmOptions {
+  peers: number
+  rounds: number
+  json: boolean
+  roundMs?: number
+  dataDir?: string
+  evalEvery: number
+  evalProblems?: number
+  device: DeviceChoice
+  debug: boolean
+}
+
+export function swarmCommand(io: CliIo): Command {
+  return new Command('swarm')
+    .description('run N peers of a swarm in this process on loopback (real libp2p), training the run in RUN_DIR together')
+    .argument('<run-dir>', 'run directory made by `murmur init`')
+    .option('--peers <n>', 'peers to start', intOption('--peers', 1, 64), 4)
+    .requiredOption('--rounds <n>', 'rounds to run', intOption('--rounds', 1, 10_000_000))
+    .option('--json', 'print one JSON object per round on stdout', false)
+    .option('--round-ms <ms>', 'round duration (default: run.json roundDurationMs)', intOption('--round-ms', 100, 3_600_000))
+    .option('--data-dir <dir>', 'manifest and per-peer checkpoints (default: RUN_DIR/swarm)')
+    .option('--eval-every <n>', 'held-out accuracy every n rounds (0 = never)', intOption('--eval-every', 0, 1_000_000), 5)
+    .option('--eval-problems <n>', 'held-out problems per evaluation', intOption('--eval-problems', 1, 100_000))
+    .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
+    .option('--debug', 'log every phase change, proposal and delta', false)
+    .action(async (runDir: string, o: SwarmOptions) => {
+      if (!existsSync(join(runDir, 'run.json')))
+        throw new CliError(`${runDir} is not a run directory (no run.json); create one with \`murmur init\`.`, EXIT.input)
+      const { runtime } = await selectDevice(o.device)
+      const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
+      const swarm = await startLocalSwarm({
+        runDir,
+        peers: o.peers,
+        runtime,
+        dataDir: o.dataDir ?? join(runDir, 'swarm'),
+        roundDurationMs: o.roundMs,
+        evalEvery: o.evalEvery,
+        evalProblems: o.evalProblems,
+        debug: o.debug,
+        log: (line) => io.stderr(`${line}\n`),
+      })
+      const stop = () => void swarm.stop()
+      process.once('SIGINT', stop)
+      try {
+        if (!o.json)
+          io.stderr(
+            `${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${swarm.run.manifest.roundDurationMs} ms\n`,
+          )
+        let n = 0
+        for await (const line of swarm.rounds) {
+          if (o.json) io.stdout(`${JSON.stringify(line)}\n`)
+          else status.update(roundText(line, o.rounds), true)
+          if (++n >= o.rounds) break
+        }
+      } finally {
+        process.off('SIGINT', stop)
+        status.done()
+        await swarm.stop()
+      }
+    })
+}
+
+interface NodeOptions {
+  run: string
+  bootstrap: string[]
+  keystore?: string
+  devKey?: number
+  dataDir: string
+  roles: Role[]
+  device: DeviceChoice
+  listen: string[]
+  genesis?: string
+  rounds?: number
+  minPeers: number
+  json: boolean
+  debug: boolean
+}
+
+/** The manifest bytes and (when next to it) the genesis folder of `--run`. */
+async function locateRun(path: string): Promise<{ manifestPath: string; genesisDir?: string }> {
+  const p = resolve(path)
+  if (!existsSync(p)) throw new CliError(`--run ${path}: no such file or directory.`, EXIT.input)
+  if (statSync(p).isFile()) return { manifestPath: p }
+  for (const candidate of [join(p, MANIFEST_FILE), join(p, 'swarm', MANIFEST_FILE)]) {
+    if (existsSync(candidate)) {
+      const genesisDir = [join(p, 'genesis'), join(p, '..', 'genesis')].find((g) => existsSync(join(g, 'model.safetensors')))
+      return { manifestPath: candidate, genesisDir }
+    }
+  }
+  throw new CliError(`--run ${path}: no ${MANIFEST_FILE} there or in ${join(path, 'swarm')}; point it at a run manifest.`, EXIT.input)
+}
+
+export function nodeCommand(io: CliIo): Command {
+  const collect = (v: string, prev: string[]) => [...prev, v]
+  return new Command('node')
+    .description('run one peer of a swarm: join by manifest, gossip, train, aggregate, checkpoint')
+    .requiredOption('--run <path>', 'run manifest (manifest.bin), or a directory holding one')
+    .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable; /p2p/ id required)', collect, [])
+    .option('--keystore <file>', 'encrypted peer key (password from MURMUR_PASSWORD or the prompt)')
+    .option('--dev-key <i>', 'use local development key i (public knowledge: local swarms only)', intOption('--dev-key', 0, 1_000_000))
+    .requiredOption('--data-dir <dir>', 'where checkpoints are kept (a restart resumes from them)')
+    .option('--roles <list>', 'comma-separated roles', parseRoles, [...ROLES])
+    .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
+    .option('--listen <multiaddr>', 'listen address (repeatable)', collect, [])
+    .option('--genesis <model-dir>', 'genesis model folder (default: next to the manifest; without one the peer syncs from the swarm)')
+    .option('--rounds <n>', 'exit after this many rounds closed', intOption('--rounds', 1, 10_000_000))
+    .option(
+      '--min-peers <n>',
+      'wait until this many peers are connected and subscribed before starting (starting a new swarm together)',
+      intOption('--min-peers', 0, 1000),
+      0,
+    )
+    .option('--json', 'print one JSON object per closed round on stdout', false)
+    .option('--debug', 'log every phase change, proposal and delta', false)
+    .action(async (o: NodeOptions) => {
+      if ((o.keystore === undefined) === (o.devKey === undefined))
+        throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
+      for (const b of o.bootstrap)
+        if (!/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(b))
+          throw new CliUsageError(`--bootstrap ${b}: a bootstrap address must end in /p2p/<peer id>.`)
+      const where = await locateRun(o.run)
+      const run = swarmRun(new Uint8Array(await readFile(where.manifestPath)), where.manifestPath)
+      const privateKey =
+        o.keystore !== undefined
+          ? await readKeystore(o.keystore, await getPassword(processPasswordSource(), { label: o.keystore }))
+          : devKey(o.devKey!)
+      const { runtime, device } = await selectDevice(o.device)
+      const say = (line: string) => io.stderr(`${line}\n`)
+      // where to start: our newest checkpoint, else genesis, else whatever the swarm announces
+      const local = await readLatestSwarmCheckpoint(o.dataDir, run.cfg, say)
+      // with bootstrap peers a peer joins the running swarm (its own θ if the swarm is there, else
+      // the swarm's); a seed (no bootstrap) starts the run after --min-peers subscribed
+      const waitForSwarm = o.bootstrap.length > 0
+      let start: SwarmStart = 'sync'
+      if (local) {
+        say(`resuming from round ${local.round} (θ ${toHex(local.policyHash).slice(0, 12)}…) in ${o.dataDir}`)
+        start = { round: local.round, weights: local.weights, waitForSwarm }
+      } else {
+        const genesisDir = o.genesis ?? where.genesisDir
+        if (genesisDir) {
+          const folder = await readModelFolder(genesisDir)
+          const hash = weightsHash(run.cfg, folder.weights)
+          if (!equalBytes(hash, run.manifest.genesisPolicyHash))
+            throw new CliError(
+              `${genesisDir} hashes to ${toHex(hash)}, not the manifest's genesis ${toHex(run.manifest.genesisPolicyHash)}.`,
+              EXIT.input,
+            )
+          start = { round: 0n, weights: folder.weights, waitForSwarm }
+        }
+      }
+      const engine = new SwarmEngine(runtime, run)
+      const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
+      let closed = 0
+      let finish: () => void = () => {}
+      const done = {
+        promise: new Promise<void>((r) => {
+          finish = r
+        }),
+        resolve: () => finish(),
+      }
+      const peer = await SwarmPeer.start({
+        engine,
+        privateKey,
+        roles: o.roles,
+        dataDir: o.dataDir,
+        listen: o.listen.length > 0 ? o.listen : undefined,
+        bootstrap: o.bootstrap,
+        start,
+        debug: o.debug,
+        log: say,
+        onRound: (r) => {
+          if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
+          else
+            status.update(
+              `round ${r.round + 1} closed  θ ${r.policyHash.slice(0, 10)}…  reward ${r.reward.toFixed(3)}  ${r.included} deltas${r.ownDeltaIncluded ? ' (ours in)' : ''}  ${peer.libp2pHost.libp2p.getPeers().length} peers`,
+              true,
+            )
+          if (o.rounds !== undefined && ++closed >= o.rounds) done.resolve()
+        },
+      })
+      say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
+      if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
+      await waitForBootstrap(peer, o.bootstrap, say)
+      await waitForPeers(peer, o.minPeers, say)
+      peer.begin()
+      const stop = () => done.resolve()
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+      try {
+        await done.promise
+      } finally {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        status.done()
+        await peer.stop()
+        await engine.close()
+      }
+    })
+}
+
+/** Dials the bootstrap list until one answers, with backoff, saying so. */
+async function waitForBootstrap(peer: SwarmPeer, bootstrap: readonly string[], say: (line: string) => void): Promise<void> {
+  if (bootstrap.length === 0) return
+  for (let attempt = 1; ; attempt++) {
+    if (peer.libp2pHost.libp2p.getPeers().length > 0) return
+    const results = await Promise.allSettled(bootstrap.map((b) => peer.libp2pHost.dial(b, { signal: AbortSignal.timeout(5000) })))
+    if (results.some((r) => r.status === 'fulfilled')) return
+    const wait = Math.min(30_000, 500 * 2 ** attempt)
+    say(
+      `no bootstrap peer reachable (${(results[0] as PromiseRejectedResult).reason?.message ?? 'unknown'}); retrying in ${(wait / 1000).toFixed(1)} s`,
+    )
+    await new Promise((r) => setTimeout(r, wait))
+  }
+}
+
+/** Waits until `n` peers subscribe to the run's topics (a new swarm starts its first round together). */
+async function waitForPeers(peer: SwarmPeer, n: number, say: (line: string) => void): Promise<void> {
+  const gossip = peer.libp2pHost.gossip
+  const ready = () => gossip.subscribers('groups').length >= Math.max(n, 1)
+  if (n === 0 && peer.libp2pHost.libp2p.getPeers().length === 0) return
+  if (!ready()) say(`waiting for ${Math.max(n, 1)} peer(s) on the run's topics`)
+  while (!ready()) await new Promise((r) => setTimeout(r, 100))
+  // one more gossipsub heartbeat, so the mesh is grafted before the first messages
+  await new Promise((r) => setTimeout(r, 1200))
+}

@@ -1,0 +1,107 @@
+/**
+ * A peer's round checkpoints in its data dir: `checkpoints/round-NNNNNN/` holds
+ * `model.safetensors` (the canonical policy bytes, whose sha256 is the policy hash) and
+ * `checkpoint.json` (round, policy hash, outer momentum file if any). Written atomically
+ * (temp dir + rename), the newest `keep` are kept, and reading re-hashes the bytes, so a torn
+ * or edited checkpoint is reported and skipped, never trained on.
+ */
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  contentHash,
+  decodeSafetensors,
+  encodeWeights,
+  equalBytes,
+  type ModelConfig,
+  toHex,
+  validateWeights,
+  type Weights,
+} from '@murmur/protocol'
+
+export const SWARM_CHECKPOINTS_DIR = 'checkpoints'
+const NAME = /^round-(\d{6,})$/
+
+export interface SwarmCheckpoint {
+  round: bigint
+  policyHash: Uint8Array
+  weights: Weights
+}
+
+const dirName = (round: bigint) => `round-${String(round).padStart(6, '0')}`
+
+/** Writes θ_round; returns its directory. */
+export async function writeSwarmCheckpoint(
+  dataDir: string,
+  cfg: ModelConfig,
+  round: bigint,
+  weights: Weights,
+  keep: number,
+): Promise<string> {
+  const parent = join(dataDir, SWARM_CHECKPOINTS_DIR)
+  await mkdir(parent, { recursive: true })
+  const final = join(parent, dirName(round))
+  const tmp = `${final}.tmp-${process.pid}`
+  await rm(tmp, { recursive: true, force: true })
+  await mkdir(tmp)
+  const bytes = encodeWeights(cfg, weights)
+  await writeFile(join(tmp, 'model.safetensors'), bytes)
+  await writeFile(
+    join(tmp, 'checkpoint.json'),
+    `${JSON.stringify({ round: Number(round), policyHash: toHex(contentHash(bytes)) }, null, 2)}\n`,
+  )
+  await rm(final, { recursive: true, force: true })
+  await rename(tmp, final)
+  const rounds = await listSwarmCheckpoints(dataDir)
+  for (const r of rounds.slice(0, Math.max(0, rounds.length - keep))) await rm(join(parent, dirName(r)), { recursive: true, force: true })
+  return final
+}
+
+export async function listSwarmCheckpoints(dataDir: string): Promise<bigint[]> {
+  let names: string[]
+  try {
+    names = await readdir(join(dataDir, SWARM_CHECKPOINTS_DIR))
+  } catch {
+    return []
+  }
+  return names
+    .map((n) => NAME.exec(n)?.[1])
+    .filter((m): m is string => m !== undefined)
+    .map((m) => BigInt(m))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** Decodes canonical checkpoint bytes into weights of `cfg`. @throws on anything else. */
+export function weightsFromCheckpointBytes(cfg: ModelConfig, bytes: Uint8Array): Weights {
+  const decoded = decodeSafetensors(bytes)
+  const weights: Weights = new Map([...decoded.tensors].map(([name, t]) => [name, { shape: [...t.shape], data: t.data }]))
+  validateWeights(cfg, weights)
+  if (!equalBytes(encodeWeights(cfg, weights), bytes)) throw new Error('the bytes are not in canonical form')
+  return weights
+}
+
+/**
+ * The newest readable checkpoint; unreadable ones are reported through `warn` and skipped
+ * (older ones are tried), so one torn write never blocks a restart.
+ */
+export async function readLatestSwarmCheckpoint(
+  dataDir: string,
+  cfg: ModelConfig,
+  warn: (line: string) => void = () => {},
+): Promise<SwarmCheckpoint | null> {
+  const rounds = await listSwarmCheckpoints(dataDir)
+  for (const round of rounds.reverse()) {
+    const dir = join(dataDir, SWARM_CHECKPOINTS_DIR, dirName(round))
+    try {
+      const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')))
+      const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { round?: unknown; policyHash?: unknown }
+      const hash = contentHash(bytes)
+      if (meta.round !== Number(round)) throw new Error(`checkpoint.json says round ${String(meta.round)}`)
+      if (meta.policyHash !== toHex(hash))
+        throw new Error(`model.safetensors hashes to ${toHex(hash)}, checkpoint.json says ${String(meta.policyHash)}`)
+      return { round, policyHash: hash, weights: weightsFromCheckpointBytes(cfg, bytes) }
+    } catch (err) {
+      warn(`checkpoint ${dir} is unreadable (${(err as Error).message}); trying an older one`)
+    }
+  }
+  return null
+}

@@ -1,0 +1,255 @@
+/**
+ * A local swarm: N peers in one process on loopback (real libp2p over TCP), sharing one engine,
+ * for `murmur swarm`, the tests, the benchmarks and `murmur up`. The run's manifest is made from
+ * run.json with development keys (deterministic, never for real money: anyone can derive them)
+ * whose addresses are the validators, and written to the data dir so `murmur node` processes can
+ * join the same run.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  addressFromPrivateKey,
+  compareBytes,
+  DEFAULT_SWARM,
+  deriveSeed,
+  encodeRunManifest,
+  type Hex32,
+  type Role,
+  type RuntimeComponents,
+  roundScheduleOf,
+  type SwarmSettings,
+  swarmManifest,
+  type Weights,
+} from '@murmur/protocol'
+import { heldOutAccuracy } from '../train/evaluate.js'
+import { readGenesis, readRun } from '../train/run-dir.js'
+import { SwarmEngine } from './engine.js'
+import { type PeerRoundReport, SwarmPeer, type SwarmPeerInit } from './peer.js'
+import { type SwarmRun, swarmRun } from './run.js'
+
+export const MANIFEST_FILE = 'manifest.bin'
+
+/** Development key of local peer `i` (public knowledge: for local swarms and tests only). */
+export const devKey = (i: number) => deriveSeed('murmur/dev-key/v1', i)
+
+export interface LocalSwarmOptions {
+  runDir: string
+  peers: number
+  /** Validators: the first min(peers, this) dev keys; quorum is a majority of them. */
+  validators?: number
+  roundDurationMs?: number
+  settings?: Partial<Omit<SwarmSettings, 'validators' | 'quorum'>>
+}
+
+/** The manifest of a local swarm over the run in `runDir`. */
+export async function localManifest(o: LocalSwarmOptions): Promise<{ bytes: Uint8Array; genesis: Weights }> {
+  const run = await readRun(o.runDir)
+  const genesis = await readGenesis(o.runDir)
+  const n = Math.min(o.peers, o.validators ?? 7)
+  const validators = Array.from({ length: n }, (_, i) => addressFromPrivateKey(devKey(i))).sort(compareBytes)
+  const manifest = swarmManifest(run, {
+    ...DEFAULT_SWARM,
+    chainId: 31337n,
+    ledger: new Uint8Array(20),
+    bootstrap: [],
+    roundDurationMs: o.roundDurationMs ?? run.roundDurationMs,
+    ...o.settings,
+    validators,
+    quorum: Math.floor(n / 2) + 1,
+  })
+  return { bytes: encodeRunManifest(manifest), genesis: genesis.weights }
+}
+
+export interface SwarmRoundLine {
+  round: number
+  reward: number
+  sampleAccuracy: number
+  accuracy?: number
+  peers: { address: `0x${string}`; policyHash: Hex32 }[]
+  included: number
+  seconds: number
+  /** Median over peers of busy (sampling + training + aggregation) ÷ wall seconds. */
+  computeFraction: number
+  /** Mean bytes a peer originated this round, and its delta's compression ratio vs dense fp32. */
+  bytesPerPeer: number
+  compressionRatio: number | null
+  /** From the aggregation deadline (median peer) to the first peer on θ_{r+1}, and from the first to the last (ms). */
+  commitMs: number
+  spreadMs: number
+}
+
+export interface LocalSwarm {
+  run: SwarmRun
+  engine: SwarmEngine
+  peers: SwarmPeer[]
+  /** Resolves with each round's line once every live peer closed it. */
+  rounds: AsyncIterable<SwarmRoundLine>
+  /** Stops peer `i` abruptly (its connections drop mid-round); rounds stop waiting for it. */
+  kill(i: number): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface StartLocalSwarmOptions extends LocalSwarmOptions {
+  runtime: RuntimeComponents
+  /** Where the manifest and each peer's checkpoints go. */
+  dataDir: string
+  /** Held-out greedy accuracy every this many rounds (0: never). */
+  evalEvery?: number
+  evalProblems?: number
+  roles?: (i: number) => Role[]
+  /** Peer i's ledger client (validators submit agreed rounds; see SwarmPeerInit.ledger). */
+  ledger?: (i: number, run: SwarmRun) => Promise<SwarmPeerInit['ledger']> | SwarmPeerInit['ledger']
+  /** Peers claim their credit of each committed round (see SwarmPeerInit.autoClaim). */
+  autoClaim?: boolean
+  /** Misbehaving peers for adversary tests (see SwarmPeerInit.faults). */
+  faults?: (i: number) => SwarmPeerInit['faults']
+  log?: (line: string) => void
+  debug?: boolean
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/** Starts N connected peers on genesis (or the manifest already in `dataDir`). */
+export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalSwarm> {
+  await mkdir(o.dataDir, { recursive: true })
+  const made = await localManifest(o)
+  const manifestPath = join(o.dataDir, MANIFEST_FILE)
+  let bytes = made.bytes
+  try {
+    const existing = new Uint8Array(await readFile(manifestPath))
+    if (existing.length > 0) bytes = existing
+  } catch {
+    await writeFile(manifestPath, bytes)
+  }
+  const run = swarmRun(bytes, manifestPath)
+  const engine = new SwarmEngine(o.runtime, run)
+  const { trainingEndMs } = roundScheduleOf(run.manifest)
+  const reports = new Map<number, PeerRoundReport[]>()
+  const lines: SwarmRoundLine[] = []
+  const waiting: Array<() => void> = []
+  let emitted = -1
+  const peers: SwarmPeer[] = []
+  let stopped = false
+
+  const flush = async () => {
+    for (;;) {
+      const round = emitted + 1
+      const got = reports.get(round) ?? []
+      // rounds are closed by the honest peers: a faulty one may be cut off and fall behind
+      const live = peers.filter((p) => !dead.has(p) && !faulty.has(p))
+      if (live.length === 0 || !live.every((p) => got.some((r) => r.address === p.address))) return
+      emitted = round
+      const line = await summarise(round, got)
+      lines.push(line)
+      for (const w of waiting.splice(0)) w()
+    }
+  }
+  const dead = new Set<SwarmPeer>()
+  const faulty = new Set<SwarmPeer>()
+  let flushing = Promise.resolve()
+  const onRound = (r: PeerRoundReport) => {
+    const list = reports.get(r.round) ?? []
+    if (peers.some((p) => p.address === r.address && faulty.has(p))) return
+    list.push(r)
+    reports.set(r.round, list)
+    flushing = flushing.then(flush).catch((err: unknown) => o.log?.(`round summary failed: ${String(err)}`))
+  }
+  const summarise = async (round: number, got: PeerRoundReport[]): Promise<SwarmRoundLine> => {
+    const weighted = got.filter((r) => r.groups > 0)
+    const line: SwarmRoundLine = {
+      round: round + 1,
+      reward: weighted.length ? weighted.reduce((s, r) => s + r.reward, 0) / weighted.length : 0,
+      sampleAccuracy: weighted.length ? weighted.reduce((s, r) => s + r.sampleAccuracy, 0) / weighted.length : 0,
+      peers: got.map((r) => ({ address: r.address, policyHash: r.policyHash })).sort((a, b) => (a.address < b.address ? -1 : 1)),
+      included: Math.max(...got.map((r) => r.included)),
+      seconds: median(got.map((r) => r.seconds)),
+      computeFraction: median(got.map((r) => (r.seconds > 0 ? r.computeSeconds / r.seconds : 0))),
+      bytesPerPeer: got.reduce((s, r) => s + r.bytesSent, 0) / got.length,
+      commitMs: Math.min(...got.map((r) => r.advancedAtMs)) - (median(got.map((r) => r.startedAtMs)) + trainingEndMs),
+      spreadMs: Math.max(...got.map((r) => r.advancedAtMs)) - Math.min(...got.map((r) => r.advancedAtMs)),
+      compressionRatio: (() => {
+        const d = got.filter((r) => r.deltaBytes > 0)
+        return d.length ? median(d.map((r) => r.denseDeltaBytes / r.deltaBytes)) : null
+      })(),
+    }
+    const every = o.evalEvery ?? 0
+    if (every > 0 && (round + 1) % every === 0 && !stopped) {
+      const w = await peers.find((p) => !dead.has(p))?.weights()
+      if (w) {
+        const policy = await engine.acquire(w.hash, w.weights)
+        try {
+          const ctx = run.ctx
+          const r = await heldOutAccuracy({
+            policy,
+            task: ctx.task,
+            tokenizer: ctx.tokenizer,
+            problems: o.evalProblems ?? ctx.run.evalProblems,
+            maxNewTokens: run.manifest.maxCompletionTokens,
+          })
+          line.accuracy = r.accuracy
+        } finally {
+          await engine.release(w.hash)
+        }
+      }
+    }
+    return line
+  }
+
+  for (let i = 0; i < o.peers; i++) {
+    const peer = await SwarmPeer.start({
+      engine,
+      privateKey: devKey(i),
+      roles: o.roles?.(i) ?? ['worker', 'trainer', 'validator'],
+      faults: o.faults?.(i),
+      ledger: await o.ledger?.(i, run),
+      autoClaim: o.autoClaim,
+      dataDir: join(o.dataDir, `peer-${i}`),
+      start: { round: 0n, weights: made.genesis },
+      onRound,
+      log: (line) => o.log?.(`peer ${i}: ${line}`),
+      debug: o.debug,
+    })
+    peers.push(peer)
+    if (o.faults?.(i)) faulty.add(peer)
+  }
+  // full mesh on loopback: explicit dials (libp2p 3 does not auto-dial discovered peers)
+  for (let i = 1; i < peers.length; i++) for (let j = 0; j < i; j++) await peers[i]!.libp2pHost.dial(peers[j]!.libp2pHost.multiaddrs()[0]!)
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline && !peers.every((p) => p.libp2pHost.gossip.meshPeers('groups').length >= Math.min(peers.length - 1, 1))) {
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  for (const p of peers) p.begin()
+
+  const rounds: AsyncIterable<SwarmRoundLine> = {
+    async *[Symbol.asyncIterator]() {
+      let next = 0
+      for (;;) {
+        while (next < lines.length) yield lines[next++]!
+        if (stopped) return
+        await new Promise<void>((r) => waiting.push(r))
+      }
+    },
+  }
+  return {
+    run,
+    engine,
+    peers,
+    rounds,
+    async kill(i: number) {
+      const peer = peers[i]
+      if (!peer || dead.has(peer)) return
+      dead.add(peer)
+      await peer.stop()
+      flushing = flushing.then(flush)
+    },
+    async stop() {
+      stopped = true
+      for (const w of waiting.splice(0)) w()
+      await Promise.all(peers.map((p) => p.stop()))
+      await engine.close()
+    },
+  }
+}

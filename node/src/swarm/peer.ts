@@ -1,0 +1,1260 @@
+/**
+ * SwarmPeer: one murmur peer in a run. It is the shell around protocol's round state machine
+ * (round/step.ts): it feeds the machine events stamped with its clock — its own rollouts and
+ * deltas, gossip that passed the protocol verdicts, fetched payloads, aggregations — and carries
+ * out the effects: sampling and scoring groups, GRPO training into a compressed, signed delta,
+ * fetching payloads and checkpoints over /murmur/blob/1, aggregating, signing RoundResults, and
+ * moving to θ_{r+1} (persisted, announced, served).
+ *
+ * Gossip validation runs the verdicts before anything is forwarded. Messages for a round this
+ * peer has left, or for more than one round ahead, are ignored (no penalty: they are honest but
+ * late or early); a message for the next round waits until this peer gets there (bounded). Only
+ * invalid data lowers a sender's score.
+ *
+ * A peer that starts behind the swarm (late join, restart) waits, in `sync` mode, for a quorum of
+ * the run's validators to announce the same (round, policy hash), fetches that checkpoint by hash
+ * from the announcers, checks it, and joins that round; a running peer that finds a quorum two or
+ * more rounds ahead of it does the same.
+ */
+import { setMaxListeners } from 'node:events'
+import { join } from 'node:path'
+import type { PeerId } from '@libp2p/interface'
+import {
+  type AdamWState,
+  adamWStep,
+  addressFromPeerId,
+  addressFromPrivateKey,
+  aggregationConfigOf,
+  assembleGrpoBatch,
+  buildContributionsTree,
+  type CheckpointAnnouncement,
+  type CreditEntry,
+  chunkSamples,
+  clipGradNorm,
+  compareBytes,
+  compressionConfigOf,
+  compressWithFeedback,
+  contributionsRoot,
+  createAdamWState,
+  createErrorFeedback,
+  type Delta,
+  decodeDelta,
+  decodeRoundResult,
+  decodeScoredGroup,
+  decodeSignedMessage,
+  deltaPayloadNorm,
+  derivePromptSeed,
+  type ErrorFeedbackState,
+  encodeRoundResult,
+  encodeSignedMessage,
+  encodeWeights,
+  equalBytes,
+  fromHex,
+  groupTokenCount,
+  type Hex32,
+  hashDeltaPayload,
+  hashRoundResult,
+  isZeroVarianceGroup,
+  nextWeights,
+  type Policy,
+  policyReplayChecker,
+  promptTokens,
+  pseudoGradient,
+  type Role,
+  type RolloutGroup,
+  type RoundEffect,
+  type RoundEvent,
+  type RoundResult,
+  type RoundState,
+  roundCredits,
+  roundScheduleOf,
+  type ScoredGroup,
+  type SignedMessage,
+  signingDigest,
+  signMessage,
+  startRound,
+  stepRound,
+  taskRewardOracle,
+  toHex0x,
+  verifyCheckpointAnnouncement,
+  verifyDeltaHeader,
+  verifyDeltaPayload,
+  verifyRoundResult,
+  verifyScoredGroup,
+  type Weights,
+  weightsHash,
+} from '@murmur/protocol'
+import { EVIDENCE_DIR, writeRoundEvidence } from '../chain/evidence.js'
+import { submitterRank } from '../chain/submitter.js'
+import { MemoryBlobStore } from '../net/blob-store.js'
+import { type GossipVerdict, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
+import { createMurmurHost, type MurmurHost, type MurmurTransport } from '../net/host.js'
+import { parseTopic, type TopicName } from '../net/topics.js'
+import { generateGroups } from '../train/rollouts.js'
+import { weightsFromCheckpointBytes, writeSwarmCheckpoint } from './checkpoints.js'
+import type { SwarmEngine } from './engine.js'
+
+/** How often the machine's clock ticks (deadlines are checked on ticks). */
+const TICK_MS = 50
+/** Groups a peer fetches by id for one delta it cannot otherwise check (bounds a sender's cost to us). */
+const MAX_RECOVERED_GROUPS = 256
+/** Payload fetch attempts before a delta counts as unavailable. */
+const FETCH_ATTEMPTS = 3
+
+export interface PeerRoundReport {
+  /** The round that closed. */
+  round: number
+  address: `0x${string}`
+  /** θ_{round+1}, the policy every peer holds after the round's aggregation. */
+  policyHash: Hex32
+  /** Mean reward and accuracy of the completions of the round's groups this peer held. */
+  reward: number
+  sampleAccuracy: number
+  groups: number
+  ownGroups: number
+  /** Deltas the round's RoundResult included, and whether this peer's was one. */
+  included: number
+  ownDeltaIncluded: boolean
+  /** The round's wall time from this peer's start of it to θ_{round+1}. */
+  seconds: number
+  /** When this peer started the round and moved to θ_{round+1} (ms, the peer's clock). */
+  startedAtMs: number
+  advancedAtMs: number
+  /** Busy seconds: sampling + training + aggregation. */
+  computeSeconds: number
+  sampledTokens: number
+  /** Bytes this peer originated (gossip it published, blobs it served) during the round. */
+  bytesSent: number
+  /** Bytes of this peer's delta payload, and of the dense fp32 delta it stands for. */
+  deltaBytes: number
+  denseDeltaBytes: number
+  /** True when θ_{round+1} came from a fetched checkpoint rather than this peer's own aggregation. */
+  fetchedCheckpoint: boolean
+}
+
+/**
+ * Where a peer starts: a given round and θ (genesis, a checkpoint), or `sync`: wait for a quorum
+ * of validators to announce the swarm's current checkpoint, then fetch and join it. With
+ * `waitForSwarm`, a peer that has a local θ still waits for the swarm first: it joins as soon as
+ * any peer announces exactly its (round, θ) (the hash proves it), or syncs to a quorum's newer
+ * checkpoint, and starts alone only after two rounds of silence.
+ */
+export type SwarmStart = { round: bigint; weights: Weights; waitForSwarm?: boolean } | 'sync'
+
+/** What a peer needs of the ledger (LedgerClient in node/src/chain implements it). */
+export interface RoundCommitter {
+  commitRound(
+    input: { body: Uint8Array; signatures: readonly Uint8Array[] },
+    options?: { signal?: AbortSignal },
+  ): Promise<{ status: 'committed'; round: bigint; txHash: string } | { status: 'already'; round: bigint }>
+  lastCommittedRound(): Promise<bigint | null>
+  /** Claims a contributor's credit of a committed round with its Merkle proof (auto-claim). */
+  claim?(
+    round: bigint,
+    entry: CreditEntry,
+    proof: readonly Uint8Array[],
+    options?: { signal?: AbortSignal },
+  ): Promise<{ status: 'claimed' | 'already' }>
+}
+
+export interface SwarmPeerInit {
+  engine: SwarmEngine
+  privateKey: Uint8Array
+  roles: readonly Role[]
+  /** Checkpoints are persisted here when set. */
+  dataDir?: string
+  keepCheckpoints?: number
+  listen?: string[]
+  transports?: MurmurTransport[]
+  bootstrap?: string[]
+  start: SwarmStart
+  onRound?: (report: PeerRoundReport) => void
+  log?: (line: string) => void
+  /** Log each phase change, proposal and delta (with ms into the round). */
+  debug?: boolean
+  /**
+   * Misbehaviour for tests and adversary drills: sign groups whose first reward is wrong, or
+   * publish deltas whose payload bytes are corrupt (hashed and announced as such).
+   */
+  faults?: { wrongReward?: boolean; corruptPayload?: boolean }
+  /**
+   * The run's ledger (a LedgerClient): validators submit each agreed round, the round's
+   * submitter first, the next validators after one round each if it is still missing.
+   */
+  ledger?: RoundCommitter
+  /** Claim this peer's credit of every agreed round once it is on chain (needs `ledger`). */
+  autoClaim?: boolean
+  /** Called when this peer got a round on chain (or found it there). */
+  onCommitted?: (c: { round: number; policyHash: Hex32; txHash: string | null }) => void
+  /** Clock in ms (tests); default Date.now. */
+  now?: () => number
+}
+
+interface HeldGroupEntry {
+  group: ScoredGroup
+  signed: SignedMessage
+  bytes: Uint8Array
+  own: boolean
+  correct: number[]
+}
+
+interface DeltaEntry {
+  delta: Delta
+  bytes: Uint8Array
+  from: PeerId | null
+  /** Peers known to hold the payload besides the announcers (a recovered delta's sources). */
+  holders?: PeerId[]
+  values?: Float32Array
+  fetching?: Promise<boolean>
+}
+
+interface Candidate {
+  weights: Weights
+  momentum: Float32Array | null
+  body: RoundResult
+}
+
+interface Announcement {
+  round: bigint
+  policyHash: Hex32
+  validators: Set<string>
+  peers: PeerId[]
+}
+
+const hex = (b: Uint8Array): Hex32 => toHex0x(b)
+
+export class SwarmPeer {
+  readonly address: `0x${string}`
+  readonly roles: readonly Role[]
+  private readonly init: SwarmPeerInit
+  private readonly engine: SwarmEngine
+  private readonly now: () => number
+  private readonly log: (line: string) => void
+  private host!: MurmurHost
+  private state: RoundState | null = null
+  private timer: ReturnType<typeof setInterval> | null = null
+  private reannounce: ReturnType<typeof setInterval> | null = null
+  private stopped = false
+  private readonly tasks = new Set<Promise<unknown>>()
+
+  /** θ of the current round, once known (a fetched checkpoint may still be in flight). */
+  private theta: { round: bigint; hash: Uint8Array; weights: Promise<Weights> } | null = null
+  private policy: { hash: Uint8Array; policy: Promise<Policy> } | null = null
+  private momentum: Float32Array | null = null
+  private adam: AdamWState = createAdamWState()
+  private feedback: ErrorFeedbackState
+  private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
+  private readonly groupChecks = new Set<Promise<unknown>>()
+  private groups = new Map<Hex32, HeldGroupEntry>()
+  private deltas = new Map<Hex32, DeltaEntry>()
+  private results = new Map<string, { result: RoundResult; body: Uint8Array; from: PeerId; envelope: Uint8Array }>()
+  private candidates = new Map<Hex32, Candidate>()
+  private readonly announcements = new Map<string, Announcement>()
+  private readonly waiters: Array<{ round: bigint; resolve: () => void }> = []
+  private syncing: Promise<void> | null = null
+  private localHash: Uint8Array | null = null
+  /** This validator's RoundResult of the current round, re-published until the round closes. */
+  private vote: { round: bigint; bytes: Uint8Array } | null = null
+  /** The current round's signed announcement, re-published until the round moves on. */
+  private announcement: { round: bigint; bytes: Uint8Array } | null = null
+  /** The round this peer entered mid-way by syncing: it lacks that round's earlier gossip. */
+  private joinedMidRound: bigint | null = null
+  private roundStats = { startedAt: 0, computeMs: 0, tokens: 0, deltaBytes: 0, bytesSent: 0, servedAtStart: 0 }
+
+  /** Which completions this peer replays is secret (DESIGN.md §3): a sender cannot predict it. */
+  private readonly replaySecret = crypto.getRandomValues(new Uint8Array(32))
+
+  /** Counts for status lines and benchmarks. */
+  /** Rounds this validator saw a quorum for (the ledger commits them). */
+  readonly committed: { round: bigint; policyHash: Hex32 }[] = []
+  private readonly stopSignal = (() => {
+    const c = new AbortController()
+    setMaxListeners(0, c.signal) // one listener per pending ledger write
+    return c
+  })()
+  readonly counters = {
+    groupsAccepted: 0,
+    deltasAccepted: 0,
+    deltasInvalid: 0,
+    roundsClosed: 0,
+    checkpointsFetched: 0,
+    syncs: 0,
+    recovered: 0,
+    ledgerCommits: 0,
+    claims: 0,
+  }
+
+  private constructor(init: SwarmPeerInit) {
+    this.init = init
+    this.engine = init.engine
+    this.roles = init.roles
+    this.address = toHex0x(addressFromPrivateKey(init.privateKey))
+    this.now = init.now ?? Date.now
+    this.log = init.log ?? (() => {})
+    this.feedback = createErrorFeedback(init.engine.run.numel)
+  }
+
+  static async start(init: SwarmPeerInit): Promise<SwarmPeer> {
+    const peer = new SwarmPeer(init)
+    await peer.open()
+    return peer
+  }
+
+  private get run() {
+    return this.engine.run
+  }
+
+  private async open(): Promise<void> {
+    const checkpointBytes = Number(this.run.checkpointBytes)
+    this.host = await createMurmurHost({
+      privateKey: this.init.privateKey,
+      runId: this.run.runId,
+      validate: (topic, bytes, from) => this.validate(topic, bytes, from),
+      listen: this.init.listen,
+      transports: this.init.transports,
+      bootstrap: this.init.bootstrap,
+      blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
+      blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024) },
+    })
+    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints'] as const) this.host.gossip.subscribe(name, () => {})
+    this.timer = setInterval(() => this.dispatch({ kind: 'tick', atMs: this.now() }), TICK_MS)
+    this.timer.unref?.()
+    // peers that connected after a round began learn of it without waiting for the next one
+    this.reannounce = setInterval(
+      () => {
+        const a = this.announcement
+        if (a && this.state?.round === a.round) this.publish('checkpoints', a.bytes)
+        // and this validator's signed RoundResult, so a peer that joined after it was sent can
+        // still adopt and endorse it (duplicates are ignored by the receivers' machines)
+        const v = this.vote
+        if (v && this.state?.round === v.round) this.publish('roundResults', v.bytes)
+      },
+      Math.max(1000, Math.floor(this.run.manifest.roundDurationMs / 3)),
+    )
+    this.reannounce.unref?.()
+  }
+
+  /** Starts round work (after the caller connected the peers it wants). */
+  begin(): void {
+    const start = this.init.start
+    if (start === 'sync') {
+      this.log('waiting for a quorum of validators to announce the current checkpoint')
+      return
+    }
+    if (start.waitForSwarm) {
+      this.log(`waiting for the swarm to announce round ${start.round} or later (starting alone after two rounds of silence)`)
+      setTimeout(() => {
+        if (this.state === null && !this.syncing && !this.stopped) {
+          this.log('no announcement from the swarm: starting alone')
+          this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
+        }
+      }, 2 * this.run.manifest.roundDurationMs).unref()
+      return
+    }
+    this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
+  }
+
+  get libp2pHost(): MurmurHost {
+    return this.host
+  }
+
+  multiaddrs(): string[] {
+    return this.host.multiaddrs().map((m) => m.toString())
+  }
+
+  /** The current round and policy hash (null before the peer has a policy). */
+  status(): { round: bigint; phase: string; policyHash: Hex32 } | null {
+    return this.state ? { round: this.state.round, phase: this.state.phase, policyHash: this.state.policyHash } : null
+  }
+
+  /** The current θ (resolves once a fetched checkpoint is in). */
+  async weights(): Promise<{ round: bigint; hash: Uint8Array; weights: Weights } | null> {
+    if (!this.theta) return null
+    return { round: this.theta.round, hash: this.theta.hash, weights: await this.theta.weights }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.stopSignal.abort()
+    if (this.timer) clearInterval(this.timer)
+    if (this.reannounce) clearInterval(this.reannounce)
+    for (const w of this.waiters.splice(0)) w.resolve()
+    await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, 5000).unref())])
+    await this.host.stop().catch(() => undefined)
+    if (this.policy) await this.engine.release(this.policy.hash).catch(() => undefined)
+    this.policy = null
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // the machine
+
+  private enter(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
+    const m = this.run.manifest
+    this.theta = { round, hash, weights }
+    this.loadPolicy(hash, weights)
+    this.resetRoundData()
+    const { state, effects } = startRound({
+      config: {
+        roles: this.roles,
+        self: this.address,
+        schedule: roundScheduleOf({ roundDurationMs: m.roundDurationMs }),
+        maxStalenessRounds: 0,
+        validators: m.validators.map(hex).map((v) => v.toLowerCase() as `0x${string}`),
+        quorum: m.quorum,
+      },
+      round,
+      policyHash: hex(hash),
+      atMs: this.now(),
+    })
+    this.state = state
+    this.beginRoundStats()
+    this.announce(round, hash, weights)
+    this.wake(round)
+    for (const e of effects) this.perform(e)
+  }
+
+  private debug(line: string): void {
+    if (this.init.debug) this.log(`+${this.state ? this.now() - this.state.startedAtMs : 0}ms ${line}`)
+  }
+
+  private dispatch(event: RoundEvent): void {
+    if (this.stopped || this.state === null) return
+    const before = this.state.round
+    const { state, effects } = stepRound(this.state, event)
+    if (state.phase !== this.state.phase) this.debug(`round ${state.round}: ${this.state.phase} → ${state.phase}`)
+    this.state = state
+    for (const e of effects)
+      if (e.kind === 'aggregate' || e.kind === 'publish-round-result' || e.kind === 'train')
+        this.debug(`${e.kind} round ${e.round} ${'included' in e ? e.included.length : (e as { groups: unknown[] }).groups.length}`)
+    for (const e of effects) this.perform(e)
+    if (state.round !== before) this.wake(state.round)
+  }
+
+  private background(what: string, work: () => Promise<unknown>): void {
+    const task = work()
+      .catch((err: unknown) => {
+        if (!this.stopped) this.log(`${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+      })
+      .finally(() => this.tasks.delete(task))
+    this.tasks.add(task)
+  }
+
+  private perform(e: RoundEffect): void {
+    switch (e.kind) {
+      case 'rollout':
+        this.background('rollouts', () => this.rollouts(e.round))
+        break
+      case 'publish-group':
+        this.publish('groups', this.groups.get(e.id)?.bytes)
+        break
+      case 'train':
+        this.background('training', () => this.train(e.round, e.groups))
+        break
+      case 'publish-delta':
+        this.publish('deltas', this.deltas.get(e.id)?.bytes)
+        break
+      case 'fetch-blob':
+        this.background('payload fetch', () => this.fetchPayload(e.round, e.delta))
+        break
+      case 'aggregate':
+        this.background('aggregation', () => this.aggregate(e.round, e.included))
+        break
+      case 'publish-round-result':
+        this.publishRoundResult(e.round, e.newPolicyHash)
+        break
+      case 'commit':
+        this.commit(e.round, e.policyHash)
+        break
+      case 'fetch-checkpoint':
+        this.log(
+          `round ${e.round}: the quorum's θ ${e.policyHash.slice(0, 12)}… is not ours (${e.localPolicyHash?.slice(0, 12) ?? 'none'}); adopting it`,
+        )
+        return
+      case 'advance':
+        this.advance(e.round, e.policyHash)
+        break
+    }
+  }
+
+  private publish(name: TopicName, bytes: Uint8Array | undefined): void {
+    if (!bytes) return
+    this.roundStats.bytesSent += bytes.length
+    this.background(`publishing on ${name}`, () => this.host.gossip.publish(name, bytes))
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // round work
+
+  private async currentPolicy(round: bigint): Promise<{ weights: Weights; policy: Policy } | null> {
+    const theta = this.theta
+    if (!theta || theta.round !== round || !this.policy) return null
+    return { weights: await theta.weights, policy: await this.policy.policy }
+  }
+
+  private loadPolicy(hash: Uint8Array, weights: Promise<Weights>): void {
+    const old = this.policy
+    const policy = weights.then((w) => this.engine.acquire(hash, w))
+    this.policy = { hash, policy }
+    if (old) void old.policy.then(() => this.engine.release(old.hash)).catch(() => undefined)
+  }
+
+  private promptOf(group: Pick<ScoredGroup, 'seed'>) {
+    const { task, tokenizer } = this.run.ctx
+    const instance = task.instance({ split: 'train', bytes: group.seed })
+    return { instance, prompt: promptTokens(tokenizer, instance.prompt) }
+  }
+
+  private async rollouts(round: bigint): Promise<void> {
+    const current = await this.currentPolicy(round)
+    if (!current || this.stopped) return
+    const t0 = performance.now()
+    const { run } = this
+    const m = run.manifest
+    const { tokenizer, task, maxPromptTokens } = run.ctx
+    const author = fromHex(this.address)
+    const requests = Array.from({ length: m.promptsPerPeer }, (_, promptIndex) => {
+      const seed = derivePromptSeed({ run: run.runId, round, author, promptIndex })
+      const { instance, prompt } = this.promptOf({ seed })
+      return { promptIndex, seed, instance, prompt }
+    }).filter((r) => r.prompt.length <= maxPromptTokens)
+    const sampled = await generateGroups(current.policy, requests, {
+      group: m.groupSize,
+      maxNewTokens: m.maxCompletionTokens,
+      stopTokens: tokenizer.stopIds,
+      temperature: m.temperature,
+      topP: 1,
+    })
+    const oracle = taskRewardOracle(task, tokenizer)
+    const ids: Hex32[] = []
+    for (const [i, r] of requests.entries()) {
+      const completions = sampled[i]!.map((c) => {
+        const tokens = Uint32Array.from(c.tokens)
+        return {
+          tokens,
+          logprobs: Float32Array.from(c.logprobs),
+          reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
+        }
+      })
+      const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
+      this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
+      if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
+      const group: ScoredGroup = {
+        run: run.runId,
+        round,
+        author,
+        policyHash: this.theta!.hash,
+        promptIndex: r.promptIndex,
+        seed: r.seed,
+        completions,
+      }
+      const signed = signMessage('ScoredGroup', group, run.domain, this.init.privateKey)
+      const { id } = signingDigest('ScoredGroup', signed.body, run.domain)
+      const key = hex(id)
+      const envelope = encodeSignedMessage(signed)
+      this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
+      await this.host.blobs.store.putAs(id, envelope)
+      ids.push(key)
+    }
+    this.roundStats.computeMs += performance.now() - t0
+    if (this.state?.round !== round) return
+    this.debug(`round ${round}: ${ids.length} groups sampled`)
+    this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: ids })
+  }
+
+  private async train(round: bigint, groupIds: readonly Hex32[]): Promise<void> {
+    const current = await this.currentPolicy(round)
+    if (!current || this.stopped) return
+    const t0 = performance.now()
+    const { run } = this
+    const m = run.manifest
+    const used: { id: Hex32; rollout: RolloutGroup }[] = []
+    for (const id of groupIds) {
+      const entry = this.groups.get(id)
+      if (!entry || entry.group.round !== round) continue
+      const rewards = entry.group.completions.map((c) => c.reward)
+      if (isZeroVarianceGroup(rewards)) continue // no gradient: not trained on, not credited
+      used.push({
+        id,
+        rollout: {
+          prompt: this.promptOf(entry.group).prompt,
+          completions: entry.group.completions.map((c) => ({
+            tokens: Array.from(c.tokens),
+            logprobs: Array.from(c.logprobs),
+            reward: c.reward,
+          })),
+        },
+      })
+    }
+    if (used.length === 0) return
+    const batch = assembleGrpoBatch({ groups: used.map((u) => u.rollout) })
+    if (batch.samples.length === 0) return
+    const trainer = await this.engine.policyTrainer()
+    const settings = this.engine.trainerSettings
+    const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
+    for (let pass = 0; pass < m.localSteps; pass++) {
+      for (const chunk of chunkSamples(batch.samples, settings.trainBatchSize)) {
+        const r = await trainer.step(local, chunk)
+        clipGradNorm(r.grads, settings.maxGradNorm)
+        adamWStep({
+          params: local,
+          grads: r.grads,
+          state: this.adam,
+          lr: m.learningRate,
+          weightDecay: settings.weightDecay,
+          betas: [0.9, 0.98],
+        })
+      }
+    }
+    if (this.stopped || this.state?.round !== round) return
+    const pseudo = pseudoGradient(run.specs, current.weights, local)
+    const compressed = compressWithFeedback({ state: this.feedback, delta: pseudo, config: compressionConfigOf(m) })
+    const norm = deltaPayloadNorm(compressed.payload)
+    if (!(norm <= m.maxDeltaNorm)) {
+      this.log(`round ${round}: own delta has norm ${norm} > maxDeltaNorm ${m.maxDeltaNorm}; not sent`)
+      return
+    }
+    this.feedback = compressed.state
+    if (this.init.faults?.corruptPayload) compressed.bytes[0]! ^= 0xff
+    const delta: Delta = {
+      run: run.runId,
+      round,
+      author: fromHex(this.address),
+      basePolicyHash: this.theta!.hash,
+      payloadHash: hashDeltaPayload(compressed.bytes),
+      payloadSizeBytes: compressed.bytes.length,
+      norm,
+      groups: used.map((u) => fromHex(u.id)).sort(compareBytes),
+    }
+    await this.host.blobs.store.put(compressed.bytes)
+    const signed = signMessage('Delta', delta, run.domain, this.init.privateKey)
+    const { id } = signingDigest('Delta', signed.body, run.domain)
+    const key = hex(id)
+    const envelope = encodeSignedMessage(signed)
+    this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
+    await this.host.blobs.store.putAs(id, envelope)
+    this.lastSent = { round, id: key, sent: compressed.sent }
+    this.roundStats.deltaBytes = compressed.bytes.length
+    this.roundStats.computeMs += performance.now() - t0
+    this.debug(
+      `round ${round}: delta ${key.slice(0, 10)}… on ${used.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
+    )
+    this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
+  }
+
+  /**
+   * Who to ask for a blob: its announcers, then `extra`, then every connected peer (a peer that
+   * verified a payload or moved to a checkpoint serves it too).
+   */
+  private holdersOf(hash: Uint8Array, extra: readonly PeerId[]): PeerId[] {
+    const out: PeerId[] = []
+    for (const p of [...this.host.blobHolders.get(hash), ...extra, ...this.host.libp2p.getPeers()])
+      if (!out.some((h) => h.equals(p))) out.push(p)
+    return out
+  }
+
+  /** Fetches and verifies a delta's payload; true when its values are held. */
+  private fetchValues(entry: DeltaEntry): Promise<boolean> {
+    if (entry.values) return Promise.resolve(true)
+    entry.fetching ??= (async () => {
+      const holders = this.holdersOf(entry.delta.payloadHash, [...(entry.from ? [entry.from] : []), ...(entry.holders ?? [])])
+      for (let attempt = 1; attempt <= FETCH_ATTEMPTS && !this.stopped; attempt++) {
+        let bytes: Uint8Array
+        try {
+          bytes = await this.host.blobs.fetch(entry.delta.payloadHash, holders, { maxBytes: entry.delta.payloadSizeBytes })
+        } catch (err) {
+          this.log(`payload ${hex(entry.delta.payloadHash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}`)
+          await new Promise((r) => setTimeout(r, 100 * attempt))
+          continue
+        }
+        const v = verifyDeltaPayload({ delta: entry.delta, payload: bytes, numel: this.run.numel })
+        if (!v.ok) {
+          this.counters.deltasInvalid++
+          this.log(`delta of ${hex(entry.delta.author)} rejected: ${v.reason}: ${v.detail}`)
+          if (entry.from) this.host.penalise(entry.from, 50)
+          return false
+        }
+        entry.values = v.values
+        return true
+      }
+      return false
+    })()
+    return entry.fetching
+  }
+
+  private async fetchPayload(round: bigint, id: Hex32): Promise<void> {
+    const entry = this.deltas.get(id)
+    if (!entry) return
+    const ok = await this.fetchValues(entry)
+    if (ok) this.counters.deltasAccepted++
+    this.dispatch({ kind: 'delta-payload', atMs: this.now(), round, id, valid: ok })
+  }
+
+  /** θ_{r+1} and the RoundResult body for `included`, or null with the reason. */
+  private async candidate(round: bigint, included: readonly Hex32[]): Promise<Candidate | string> {
+    const current = await this.currentPolicy(round)
+    if (!current) return 'this peer left the round'
+    const run = this.run
+    const deltas = []
+    const groupContribs = new Map<Hex32, { id: Uint8Array; author: Uint8Array; promptIndex: number; tokens: number; accepted: true }>()
+    const deltaContribs = []
+    const proposer = this.state?.proposal?.validator
+    const sources = [...this.results.entries()].sort(([v]) => (v === proposer ? -1 : 0)).map(([, r]) => r.from)
+    for (const id of included) {
+      const entry = this.deltas.get(id) ?? (await this.recoverDelta(round, id, sources))
+      if (!entry) return `delta ${id.slice(0, 12)}… is unknown here and no peer served it`
+      if (!(await this.fetchValues(entry))) return `the payload of delta ${id.slice(0, 12)}… is unavailable or invalid`
+      deltas.push({ id: fromHex(id), values: entry.values! })
+      for (const g of entry.delta.groups) {
+        const held = this.groups.get(hex(g))
+        if (!held) return `group ${hex(g).slice(0, 12)}… of delta ${id.slice(0, 12)}… is unknown here`
+        groupContribs.set(hex(g), {
+          id: g,
+          author: held.group.author,
+          promptIndex: held.group.promptIndex,
+          tokens: groupTokenCount(held.group),
+          accepted: true,
+        })
+      }
+      deltaContribs.push({ id: fromHex(id), author: entry.delta.author, groups: entry.delta.groups, accepted: true })
+    }
+    const next = nextWeights({
+      cfg: run.cfg,
+      weights: current.weights,
+      deltas,
+      config: aggregationConfigOf(run.manifest),
+      momentum: this.momentum,
+    })
+    const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs })
+    const body: RoundResult = {
+      run: run.runId,
+      round,
+      previousPolicyHash: this.theta!.hash,
+      newPolicyHash: next.policyHash,
+      contributionsRoot: contributionsRoot(run.runId, round, credits),
+      deltas: included.map(fromHex),
+      credits,
+    }
+    return { weights: next.weights, momentum: next.momentum, body }
+  }
+
+  /** A signed message this peer missed on gossip, fetched by its id from peers that hold it. */
+  private async fetchMessage(kind: 'ScoredGroup' | 'Delta', id: Uint8Array, first: readonly PeerId[]): Promise<SignedMessage | null> {
+    const holders: PeerId[] = []
+    for (const p of [...first, ...this.host.libp2p.getPeers()]) if (!holders.some((h) => h.equals(p))) holders.push(p)
+    const domain = this.run.domain
+    const verify = (bytes: Uint8Array) => {
+      try {
+        const m = decodeSignedMessage(bytes)
+        return m.kind === kind && equalBytes(signingDigest(kind, m.body, domain).id, id)
+      } catch {
+        return false
+      }
+    }
+    try {
+      return decodeSignedMessage(await this.host.blobs.fetch(id, holders, { maxBytes: MAX_GOSSIP_PUBLISH_BYTES, verify }))
+    } catch (err) {
+      this.log(`${kind} ${hex(id).slice(0, 12)}… could not be recovered: ${(err as Error).message}`)
+      return null
+    }
+  }
+
+  /**
+   * A delta listed in a proposal that this peer never saw (it joined late, or gossip lost it):
+   * fetched by id with the groups it trained on, and verified exactly as gossip would have.
+   */
+  private async recoverDelta(round: bigint, id: Hex32, sources: readonly PeerId[]): Promise<DeltaEntry | null> {
+    const signed = await this.fetchMessage('Delta', fromHex(id), sources)
+    if (!signed) return null
+    const { value: header } = signingDigest('Delta', signed.body, this.run.domain)
+    if (header.groups.length > MAX_RECOVERED_GROUPS || !(await this.recoverGroups(round, header.groups, sources))) return null
+    const v = this.checkDeltaHeader(signed, round)
+    if (!v.ok) {
+      this.log(`recovered delta ${id.slice(0, 12)}… does not verify: ${v.reason}: ${v.detail}`)
+      return null
+    }
+    const entry: DeltaEntry = { delta: v.delta, bytes: encodeSignedMessage(signed), from: null, holders: [...sources] }
+    this.deltas.set(id, entry)
+    this.counters.recovered++
+    return entry
+  }
+
+  private async aggregate(round: bigint, included: Hex32[]): Promise<void> {
+    const proposer = this.state?.proposal?.validator
+    const t0 = performance.now()
+    const c = await this.candidate(round, included)
+    this.roundStats.computeMs += performance.now() - t0
+    if (this.state?.round !== round) return
+    let newPolicyHash: Hex32 | null = null
+    if (typeof c === 'string') this.log(`round ${round}: cannot reproduce the proposal of ${proposer}: ${c}`)
+    else {
+      const theirs = proposer && proposer !== this.address ? this.results.get(proposer) : undefined
+      const mine = encodeRoundResult(c.body)
+      if (theirs && !equalBytes(theirs.body, mine)) {
+        const why = equalBytes(theirs.result.newPolicyHash, c.body.newPolicyHash) ? 'its credits differ' : 'its θ_{r+1} differs'
+        this.log(`round ${round}: the proposal of ${proposer} does not reproduce: ${why}`)
+        if (theirs.from) this.host.penalise(theirs.from, 50)
+      } else {
+        newPolicyHash = hex(c.body.newPolicyHash)
+        this.candidates.set(newPolicyHash, c)
+      }
+    }
+    this.dispatch({ kind: 'aggregated', atMs: this.now(), round, included, newPolicyHash })
+  }
+
+  private publishRoundResult(round: bigint, newPolicyHash: Hex32): void {
+    const c = this.candidates.get(newPolicyHash)
+    if (!c || c.body.round !== round) return
+    const bytes = encodeSignedMessage(signMessage('RoundResult', c.body, this.run.domain, this.init.privateKey))
+    this.vote = { round, bytes }
+    this.publish('roundResults', bytes)
+  }
+
+  /** Claims this peer's leaf of `round` once a validator got the round on chain. */
+  private autoClaim(round: bigint, result: RoundResult): void {
+    const ledger = this.init.ledger
+    if (!this.init.autoClaim || !ledger?.claim) return
+    const self = fromHex(this.address)
+    const entry = result.credits.find((c) => equalBytes(c.contributor, self))
+    if (!entry) return
+    const proof = buildContributionsTree(result.run, round, result.credits).proof(self)
+    this.background(`claim of round ${round}`, async () => {
+      for (;;) {
+        const last = await ledger.lastCommittedRound().catch(() => null)
+        if (this.stopped) return
+        if (last !== null && last >= round) break
+        await new Promise((r) => setTimeout(r, 500).unref())
+      }
+      const outcome = await ledger.claim!(round, entry, proof, { signal: this.stopSignal.signal })
+      if (outcome.status === 'claimed') this.counters.claims++
+      this.log(`round ${round}: credit ${entry.credit} ${outcome.status}`)
+    })
+  }
+
+  /**
+   * A quorum agreed on round `round` (this peer is a validator): keep the round's signed evidence
+   * and, if this peer is the round's submitter (or the earlier ones did not get it on chain in
+   * time), submit the commit to the ledger. Everything is captured now: the round's data is
+   * dropped when the peer advances right after this.
+   */
+  private commit(round: bigint, policyHash: Hex32): void {
+    const agreed = [...this.results.values()].find((r) => hex(r.result.newPolicyHash) === policyHash)
+    const mine = this.candidates.get(policyHash)
+    const body = agreed?.body ?? (mine ? encodeRoundResult(mine.body) : undefined)
+    if (!body) return
+    const signatures = [...this.results.entries()]
+      .filter(([, r]) => equalBytes(r.body, body))
+      .map(([validator, r]) => ({ validator: fromHex(validator), envelope: r.envelope }))
+    if (this.vote?.round === round && equalBytes(decodeSignedMessage(this.vote.bytes).body, body))
+      signatures.push({ validator: fromHex(this.address), envelope: this.vote.bytes })
+    signatures.sort((a, b) => compareBytes(a.validator, b.validator))
+    const result = decodeRoundResult(body)
+    const deltas = result.deltas.map((id) => this.deltas.get(hex(id))).filter((d): d is DeltaEntry => d !== undefined)
+    const groupIds = new Set(deltas.flatMap((d) => d.delta.groups.map(hex)))
+    const groups = [...groupIds].map((id) => this.groups.get(id)?.bytes).filter((b): b is Uint8Array => b !== undefined)
+    this.committed.push({ round, policyHash })
+    const evidence = {
+      round,
+      manifestBytes: this.run.manifestBytes,
+      roundResultBody: body,
+      signatures,
+      deltas: deltas.map((d) => d.bytes),
+      groups,
+    }
+    if (this.init.dataDir) {
+      const dir = join(this.init.dataDir, EVIDENCE_DIR)
+      this.background('evidence', () => writeRoundEvidence(dir, evidence))
+    }
+    const ledger = this.init.ledger
+    if (!ledger) return
+    const validators = this.run.manifest.validators
+    const rank = submitterRank(validators, round, fromHex(this.address))
+    if (rank === null) return
+    const sigs = signatures.map((s) => decodeSignedMessage(s.envelope).signature)
+    this.background(`ledger commit of round ${round}`, async () => {
+      // the round's submitter goes first; the next ones wait their turn and find it done
+      if (rank > 0) await new Promise((r) => setTimeout(r, rank * this.run.manifest.roundDurationMs).unref())
+      if (this.stopped) return
+      // the ledger takes rounds in order: wait for the previous one rather than be refused
+      for (;;) {
+        const last = await ledger.lastCommittedRound().catch(() => undefined)
+        if (this.stopped || (last !== undefined && last !== null && last >= round)) return
+        if (round === 0n || (last !== undefined && last !== null && last >= round - 1n)) break
+        await new Promise((r) => setTimeout(r, 250).unref())
+      }
+      const outcome = await ledger.commitRound({ body, signatures: sigs }, { signal: this.stopSignal.signal })
+      this.counters.ledgerCommits += outcome.status === 'committed' ? 1 : 0
+      this.log(`round ${round}: ledger ${outcome.status === 'committed' ? `commit in tx ${outcome.txHash}` : 'already had it'}`)
+      this.init.onCommitted?.({ round: Number(round), policyHash, txHash: outcome.status === 'committed' ? outcome.txHash : null })
+    })
+  }
+
+  private advance(round: bigint, policyHash: Hex32): void {
+    const closed = round - 1n
+    const candidate = this.candidates.get(policyHash)
+    const agreed = [...this.results.values()].find((r) => hex(r.result.newPolicyHash) === policyHash)
+    const includedIds = (agreed?.result.deltas ?? candidate?.body.deltas ?? []).map(hex)
+    const report = this.closeRoundReport(closed, policyHash, includedIds, candidate === undefined)
+    const agreedBody = agreed?.result ?? candidate?.body
+    if (agreedBody) this.autoClaim(closed, agreedBody)
+    // error feedback: what this peer sent but the round did not apply goes back into the residual
+    if (this.lastSent && this.lastSent.round === closed && !includedIds.includes(this.lastSent.id)) {
+      const r = this.feedback.residual
+      for (let i = 0; i < r.length; i++) r[i]! += this.lastSent.sent[i]!
+    }
+    let weights: Promise<Weights>
+    if (candidate) {
+      this.momentum = candidate.momentum
+      weights = Promise.resolve(candidate.weights)
+    } else {
+      const voters = [...this.results.values()].filter((r) => hex(r.result.newPolicyHash) === policyHash).map((r) => r.from)
+      weights = this.fetchCheckpoint(fromHex(policyHash), voters)
+      if (this.run.manifest.outerMomentum > 0)
+        this.log('the run uses outer momentum, which a fetched checkpoint does not carry; continuing from zero momentum')
+      this.momentum = null
+    }
+    const hash = fromHex(policyHash)
+    weights.catch(() => undefined) // a fetch ends only by success or by stop(); consumers see the rejection
+    this.theta = { round, hash, weights }
+    this.loadPolicy(hash, weights)
+    this.resetRoundData()
+    this.beginRoundStats()
+    this.counters.roundsClosed++
+    this.announce(round, hash, weights)
+    this.init.onRound?.(report)
+  }
+
+  private closeRoundReport(closed: bigint, policyHash: Hex32, included: readonly Hex32[], fetched: boolean): PeerRoundReport {
+    const held = [...this.groups.values()].filter((g) => g.group.round === closed)
+    const rewards = held.flatMap((g) => g.group.completions.map((c) => c.reward))
+    const correct = held.flatMap((g) => g.correct)
+    const served = this.host.blobs.stats().bytes
+    const s = this.roundStats
+    const numel = this.run.numel
+    return {
+      round: Number(closed),
+      address: this.address,
+      policyHash,
+      reward: rewards.length ? rewards.reduce((a, b) => a + b, 0) / rewards.length : 0,
+      sampleAccuracy: correct.length ? correct.reduce((a, b) => a + b, 0) / correct.length : 0,
+      groups: held.length,
+      ownGroups: held.filter((g) => g.own).length,
+      included: included.length,
+      ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
+      seconds: (this.now() - s.startedAt) / 1000,
+      startedAtMs: s.startedAt,
+      advancedAtMs: this.now(),
+      computeSeconds: s.computeMs / 1000,
+      sampledTokens: s.tokens,
+      bytesSent: s.bytesSent + (served - s.servedAtStart),
+      deltaBytes: s.deltaBytes,
+      denseDeltaBytes: s.deltaBytes > 0 ? 6 + 4 * numel : 0,
+      fetchedCheckpoint: fetched,
+    }
+  }
+
+  private beginRoundStats(): void {
+    this.roundStats = {
+      startedAt: this.now(),
+      computeMs: 0,
+      tokens: 0,
+      deltaBytes: 0,
+      bytesSent: 0,
+      servedAtStart: this.host.blobs.stats().bytes,
+    }
+  }
+
+  private resetRoundData(): void {
+    const round = this.theta?.round ?? 0n
+    // groups of the closed round stay one round for reports; everything else is per round
+    this.groups = new Map([...this.groups].filter(([, g]) => g.group.round + 1n >= round))
+    this.deltas = new Map()
+    this.results = new Map()
+    this.candidates = new Map()
+  }
+
+  private async fetchCheckpoint(hash: Uint8Array, extra: readonly PeerId[]): Promise<Weights> {
+    const cfg = this.run.cfg
+    for (let attempt = 1; !this.stopped; attempt++) {
+      const holders = this.holdersOf(hash, extra)
+      try {
+        const bytes = await this.host.blobs.fetch(hash, holders, { maxBytes: Number(this.run.checkpointBytes) })
+        const weights = weightsFromCheckpointBytes(cfg, bytes)
+        this.counters.checkpointsFetched++
+        return weights
+      } catch (err) {
+        this.log(`checkpoint ${hex(hash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}; retrying`)
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)).unref())
+      }
+    }
+    throw new Error('peer stopped')
+  }
+
+  /** Serves, persists and announces θ_round once it is in. */
+  private announce(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
+    this.background('checkpoint announcement', async () => {
+      const w = await weights
+      const bytes = encodeWeights(this.run.cfg, w)
+      await this.host.blobs.store.put(bytes)
+      if (this.init.dataDir) await writeSwarmCheckpoint(this.init.dataDir, this.run.cfg, round, w, this.init.keepCheckpoints ?? 5)
+      if (this.stopped) return
+      const agreed = [...this.results.values()].find((r) => equalBytes(r.result.newPolicyHash, hash))
+      const a: CheckpointAnnouncement = {
+        run: this.run.runId,
+        round,
+        author: fromHex(this.address),
+        policyHash: hash,
+        sizeBytes: BigInt(bytes.length),
+        roundResultHash: agreed ? hashRoundResult(agreed.body) : new Uint8Array(32),
+      }
+      const signed = encodeSignedMessage(signMessage('CheckpointAnnouncement', a, this.run.domain, this.init.privateKey))
+      this.announcement = { round, bytes: signed }
+      this.publish('checkpoints', signed)
+    })
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // gossip validation
+
+  private wake(round: bigint): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.waiters[i]!.round <= round) this.waiters.splice(i, 1)[0]!.resolve()
+    }
+  }
+
+  /** Waits (bounded) until this peer is in `round`; true if it got there. */
+  private async reach(round: bigint): Promise<boolean> {
+    if (this.state && this.state.round >= round) return this.state.round === round
+    const wait = new Promise<void>((resolve) => this.waiters.push({ round, resolve }))
+    const timeout = new Promise<void>((r) => setTimeout(r, this.run.manifest.roundDurationMs).unref())
+    await Promise.race([wait, timeout])
+    return this.state?.round === round
+  }
+
+  /** Accept now, ignore (another round), or wait for the next round to begin here. */
+  private async gate(round: bigint): Promise<GossipVerdict | null> {
+    const s = this.state
+    if (s === null) return { ok: 'ignore', detail: 'this peer has not joined a round yet' }
+    if (round < s.round) return { ok: 'ignore', detail: `round ${round} is over here (now ${s.round})` }
+    if (round > s.round + 1n) return { ok: 'ignore', detail: `round ${round} is ahead of this peer (round ${s.round})` }
+    if (round === s.round + 1n && !(await this.reach(round)))
+      return { ok: 'ignore', detail: `this peer did not reach round ${round} in time` }
+    await this.currentPolicy(round)
+    return null
+  }
+
+  private publisherIs(from: PeerId, author: Uint8Array): boolean {
+    try {
+      return equalBytes(addressFromPeerId(from.toMultihash().bytes), author)
+    } catch {
+      return false
+    }
+  }
+
+  private async validate(topic: string, bytes: Uint8Array, from: PeerId): Promise<GossipVerdict> {
+    if (this.stopped) return { ok: 'ignore', detail: 'stopping' }
+    const { name } = parseTopic(topic)
+    const signed = decodeSignedMessage(bytes)
+    switch (name) {
+      case 'groups': {
+        const round = decodeScoredGroup(signed.body).round
+        const gate = await this.gate(round)
+        if (gate) return gate
+        const check = this.checkGroup(signed, from, round)
+        this.groupChecks.add(check)
+        try {
+          return await check
+        } finally {
+          this.groupChecks.delete(check)
+        }
+      }
+      case 'deltas': {
+        const round = decodeDelta(signed.body).round
+        const gate = await this.gate(round)
+        if (gate) return gate
+        await Promise.allSettled([...this.groupChecks])
+        let v = this.checkDeltaHeader(signed, round)
+        if (!v.ok && v.reason === 'unknown-group') {
+          // groups this peer missed (it joined late, or gossip dropped them): fetch them by id
+          // from the sender and check them; only a sender whose groups nobody serves is at fault
+          const header = decodeDelta(signed.body)
+          const missing = header.groups.filter((g) => !this.groups.has(hex(g)))
+          if (missing.length <= MAX_RECOVERED_GROUPS && (await this.recoverGroups(round, missing, [from])))
+            v = this.checkDeltaHeader(signed, round)
+          else if (this.joinedMidRound === round) return { ok: 'ignore', detail: v.detail }
+        }
+        if (!v.ok) return v
+        if (!this.publisherIs(from, v.delta.author))
+          return { ok: false, reason: 'wrong-signer', detail: 'the delta author is not its publisher' }
+        const key = hex(v.id)
+        if (!this.deltas.has(key)) {
+          this.deltas.set(key, { delta: v.delta, bytes, from })
+          await this.host.blobs.store.putAs(v.id, bytes)
+        }
+        this.dispatch({ kind: 'delta-header', atMs: this.now(), round, id: key, valid: true })
+        return { ok: true }
+      }
+      case 'roundResults': {
+        const round = decodeRoundResult(signed.body).round
+        const gate = await this.gate(round)
+        if (gate) return gate
+        const v = verifyRoundResult({
+          message: signed,
+          expected: { domain: this.run.domain, round, previousPolicyHash: this.theta!.hash, validators: this.run.manifest.validators },
+        })
+        if (!v.ok) return v
+        const validator = hex(v.validator)
+        // a validator's latest RoundResult counts (it re-votes only to break a stalled round)
+        const prior = this.results.get(validator)
+        if (!prior || !equalBytes(prior.body, signed.body))
+          this.results.set(validator, { result: v.result, body: signed.body, from, envelope: bytes })
+        this.dispatch({
+          kind: 'round-result',
+          atMs: this.now(),
+          round,
+          validator,
+          newPolicyHash: hex(v.result.newPolicyHash),
+          included: v.result.deltas.map(hex),
+          valid: true,
+        })
+        return { ok: true }
+      }
+      case 'checkpoints': {
+        const v = verifyCheckpointAnnouncement({
+          message: signed,
+          expected: { domain: this.run.domain, sizeBytes: this.run.checkpointBytes },
+        })
+        if (!v.ok) return v
+        if (!this.publisherIs(from, v.announcement.author))
+          return { ok: false, reason: 'wrong-signer', detail: 'the announcer is not its publisher' }
+        this.noteAnnouncement(v.announcement, from)
+        return { ok: true }
+      }
+    }
+  }
+
+  /** Verifies a group (from gossip, or recovered by id when `from` is null) and holds it. */
+  private checkDeltaHeader(signed: SignedMessage, round: bigint) {
+    return verifyDeltaHeader({
+      message: signed,
+      expected: {
+        domain: this.run.domain,
+        round,
+        basePolicyHash: this.theta!.hash,
+        maxNorm: this.run.manifest.maxDeltaNorm,
+        numel: this.run.numel,
+        isValidGroup: (id) => this.groups.has(hex(id)),
+      },
+    })
+  }
+
+  /** Fetches groups this peer missed by id and verifies them; true when all are now held. */
+  private async recoverGroups(round: bigint, ids: readonly Uint8Array[], sources: readonly PeerId[]): Promise<boolean> {
+    for (const g of ids) {
+      if (this.groups.has(hex(g))) continue
+      const group = await this.fetchMessage('ScoredGroup', g, sources)
+      if (!group || (await this.checkGroup(group, null, round)).ok !== true) return false
+      this.counters.recovered++
+    }
+    return true
+  }
+
+  private async checkGroup(signed: SignedMessage, from: PeerId | null, round: bigint): Promise<GossipVerdict> {
+    const run = this.run
+    const m = run.manifest
+    const current = await this.currentPolicy(round)
+    if (!current) return { ok: 'ignore', detail: 'this peer left the round' }
+    const v = await verifyScoredGroup(
+      {
+        rewardOracle: taskRewardOracle(run.ctx.task, run.ctx.tokenizer),
+        replayChecker: policyReplayChecker({
+          policyFor: (h) => (equalBytes(h, this.theta!.hash) ? current.policy : undefined),
+          promptTokens: (g) => this.promptOf(g).prompt,
+          sampling: { temperature: m.temperature, topP: 1, maxNewTokens: m.maxCompletionTokens, stopTokens: run.ctx.tokenizer.stopIds },
+        }),
+      },
+      {
+        message: signed,
+        expected: {
+          domain: run.domain,
+          round,
+          policyHash: this.theta!.hash,
+          groupSize: m.groupSize,
+          promptsPerPeer: m.promptsPerPeer,
+          maxCompletionTokens: m.maxCompletionTokens,
+        },
+        replay: { ratePpm: m.replayRatePpm, secret: this.replaySecret },
+      },
+    )
+    if (!v.ok) return v
+    if (from !== null && !this.publisherIs(from, v.group.author))
+      return { ok: false, reason: 'wrong-signer', detail: 'the group author is not its publisher' }
+    const key = hex(v.id)
+    if (!this.groups.has(key)) {
+      const { instance } = this.promptOf(v.group)
+      const { task, tokenizer } = run.ctx
+      const correct = v.group.completions.map(
+        (c) => task.reward(instance, tokenizer.decode([...c.tokens], { skipSpecialTokens: true })).correctness,
+      )
+      const envelope = encodeSignedMessage(signed)
+      this.groups.set(key, { group: v.group, signed, bytes: envelope, own: false, correct })
+      await this.host.blobs.store.putAs(v.id, envelope)
+      this.counters.groupsAccepted++
+    }
+    this.dispatch({ kind: 'group', atMs: this.now(), id: key, policyRound: round, valid: true })
+    return { ok: true }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // sync
+
+  private noteAnnouncement(a: CheckpointAnnouncement, from: PeerId): void {
+    const m = this.run.manifest
+    const key = `${a.round}/${hex(a.policyHash)}`
+    let entry = this.announcements.get(key)
+    if (!entry) {
+      entry = { round: a.round, policyHash: hex(a.policyHash), validators: new Set(), peers: [] }
+      this.announcements.set(key, entry)
+      if (this.announcements.size > 256) this.announcements.delete(this.announcements.keys().next().value!)
+    }
+    if (!entry.peers.some((p) => p.equals(from))) entry.peers.push(from)
+    if (m.validators.some((v) => equalBytes(v, a.author))) entry.validators.add(hex(a.author))
+    const start = this.init.start
+    if (this.state === null && !this.syncing && start !== 'sync' && start.round === a.round) {
+      const local = this.localHash ?? weightsHash(this.run.cfg, start.weights)
+      this.localHash = local
+      if (equalBytes(local, a.policyHash)) {
+        this.log(`joining round ${a.round}: a peer announced our own checkpoint`)
+        this.enter(start.round, local, Promise.resolve(start.weights))
+        return
+      }
+    }
+    if (entry.validators.size < m.quorum || this.syncing) return
+    const cur = this.state?.round
+    if (cur !== undefined && entry.round === cur + 1n) {
+      // the swarm just moved on; if this peer does not follow within a quarter round (it missed
+      // the round's results, e.g. while it was still fetching its first checkpoint), it syncs
+      const target = entry
+      setTimeout(() => {
+        if (!this.stopped && this.state?.round === cur && !this.syncing) this.sync(target)
+      }, m.roundDurationMs / 4).unref()
+      return
+    }
+    if (cur === undefined || entry.round >= cur + 2n) this.sync(entry)
+  }
+
+  private sync(target: Announcement): void {
+    if (this.syncing) return
+    this.syncing = (async () => {
+      this.log(`syncing to round ${target.round} (θ ${target.policyHash.slice(0, 12)}…, announced by ${target.validators.size} validators)`)
+      const hash = fromHex(target.policyHash)
+      const weights = await this.fetchCheckpoint(hash, target.peers)
+      if (this.stopped || (this.state && this.state.round >= target.round)) return
+      this.counters.syncs++
+      this.joinedMidRound = target.round
+      this.enter(target.round, hash, Promise.resolve(weights))
+    })().finally(() => {
+      this.syncing = null
+    })
+  }
+}

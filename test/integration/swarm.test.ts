@@ -1,0 +1,116 @@
+/**
+ * The swarm on a real libp2p network on loopback: in-process peers over TCP sharing one engine.
+ * Every peer must hold the same policy hash after every round; a late joiner syncs and
+ * contributes; a stopped peer does not stall rounds; a peer that lies is rejected by all and
+ * loses score.
+ */
+import { join } from 'node:path'
+import { devKey, type LocalSwarm, nodeRuntime, type PeerRoundReport, SwarmPeer, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toySwarmRun } from '../helpers/swarm-run.js'
+
+let runDir: string
+let cleanup: () => void
+beforeAll(async () => {
+  ;({ dir: runDir, cleanup } = await toySwarmRun())
+})
+afterAll(() => cleanup?.())
+
+async function take(swarm: LocalSwarm, n: number, during?: (line: SwarmRoundLine) => Promise<void> | void): Promise<SwarmRoundLine[]> {
+  const lines: SwarmRoundLine[] = []
+  for await (const line of swarm.rounds) {
+    lines.push(line)
+    await during?.(line)
+    if (lines.length >= n) break
+  }
+  return lines
+}
+
+const oneHash = (line: SwarmRoundLine) => new Set(line.peers.map((p) => p.policyHash)).size === 1
+
+describe('swarm of in-process peers on loopback', () => {
+  it('four peers agree on θ after every round, include each other’s deltas, and move the policy', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({ runDir, peers: 4, runtime, dataDir: join(runDir, 'swarm-a'), roundDurationMs: 5000 })
+    try {
+      const lines = await take(swarm, 4)
+      for (const line of lines) {
+        expect(line.peers).toHaveLength(4)
+        expect(oneHash(line), JSON.stringify(line.peers)).toBe(true)
+      }
+      expect(lines.some((l) => l.included >= 2)).toBe(true)
+      expect(new Set(lines.map((l) => l.peers[0]!.policyHash)).size).toBeGreaterThan(1)
+      expect(lines.find((l) => l.compressionRatio !== null)!.compressionRatio).toBeGreaterThan(50)
+    } finally {
+      await swarm.stop()
+    }
+  })
+
+  it('a peer joining late syncs the agreed checkpoint and contributes; a stopped peer does not stall rounds', async () => {
+    const runtime = await nodeRuntime('cpu')
+    // 4 validators, quorum 3: one can go away
+    const swarm = await startLocalSwarm({ runDir, peers: 4, runtime, dataDir: join(runDir, 'swarm-b'), roundDurationMs: 5000 })
+    const joinerReports: PeerRoundReport[] = []
+    let joiner: SwarmPeer | undefined
+    try {
+      const lines = await take(swarm, 6, async (line) => {
+        if (line.round === 2) {
+          joiner = await SwarmPeer.start({
+            engine: swarm.engine,
+            privateKey: devKey(10),
+            roles: ['worker', 'trainer'],
+            start: 'sync',
+            bootstrap: [swarm.peers[0]!.multiaddrs()[0]!],
+            onRound: (r) => joinerReports.push(r),
+          })
+          joiner.begin()
+        }
+        if (line.round === 3) await swarm.kill(3) // gone mid-stream: its connections drop
+      })
+      for (const line of lines) expect(oneHash(line), JSON.stringify(line.peers)).toBe(true)
+      expect(lines.at(-1)!.peers).toHaveLength(3)
+      expect(joiner!.counters.syncs).toBeGreaterThanOrEqual(1)
+      expect(joinerReports.length).toBeGreaterThan(0)
+      for (const r of joinerReports) {
+        const line = lines.find((l) => l.round === r.round + 1)
+        if (line) expect(r.policyHash).toBe(line.peers[0]!.policyHash)
+      }
+      expect(joinerReports.some((r) => r.ownDeltaIncluded || r.ownGroups > 0)).toBe(true)
+    } finally {
+      await joiner?.stop()
+      await swarm.stop()
+    }
+  })
+
+  it('a peer publishing invalid groups or corrupt deltas is rejected by every honest peer and loses score', async () => {
+    const runtime = await nodeRuntime('cpu')
+    // peers 0-2 are the honest validators; 3 signs wrong rewards, 4 serves corrupt delta payloads
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 5,
+      validators: 3,
+      runtime,
+      dataDir: join(runDir, 'swarm-c'),
+      roundDurationMs: 5000,
+      faults: (i) => (i === 3 ? { wrongReward: true } : i === 4 ? { corruptPayload: true } : undefined),
+    })
+    const [liar, corrupt] = [swarm.peers[3]!, swarm.peers[4]!]
+    try {
+      const lines = await take(swarm, 4)
+      const honest = swarm.peers.slice(0, 3)
+      for (const line of lines) {
+        const hashes = line.peers.filter((p) => honest.some((h) => h.address === p.address)).map((p) => p.policyHash)
+        expect(new Set(hashes).size).toBe(1)
+      }
+      for (const h of honest) {
+        const rejections = h.libp2pHost.gossip.rejections()
+        expect(rejections['reward-mismatch'] ?? 0, JSON.stringify(rejections)).toBeGreaterThan(0)
+        expect(h.counters.deltasInvalid).toBeGreaterThan(0)
+        expect(h.libp2pHost.gossip.score(liar.libp2pHost.peerId)).toBeLessThan(0)
+        expect(h.libp2pHost.gossip.score(corrupt.libp2pHost.peerId)).toBeLessThan(0)
+      }
+    } finally {
+      await swarm.stop()
+    }
+  })
+})
