@@ -49,8 +49,8 @@ export const swarmBenchmark: Benchmark = {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
     const runDir = await mkdtemp(join(tmpdir(), 'murmur-swarm-bench-'))
-    const rounds = quick ? 3 : 8
-    const roundDurationMs = quick ? 6000 : 12_000
+    const rounds = quick ? 3 : 5
+    const roundDurationMs = quick ? 6000 : 15_000
     try {
       const run = createSoloRun({
         name: 'swarm-bench',
@@ -58,7 +58,7 @@ export const swarmBenchmark: Benchmark = {
         config: NAMED_CONFIGS.tiny,
         task: taskSpecFromDifficulty('addition', '1-2'),
         seed: new Uint8Array(32).fill(3),
-        grpo: { learningRate: 1e-3, groupSize: 8, promptsPerPeer: quick ? 8 : 16, maxCompletionTokens: 4, trainBatchSize: 64 },
+        grpo: { learningRate: 1e-3, groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 4, trainBatchSize: 64 },
         warmup: { steps: quick ? 60 : 300, batchSize: 64, learningRate: 2e-3, evalEvery: 1000, evalProblems: 64, targetAccuracy: 0.3 },
       })
       await writeRun(runDir, run)
@@ -110,8 +110,10 @@ export const swarmBenchmark: Benchmark = {
       const compressed = await runCase({ label: `${big} peers, top-1% int8`, peers: big, rounds })
       const dense = await runCase({ label: `${big} peers, dense fp32`, peers: big, rounds, settings: { compression: 'dense-f32' } })
       const shared = await runCase({ label: '4 peers sharing', peers: 4, rounds })
-      const isolated: CaseResult[] = []
-      for (let i = 0; i < (quick ? 1 : 4); i++) isolated.push(await runCase({ label: `isolated peer ${i}`, peers: 1, rounds }))
+      // the isolated peers run at the same time, as the four sharing peers do: same budget per peer
+      const isolated = await Promise.all(
+        Array.from({ length: quick ? 1 : 4 }, (_, i) => runCase({ label: `isolated peer ${i}`, peers: 1, rounds })),
+      )
       const isolatedReward = isolated.reduce((s, r) => s + r.cumulativeReward, 0) / isolated.length
       const results = {
         model: 'tiny',

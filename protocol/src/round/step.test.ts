@@ -169,7 +169,7 @@ describe('round state machine, one peer', () => {
       kind: 'round-result',
       atMs: 800,
       round: 0n,
-      validator: addr(2),
+      validator: addr(1),
       newPolicyHash: h('θx'),
       included: x,
       valid: true,
@@ -207,6 +207,59 @@ describe('round state machine, one peer', () => {
       expect(effects[0]).toMatchObject({ kind: 'publish-round-result', newPolicyHash: h('θy') })
     }
     expect(effects.at(-1)).toMatchObject({ kind: 'advance', round: 1n, policyHash: lead.hash })
+  })
+
+  it('does not re-vote while unseen votes could still complete a quorum (safety over liveness)', () => {
+    const four = [addr(1), addr(2), addr(3), addr(4)]
+    const cfg = { ...config(addr(4), ['validator'], 3), validators: four }
+    let { state, effects } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    ;({ state } = step(state, {
+      kind: 'round-result',
+      atMs: 800,
+      round: 0n,
+      validator: addr(1),
+      newPolicyHash: h('θx'),
+      included: [h('dx')],
+      valid: true,
+    }))
+    ;({ state } = step(state, { kind: 'aggregated', atMs: 810, round: 0n, included: [h('dx')], newPolicyHash: h('θx') }))
+    for (const v of [addr(2), addr(3)])
+      ({ state } = step(state, {
+        kind: 'round-result',
+        atMs: 820,
+        round: 0n,
+        validator: v,
+        newPolicyHash: h('θa'),
+        included: [h('da')],
+        valid: true,
+      }))
+    // addr(1) re-sends X; 3 of 4 votes seen... make it 2 X + 2 A minus one unseen: drop to 3 seen by a fresh state
+    const three = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    let s3 = three.state
+    ;({ state: s3 } = step(s3, {
+      kind: 'round-result',
+      atMs: 800,
+      round: 0n,
+      validator: addr(1),
+      newPolicyHash: h('θx'),
+      included: [h('dx')],
+      valid: true,
+    }))
+    ;({ state: s3 } = step(s3, { kind: 'aggregated', atMs: 810, round: 0n, included: [h('dx')], newPolicyHash: h('θx') }))
+    ;({ state: s3 } = step(s3, {
+      kind: 'round-result',
+      atMs: 820,
+      round: 0n,
+      validator: addr(2),
+      newPolicyHash: h('θa'),
+      included: [h('da')],
+      valid: true,
+    }))
+    // seen: X ×2 (addr(1), self), A ×1; addr(3) silent could make X a quorum: no re-vote, ever
+    ;({ state: s3, effects } = step(s3, { kind: 'tick', atMs: 800 + 8 * 200 }))
+    expect(effects).toEqual([])
+    expect(s3.round).toBe(0n)
+    expect(state.votes).toHaveLength(4)
   })
 
   it('waits without a quorum (never forks alone) and follows a quorum it could not reproduce by fetching its checkpoint', () => {

@@ -180,12 +180,14 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): Round
   }
   // stall: every validator's slot passed without a quorum (votes split between proposals). Once
   // per such view, a validator that voted re-votes for the leading RoundResult (most votes, then
-  // the lowest θ hash) after reproducing it; by then the re-published votes have reached every
-  // validator, so they all pick the same one.
+  // the lowest θ hash) after reproducing it — but only when no RoundResult can still reach a
+  // quorum with the votes it has not seen: then no peer can have advanced on any of them, and
+  // every validator that sees the same votes picks the same leader. (Safety over liveness: a
+  // split with a silent validator that could complete a quorum keeps waiting.)
   const n = state.config.validators.length
   const view = slot >= n ? Math.floor(slot / n) : 0
   const mine = state.votes.find((v) => v.validator === self)
-  if (view > state.view && mine && state.proposal?.status !== 'aggregating') {
+  if (view > state.view && mine && state.proposal?.status !== 'aggregating' && !quorumPossible(state)) {
     state = { ...state, view }
     const lead = leadingVote(state.votes)
     if (lead && !(lead.newPolicyHash === mine.newPolicyHash && sameList(lead.included, mine.included))) {
@@ -198,6 +200,15 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): Round
     }
   }
   return state
+}
+
+/** Whether some RoundResult could still gather a quorum with the votes this peer has not seen. */
+function quorumPossible(s: RoundState): boolean {
+  const unseen = s.config.validators.length - s.votes.length
+  return s.votes.some(
+    (v) =>
+      s.votes.filter((w) => w.newPolicyHash === v.newPolicyHash && sameList(w.included, v.included)).length + unseen >= s.config.quorum,
+  )
 }
 
 /** The RoundResult with the most votes (ties: the lowest θ hash, then the lowest validator). */
