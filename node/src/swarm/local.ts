@@ -21,6 +21,7 @@ import {
   swarmManifest,
   type Weights,
 } from '@murmur/protocol'
+import { median } from '../bench/report.js'
 import { heldOutAccuracy } from '../train/evaluate.js'
 import { readGenesis, readRun } from '../train/run-dir.js'
 import { SwarmEngine } from './engine.js'
@@ -105,11 +106,6 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   faults?: (i: number) => SwarmPeerInit['faults']
   log?: (line: string) => void
   debug?: boolean
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 /** Starts N connected peers on genesis (or the manifest already in `dataDir`). */

@@ -740,8 +740,7 @@ export class SwarmPeer {
 
   /** A signed message this peer missed on gossip, fetched by its id from peers that hold it. */
   private async fetchMessage(kind: 'ScoredGroup' | 'Delta', id: Uint8Array, first: readonly PeerId[]): Promise<SignedMessage | null> {
-    const holders: PeerId[] = []
-    for (const p of [...first, ...this.host.libp2p.getPeers()]) if (!holders.some((h) => h.equals(p))) holders.push(p)
+    const holders = this.holdersOf(id, first)
     const domain = this.run.domain
     const verify = (bytes: Uint8Array) => {
       try {
