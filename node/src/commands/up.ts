@@ -204,6 +204,9 @@ export function upCommand(io: CliIo): Command {
           await new Promise((r) => setTimeout(r, 250))
         const committedRounds = Number(((await reader.lastCommittedRound()) ?? -1n) + 1n)
         const final = await swarm.peers[0]!.weights()
+        // stopping drains the peers' background work, the evidence writes among it: a validator
+        // that saw the quorum after the submitter's commit landed may still be writing its copy
+        await swarm.stop()
         const finalAccuracy = final ? await accuracyOf(final.weights) : genesisAccuracy
         const audit =
           committedRounds > 0 ? await auditEvidence(reader, { dir: join(swarmDir, 'peer-0', EVIDENCE_DIR), rounds: 'all' }) : null

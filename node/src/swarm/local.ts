@@ -129,6 +129,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   let emitted = -1
   const peers: SwarmPeer[] = []
   let stopped = false
+  let stopping: Promise<void> | undefined
 
   const flush = async () => {
     for (;;) {
@@ -241,11 +242,14 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       await peer.stop()
       flushing = flushing.then(flush)
     },
-    async stop() {
-      stopped = true
-      for (const w of waiting.splice(0)) w()
-      await Promise.all(peers.map((p) => p.stop()))
-      await engine.close()
+    stop() {
+      stopping ??= (async () => {
+        stopped = true
+        for (const w of waiting.splice(0)) w()
+        await Promise.all(peers.map((p) => p.stop()))
+        await engine.close()
+      })()
+      return stopping
     },
   }
 }
