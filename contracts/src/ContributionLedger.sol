@@ -10,11 +10,15 @@ import {IContributionLedger} from "./interfaces/IContributionLedger.sol";
 /// @title murmur contribution ledger
 /// @notice See {IContributionLedger}. `multicall` (OpenZeppelin) batches claims into one transaction.
 /// @dev Gas budget (contracts/src/gas.test.ts): commitRound with a quorum of 3 ≤ 120k whatever the round
-/// size, claim ≤ 70k once the contributor has credit in the run. So a round stores two words, the claimed
-/// flags are bitmaps of 256 rounds per contributor, and the validator set is a mapping, not an array.
+/// size, every claim ≤ 70k, a contributor's first claim in a run included. So a round stores two words,
+/// the validator set is a mapping, not an array, and a contributor's first claim writes one new word
+/// (see {Contributor}): its credit, and the claimed flags of the 96 rounds from its first claimed round.
 contract ContributionLedger is IContributionLedger, Multicall {
     /// @notice Largest validator set; equals protocol's MAX_VALIDATORS, and fits the 256-bit signer bitmap.
     uint256 public constant MAX_VALIDATORS = 256;
+    /// @notice Rounds, from a contributor's first claimed round on, whose claimed flags share the word of
+    /// its credit; the flags of other rounds cost a second word (see {Contributor}).
+    uint256 public constant CLAIM_WINDOW = 96;
 
     /// @dev protocol/src/crypto/eip712.ts: the domain names the run through its salt, so one ledger serves
     /// many runs and a signature for one run never verifies for another.
@@ -42,13 +46,23 @@ contract ContributionLedger is IContributionLedger, Multicall {
         bytes32 contributionsRoot;
     }
 
+    /// @dev One contributor in one run. `account` packs `credit` (bits 0–95), `firstRound` (96–159) and
+    /// `window` (160–255), where bit i of `window` flags round `firstRound + i` as claimed (i < CLAIM_WINDOW),
+    /// so a first claim writes one new word (22,100 gas) where a credit word and a bitmap word would cost
+    /// two. `flags` holds the flags of the rounds outside the window: bit (round % 256) of word (round / 256).
+    /// The first claim sets `firstRound` and bit 0, and no flag is ever cleared, so `window != 0` means "has
+    /// claimed" and `firstRound` never changes afterwards: every round has one flag for good, which keeps
+    /// double claims out.
+    struct Contributor {
+        uint256 account;
+        mapping(uint256 word => uint256) flags;
+    }
+
     mapping(bytes32 runId => Run) private _runs;
     // index + 1 of each validator in the set, so 0 means "not a validator"
     mapping(bytes32 runId => mapping(address validator => uint256)) private _validatorSlots;
     mapping(bytes32 runId => mapping(uint64 round => Round)) private _rounds;
-    mapping(bytes32 runId => mapping(address contributor => uint256)) private _credit;
-    // bit (round % 256) of word (round / 256): a contributor claiming round after round rewrites one word
-    mapping(bytes32 runId => mapping(address contributor => mapping(uint256 word => uint256))) private _claimedBits;
+    mapping(bytes32 runId => mapping(address contributor => Contributor)) private _contributors;
 
     /// @inheritdoc IContributionLedger
     function createRun(
@@ -123,15 +137,9 @@ contract ContributionLedger is IContributionLedger, Multicall {
     ) external {
         bytes32 root = _rounds[runId][round].contributionsRoot;
         if (root == bytes32(0)) _revertNoRoot(runId, round, contributor);
-        mapping(uint256 => uint256) storage claimed = _claimedBits[runId][contributor];
-        uint256 word = claimed[round >> 8];
-        uint256 bit = 1 << (round & 0xff);
-        if (word & bit != 0) revert LedgerAlreadyClaimed(runId, round, contributor);
         bytes32 leaf = contributionLeafHash(runId, round, contributor, acceptedGroups, acceptedDeltas, credit);
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert LedgerInvalidProof(runId, round, contributor);
-
-        claimed[round >> 8] = word | bit;
-        _credit[runId][contributor] += credit;
+        _addClaim(runId, round, contributor, credit);
         emit CreditClaimed(runId, round, contributor, acceptedGroups, acceptedDeltas, credit);
     }
 
@@ -175,12 +183,19 @@ contract ContributionLedger is IContributionLedger, Multicall {
 
     /// @inheritdoc IContributionLedger
     function creditOf(bytes32 runId, address contributor) external view returns (uint256) {
-        return _credit[runId][contributor];
+        return uint96(_contributors[runId][contributor].account);
     }
 
     /// @inheritdoc IContributionLedger
     function isClaimed(bytes32 runId, uint64 round, address contributor) external view returns (bool) {
-        return _claimedBits[runId][contributor][round >> 8] & (1 << (round & 0xff)) != 0;
+        Contributor storage c = _contributors[runId][contributor];
+        uint256 account = c.account;
+        uint256 firstRound = uint64(account >> 96);
+        uint256 window = account >> 160;
+        if (window != 0 && round >= firstRound && round - firstRound < CLAIM_WINDOW) {
+            return (window >> (round - firstRound)) & 1 != 0;
+        }
+        return (c.flags[round >> 8] >> (round & 0xff)) & 1 != 0;
     }
 
     /// @inheritdoc IContributionLedger
@@ -219,14 +234,22 @@ contract ContributionLedger is IContributionLedger, Multicall {
         uint32 acceptedGroups,
         uint32 acceptedDeltas,
         uint256 credit
-    ) public pure returns (bytes32) {
-        // the double hash of OpenZeppelin's StandardMerkleTree: a leaf can never pass as an inner node
-        return
-            keccak256(
-                bytes.concat(
-                    keccak256(abi.encode(runId, round, contributor, acceptedGroups, acceptedDeltas, credit))
-                )
-            );
+    ) public pure returns (bytes32 leaf) {
+        // keccak256(bytes.concat(keccak256(abi.encode(runId, round, contributor, acceptedGroups, acceptedDeltas,
+        // credit)))): the double hash of OpenZeppelin's StandardMerkleTree, so a leaf can never pass as an inner
+        // node. Hashed in free memory without allocating it, which saves claim 160 gas (of its 70k budget);
+        // the masks clean the high bits of the narrow types, as abi.encode does.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, runId)
+            mstore(add(m, 0x20), and(round, 0xffffffffffffffff))
+            mstore(add(m, 0x40), and(contributor, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(add(m, 0x60), and(acceptedGroups, 0xffffffff))
+            mstore(add(m, 0x80), and(acceptedDeltas, 0xffffffff))
+            mstore(add(m, 0xa0), credit)
+            mstore(0x00, keccak256(m, 0xc0))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     function _existingRun(bytes32 runId) private view returns (Run storage run) {
@@ -254,6 +277,32 @@ contract ContributionLedger is IContributionLedger, Multicall {
             if (seen & bit != 0) revert LedgerDuplicateSigner(runId, signer);
             seen |= bit;
         }
+    }
+
+    /// @dev Flags `round` as claimed for `contributor` and adds `credit` to its total; reverts on a double
+    /// claim or when the total would not fit its 96 bits. {Contributor} describes the layout.
+    function _addClaim(bytes32 runId, uint64 round, address contributor, uint256 credit) private {
+        Contributor storage c = _contributors[runId][contributor];
+        uint256 account = c.account;
+        uint256 total = uint96(account);
+        if (credit > type(uint96).max - total) revert LedgerCreditOverflow(runId, contributor, total, credit);
+        uint256 firstRound = uint64(account >> 96);
+        uint256 window = account >> 160;
+        if (window == 0) {
+            firstRound = round;
+            window = 1;
+        } else if (round >= firstRound && round - firstRound < CLAIM_WINDOW) {
+            uint256 bit = 1 << (round - firstRound);
+            if (window & bit != 0) revert LedgerAlreadyClaimed(runId, round, contributor);
+            window |= bit;
+        } else {
+            uint256 word = c.flags[round >> 8];
+            uint256 bit = 1 << (round & 0xff);
+            if (word & bit != 0) revert LedgerAlreadyClaimed(runId, round, contributor);
+            c.flags[round >> 8] = word | bit;
+        }
+        // total + credit < 2^96, firstRound < 2^64 and window < 2^CLAIM_WINDOW: the fields do not overlap
+        c.account = (window << 160) | (firstRound << 96) | (total + credit);
     }
 
     /// @dev A zero root: an unknown run, a round not committed yet, or a committed round that credits

@@ -31,10 +31,12 @@ export const LEDGER_GAS_LIMITS = {
   createRun: 200_000,
   /** A quorum of 3 signatures, for any number of contributors. */
   commitRound: 120_000,
-  /** A contributor that already holds credit in the run, with a 17-hash proof. */
+  /**
+   * Every claim, with proofs up to 17 hashes. The dearest: a contributor's first claim in the run
+   * (one new word) and a round outside its 96-round window whose 256-round bitmap word is new (one
+   * new word and one rewrite).
+   */
   claim: 70_000,
-  /** A contributor's first claim in a run also creates its credit word and claimed-rounds word. */
-  firstClaim: 90_000,
 } as const
 
 export interface LedgerGasRow {
@@ -81,6 +83,23 @@ function deepProof(run: Uint8Array, round: bigint, entry: CreditEntry, depth: nu
   if (!verifyContributionProof(node, run, round, entry, proof)) throw new Error('deepProof built a proof protocol rejects.')
   return { root: node, proof }
 }
+
+/** The four cases of what a claim writes (ContributionLedger's `Contributor`). */
+const CLAIM_KINDS = {
+  first: "contributor's first claim in the run",
+  window: 'later round within 96 rounds of the first',
+  outsideNewWord: 'round outside the window, new 256-round word',
+  outsideOldWord: 'round outside the window, word already written',
+} as const
+type ClaimKind = keyof typeof CLAIM_KINDS
+
+/** [index of the round among four, kind]: the third round first, then the fourth, second and first. */
+const CLAIM_ORDER: readonly (readonly [number, ClaimKind])[] = [
+  [2, 'first'],
+  [3, 'window'],
+  [1, 'outsideNewWord'],
+  [0, 'outsideOldWord'],
+]
 
 async function gasOf(sent: Promise<ContractTransactionResponse>): Promise<number> {
   const receipt = await (await sent).wait()
@@ -145,54 +164,56 @@ export async function measureLedgerGas(log: (line: string) => void = () => {}): 
       row({ operation: 'commitRound', detail: `quorum ${QUORUM} of ${VALIDATORS}, ${detail}`, gas, limit: LEDGER_GAS_LIMITS.commitRound })
       policy = next
     }
-    const claim = async (round: bigint, entry: CreditEntry, proof: Uint8Array[], first: boolean) =>
+    const claim = async (round: bigint, entry: CreditEntry, proof: Uint8Array[], kind: ClaimKind) =>
       row({
         operation: 'claim',
-        detail: `proof of ${proof.length} hashes, ${first ? "contributor's first claim in the run" : 'later round'}`,
+        detail: `proof of ${proof.length} hashes, ${CLAIM_KINDS[kind]}`,
         gas: await gasOf(ledger.claim!(...claimArgs(run, round, entry, proof))),
-        limit: first ? LEDGER_GAS_LIMITS.firstClaim : LEDGER_GAS_LIMITS.claim,
+        limit: LEDGER_GAS_LIMITS.claim,
       })
 
-    // rounds 0 and 1: 100 contributors each, real trees (proofs of 6 or 7 hashes)
-    const trees = [0n, 1n].map((round) => {
+    // rounds 0-3: 100 contributors each, real trees (proofs of 6 or 7 hashes)
+    const trees = [0n, 1n, 2n, 3n].map((round) => {
       const credits = entries(100, Number(round))
       return { round, credits, tree: buildContributionsTree(run, round, credits) }
     })
     for (const t of trees) await commit(t.round, t.credits, t.tree.root, '100 contributors')
-    // round 2: one contributor; rounds 3 and 4: a root as deep as 2^17 contributors would make
-    const single = entries(1, 2)
-    await commit(2n, single, buildContributionsTree(run, 2n, single).root, '1 contributor')
+    // round 4: one contributor; rounds 5-8: a root as deep as 2^17 contributors would make
+    const single = entries(1, 4)
+    await commit(4n, single, buildContributionsTree(run, 4n, single).root, '1 contributor')
     const deepEntry = (round: number): CreditEntry => ({ ...entries(1, round)[0]!, contributor: contributor(1_000) })
-    const deep = [3n, 4n].map((round) => ({
+    const deep = [5n, 6n, 7n, 8n].map((round) => ({
       round,
       entry: deepEntry(Number(round)),
       ...deepProof(run, round, deepEntry(Number(round)), 17),
     }))
     for (const d of deep) await commit(d.round, [d.entry], d.root, 'root of a 17-deep tree (2^17 contributors)')
 
-    // a contributor with a 7-hash proof in both 100-contributor trees claims round 0 (first), then round 1
+    // one contributor with a 7-hash proof in all four 100-contributor trees, and the 17-deep one, claim in
+    // CLAIM_ORDER: the third round first, so the first two fall outside its window
     const depth = (i: number, address: Uint8Array) => trees[i]!.tree.proof(address).length
-    const deepest = trees[0]!.credits.find((e) => depth(0, e.contributor) === 7 && depth(1, e.contributor) === 7)!
-    for (const t of trees) {
+    const deepest = trees[0]!.credits.find((e) => trees.every((_, i) => depth(i, e.contributor) === 7))!
+    for (const [i, kind] of CLAIM_ORDER) {
+      const t = trees[i]!
       const entry = t.credits.find((e) => compareBytes(e.contributor, deepest.contributor) === 0)!
-      await claim(t.round, entry, t.tree.proof(entry.contributor), t.round === 0n)
+      await claim(t.round, entry, t.tree.proof(entry.contributor), kind)
     }
-    for (const d of deep) await claim(d.round, d.entry, d.proof, d.round === 3n)
+    for (const [i, kind] of CLAIM_ORDER) await claim(deep[i]!.round, deep[i]!.entry, deep[i]!.proof, kind)
 
-    // ten claims in one transaction through OpenZeppelin's Multicall, per claim
+    // ten claims in one transaction through OpenZeppelin's Multicall, per claim, in the same order
     const batch = trees[0]!.credits.filter((e) => compareBytes(e.contributor, deepest.contributor) !== 0).slice(0, 10)
-    for (const t of trees) {
+    for (const [i, kind] of CLAIM_ORDER) {
+      const t = trees[i]!
       const calls = batch.map((b) => {
         const entry = t.credits.find((e) => compareBytes(e.contributor, b.contributor) === 0)!
         return ledger.interface.encodeFunctionData('claim', claimArgs(run, t.round, entry, t.tree.proof(entry.contributor)))
       })
       const gas = await gasOf(ledger.multicall!(calls))
-      const first = t.round === 0n
       row({
         operation: 'multicall(claim)',
-        detail: `10 claims in one transaction, per claim, ${first ? 'first claims' : 'later round'}`,
+        detail: `10 claims in one transaction, per claim, ${CLAIM_KINDS[kind]}`,
         gas: Math.round(gas / calls.length),
-        limit: first ? LEDGER_GAS_LIMITS.firstClaim : LEDGER_GAS_LIMITS.claim,
+        limit: LEDGER_GAS_LIMITS.claim,
       })
     }
     return rows
@@ -237,7 +258,8 @@ export const ledgerBenchmark = {
       notes: [
         'Gas is receipt.gasUsed (21,000 base + calldata + execution) on EDR, Prague rules; it is deterministic, so quick and full runs agree.',
         'commitRound stores two words per round, so its cost does not depend on the number of contributors.',
-        "A contributor's first claim in a run pays for two new storage words (credit, claimed rounds); later claims rewrite them.",
+        "A contributor's first claim in a run writes one new storage word (its credit and the claimed flags of 96 rounds); later claims in that window rewrite it.",
+        'A round outside the window also writes its flag into a bitmap word of 256 rounds: about 5,000 gas more, or 22,100 more when the word is new.',
         'The 17-hash proof is built directly from sibling hashes; 65,536 contributors (MAX_ROUND_CONTRIBUTORS) need 16.',
       ],
     }

@@ -92,6 +92,9 @@ interface IContributionLedger {
     error LedgerAlreadyClaimed(bytes32 runId, uint64 round, address contributor);
     /// @dev The proof does not lead from `contributor`'s leaf to the round's contributions root.
     error LedgerInvalidProof(bytes32 runId, uint64 round, address contributor);
+    /// @dev `contributor`'s credit in `runId` so far, `total`, plus the leaf's `credit` would exceed 2^96 − 1
+    /// (≈ 7.9 · 10^28), the width of the credit field: 7.9 · 10^22 trained groups at CREDIT_PER_TRAINED_GROUP.
+    error LedgerCreditOverflow(bytes32 runId, address contributor, uint256 total, uint256 credit);
 
     /// @notice Registers a run: its id is its manifest hash, and the validators and quorum must be the
     /// manifest's. Anyone may create a run; peers check {runOf} against their manifest before taking part.
@@ -119,7 +122,13 @@ interface IContributionLedger {
 
     /// @notice Proves `contributor`'s leaf of `round` against the round's contributions root and adds
     /// `credit` to its total for the run, once per (run, round, contributor). Anyone may submit the claim;
-    /// the credit always goes to `contributor`.
+    /// the credit always goes to `contributor`. Rounds may be claimed in any order and none expires.
+    /// @dev Cost, the trade-off for a first claim that writes one new word: that word holds the credit and
+    /// the claimed flags of the 96 rounds from the contributor's first claimed round (`CLAIM_WINDOW`), and a
+    /// later claim in that window rewrites it. A round outside the window (earlier, or 96 or more rounds
+    /// later) also writes its flag into a bitmap word of 256 rounds: about 5,000 gas more, or 22,100 more
+    /// when that word is new (once per 256 rounds). Claiming in ascending round order puts the most rounds
+    /// in the window. Credit is held in 96 bits: reverts with {LedgerCreditOverflow} past 2^96 − 1.
     /// @param proof Sibling hashes from the leaf to the root (OpenZeppelin StandardMerkleTree).
     function claim(
         bytes32 runId,

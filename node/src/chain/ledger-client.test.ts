@@ -240,6 +240,31 @@ describe('LedgerClient.claim and claimMany', () => {
     expect(await client.claimMany(all)).toEqual({ claimed: 0, already: all.length, transactions: [] })
   })
 
+  it('claims in ascending round order, whatever the order it is given', async () => {
+    const { client, genesis, round } = await registeredRun('claim-order')
+    const r0 = round(0n, genesis)
+    const r1 = round(1n, r0.result.newPolicyHash)
+    for (const r of [r0, r1]) await client.commitRound({ body: r.evidence.roundResultBody, signatures: r.signatures })
+    const requests = [r1, r0].flatMap((r) =>
+      r.result.credits.map((entry) => ({ round: r.result.round, entry, proof: r.tree.proof(entry.contributor) })),
+    )
+    const many = await client.claimMany(requests)
+    expect(many).toMatchObject({ claimed: requests.length, already: 0, transactions: [{ claims: requests.length }] })
+    const provider = ledgerProvider(t.chain.rpcUrl, { chainId: t.chain.chainId })
+    try {
+      const ledger = connectLedger(t.ledger, provider)
+      const receipt = await provider.getTransactionReceipt(many.transactions[0]!.txHash)
+      const rounds = receipt!.logs.map((log) => ledger.interface.parseLog(log)!.args.round as bigint)
+      expect(rounds).toEqual([...r0.result.credits.map(() => 0n), ...r1.result.credits.map(() => 1n)])
+    } finally {
+      provider.destroy()
+    }
+    for (const e of r0.result.credits) {
+      const credit = e.credit + r1.result.credits.find((c) => toChecksumAddress(c.contributor) === toChecksumAddress(e.contributor))!.credit
+      expect(await client.creditOf(e.contributor)).toBe(credit)
+    }
+  })
+
   it('rejects a forged leaf with LedgerInvalidProof naming the contributor', async () => {
     const { client, genesis, round } = await registeredRun('forged-claim')
     const r0 = round(0n, genesis)

@@ -27,6 +27,7 @@ const MEANINGS: Readonly<Record<string, string>> = {
   LedgerNoRoundCommitted: 'no round is committed yet',
   LedgerAlreadyClaimed: 'this contributor already claimed this round',
   LedgerInvalidProof: "the leaf is not in the round's tree (a forged leaf, a wrong proof, or an empty round)",
+  LedgerCreditOverflow: "the contributor's credit in the run would exceed 2^96 - 1, the width of the ledger's credit field",
 }
 
 export interface DecodedRevert {
