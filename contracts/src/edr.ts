@@ -14,6 +14,8 @@ export interface EdrChainInit {
   accounts: readonly string[]
   balanceWei: bigint
   blockGasLimit: bigint
+  /** Seconds since the Unix epoch of the genesis block; default now. A restored chain passes its recorded one. */
+  genesisBlockTime?: bigint
 }
 
 type EdrModule = typeof import('@nomicfoundation/edr')
@@ -59,7 +61,7 @@ export async function createEdrChain(init: EdrChainInit): Promise<JsonRpcHandler
       initialBaseFeePerGas: 1_000_000_000n,
       minGasPrice: 0n,
       mining: { autoMine: true, memPool: { order: edr.MineOrdering.Priority } },
-      network: { genesisBlockGasLimit: init.blockGasLimit },
+      network: { genesisBlockGasLimit: init.blockGasLimit, genesisBlockTime: init.genesisBlockTime },
       networkId: init.chainId,
       observability: {},
       ownedAccounts: [...init.accounts],

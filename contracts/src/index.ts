@@ -18,6 +18,8 @@
 
 export { type ClaimArgs, type CommitRoundArgs, claimArgs, commitRoundArgs, type Hex } from './args.js'
 export { LEDGER_GAS_LIMITS, type LedgerBenchReport, type LedgerGasRow, ledgerBenchmark, measureLedgerGas } from './bench.js'
+export { JOURNAL_FILE, type JournalCut } from './chain-journal.js'
+export { GENESIS_FILE } from './chain-store.js'
 export { connectLedger, deployLedger } from './deploy.js'
 export type { JsonRpcHandler } from './edr.js'
 export { LocalChainError } from './errors.js'
@@ -26,6 +28,14 @@ export {
   CONTRIBUTION_LEDGER_BYTECODE,
   CONTRIBUTION_LEDGER_SOLC_VERSION,
 } from './generated/ContributionLedger.js'
-export { DEV_MNEMONIC, devAccountKeys, LOCAL_CHAIN_ID, type LocalChain, type LocalChainInit, startLocalChain } from './local-chain.js'
+export {
+  DEV_MNEMONIC,
+  devAccountKeys,
+  LOCAL_CHAIN_ID,
+  type LocalChain,
+  type LocalChainInit,
+  type LocalChainRestore,
+  startLocalChain,
+} from './local-chain.js'
 export { ledgerProvider } from './provider.js'
 export { type JsonRpcServer, type JsonRpcServerInit, serveJsonRpc } from './rpc-server.js'

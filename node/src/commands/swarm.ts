@@ -6,8 +6,10 @@
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { equalBytes, type Role, toHex, toHex0x, weightsHash } from '@murmur/protocol'
+import { equalBytes, fromHex, type Role, toHex, toHex0x, weightsHash } from '@murmur/protocol'
 import { Command, Option } from 'commander'
+import type { LedgerClient } from '../chain/ledger-client.js'
+import { probeChainId } from '../chain/rpc-probe.js'
 import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
 import { readKeystore } from '../keys/keystore.js'
@@ -16,10 +18,20 @@ import { readModelFolder } from '../model/folder.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { readLatestSwarmCheckpoint } from '../swarm/checkpoints.js'
 import { SwarmEngine } from '../swarm/engine.js'
-import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { devKey, localManifest, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
 import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
-import { swarmRun } from '../swarm/run.js'
+import { type SwarmRun, swarmRun } from '../swarm/run.js'
 import { percent, statusLine } from '../train/progress.js'
+import {
+  chainIdOption,
+  connectRunLedger,
+  type LedgerFlags,
+  type LedgerTarget,
+  ledgerBinding,
+  ledgerOption,
+  ledgerTarget,
+  rpcUrlOption,
+} from './node-ledger.js'
 import { intOption } from './options.js'
 
 const ROLES: readonly Role[] = ['worker', 'trainer', 'validator']
@@ -48,7 +60,40 @@ function roundText(l: SwarmRoundLine, rounds: number): string {
     .join('  ')
 }
 
-interface SwarmOptions {
+/** The ledger flags `murmur swarm` and `murmur node` share. */
+function withLedgerOptions(command: Command): Command {
+  return command
+    .option('--rpc <url>', "JSON-RPC endpoint of the chain the run's ledger is on (with --ledger)", rpcUrlOption)
+    .option(
+      '--ledger <address>',
+      "the run's ContributionLedger: validators commit agreed rounds to it, peers claim their credit",
+      ledgerOption,
+    )
+    .option('--chain-id <n>', 'the chain id the endpoint must serve (default: asked, and checked against the manifest)', chainIdOption)
+    .option('--chain <dir>', 'take --rpc, --ledger and the chain id from DIR/chain.json (written by `murmur chain --data-dir DIR`)')
+    .option('--no-auto-claim', 'with a ledger a peer claims its credit of every committed round; this turns that off')
+}
+
+/** Refuses ledger flags that disagree with the manifest; says which flags a ledger-bound manifest wants. */
+function checkBinding(run: SwarmRun, target: LedgerTarget | null, say: (line: string) => void, hint = ''): void {
+  const binding = ledgerBinding(run.manifest, target)
+  if (binding && 'refuse' in binding) throw new CliError(`${binding.refuse}${hint}`, EXIT.usage)
+  if (binding) say(binding.note)
+}
+
+/** Waits (up to `ms`) until the ledger holds rounds 0…`round`, saying so, then says how many it holds. */
+async function awaitCommitted(client: LedgerClient, round: bigint, ms: number, say: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + ms
+  let last = await client.lastCommittedRound().catch(() => null)
+  if (last === null || last < round) say(`waiting up to ${Math.round(ms / 1000)} s for the ledger to hold ${round + 1n} committed round(s)`)
+  while ((last === null || last < round) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250))
+    last = await client.lastCommittedRound().catch(() => last)
+  }
+  say(`ledger ${client.ledgerAddress}: ${last === null ? 0n : last + 1n} round(s) committed`)
+}
+
+interface SwarmOptions extends LedgerFlags {
   peers: number
   rounds: number
   json: boolean
@@ -58,10 +103,11 @@ interface SwarmOptions {
   evalProblems?: number
   device: DeviceChoice
   debug: boolean
+  autoClaim: boolean
 }
 
 export function swarmCommand(io: CliIo): Command {
-  return new Command('swarm')
+  const command = new Command('swarm')
     .description('run N peers of a swarm in this process on loopback (real libp2p), training the run in RUN_DIR together')
     .argument('<run-dir>', 'run directory made by `murmur init`')
     .option('--peers <n>', 'peers to start', intOption('--peers', 1, 64), 4)
@@ -73,44 +119,91 @@ export function swarmCommand(io: CliIo): Command {
     .option('--eval-problems <n>', 'held-out problems per evaluation', intOption('--eval-problems', 1, 100_000))
     .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--debug', 'log every phase change, proposal and delta', false)
-    .action(async (runDir: string, o: SwarmOptions) => {
-      if (!existsSync(join(runDir, 'run.json')))
-        throw new CliError(`${runDir} is not a run directory (no run.json); create one with \`murmur init\`.`, EXIT.input)
-      const { runtime } = await selectDevice(o.device)
-      const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
-      const swarm = await startLocalSwarm({
-        runDir,
-        peers: o.peers,
-        runtime,
-        dataDir: o.dataDir ?? join(runDir, 'swarm'),
-        roundDurationMs: o.roundMs,
-        evalEvery: o.evalEvery,
-        evalProblems: o.evalProblems,
-        debug: o.debug,
-        log: (line) => io.stderr(`${line}\n`),
-      })
-      const stop = () => void swarm.stop()
-      process.once('SIGINT', stop)
+  return withLedgerOptions(command).action(async (runDir: string, o: SwarmOptions) => {
+    if (!existsSync(join(runDir, 'run.json')))
+      throw new CliError(`${runDir} is not a run directory (no run.json); create one with \`murmur init\`.`, EXIT.input)
+    const say = (line: string) => io.stderr(`${line}\n`)
+    const dataDir = o.dataDir ?? join(runDir, 'swarm')
+    // the swarm keeps the manifest already in its data dir; a new one names the ledger
+    const target = await ledgerTarget(o)
+    const manifestPath = join(dataDir, MANIFEST_FILE)
+    const existing = await readFile(manifestPath).catch(() => null)
+    if (existing && existing.length > 0) {
+      const hint = ` (${manifestPath} is this swarm's manifest: to start a new run on another ledger, use another --data-dir or move it away.)`
+      checkBinding(swarmRun(new Uint8Array(existing), manifestPath), target, say, target ? hint : '')
+    }
+    const clients: LedgerClient[] = []
+    let settings: { chainId: bigint; ledger: Uint8Array } | undefined
+    if (target) {
+      // every peer's client is connected (and the run registered) before any peer starts
+      settings = { chainId: target.chainId ?? (await probeChainId(target.rpcUrl, 10_000)), ledger: fromHex(target.ledger) }
+      const bytes =
+        existing && existing.length > 0
+          ? new Uint8Array(existing)
+          : (await localManifest({ runDir, peers: o.peers, roundDurationMs: o.roundMs, settings })).bytes
+      const run = swarmRun(bytes, manifestPath)
       try {
-        if (!o.json)
-          io.stderr(
-            `${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${swarm.run.manifest.roundDurationMs} ms\n`,
+        for (let i = 0; i < o.peers; i++)
+          clients.push(await connectRunLedger({ target, run, privateKey: devKey(i), say: (line) => say(`peer ${i}: ${line}`) }))
+        // the swarm starts the run from its genesis: rounds already on chain would conflict with its own
+        const committed = (await clients[0]!.runInfo())?.committedRounds ?? 0n
+        if (committed > 0n)
+          throw new CliError(
+            `Run ${toHex0x(run.runId).slice(0, 18)}… already has ${committed} round(s) committed on ledger ${target.ledger}, and \`murmur swarm\` starts a run from its genesis, so its rounds would conflict. Start a new run (another --data-dir), or join this one with \`murmur node\`.`,
+            EXIT.failure,
           )
-        let n = 0
-        for await (const line of swarm.rounds) {
-          if (o.json) io.stdout(`${JSON.stringify(line)}\n`)
-          else status.update(roundText(line, o.rounds), true)
-          if (++n >= o.rounds) break
-        }
-      } finally {
-        process.off('SIGINT', stop)
-        status.done()
-        await swarm.stop()
+      } catch (err) {
+        for (const c of clients) c.close()
+        throw err
       }
+    }
+    const { runtime } = await selectDevice(o.device)
+    const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: o.peers,
+      runtime,
+      dataDir,
+      roundDurationMs: o.roundMs,
+      settings,
+      ledger: target ? (i) => clients[i] : undefined,
+      autoClaim: target !== null && o.autoClaim,
+      evalEvery: o.evalEvery,
+      evalProblems: o.evalProblems,
+      debug: o.debug,
+      log: say,
+    }).catch((err: unknown) => {
+      for (const c of clients) c.close()
+      throw err
     })
+    const stop = () => void swarm.stop()
+    process.once('SIGINT', stop)
+    try {
+      if (!o.json)
+        say(
+          `${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${swarm.run.manifest.roundDurationMs} ms`,
+        )
+      let n = 0
+      let last = 0
+      for await (const line of swarm.rounds) {
+        if (o.json) io.stdout(`${JSON.stringify(line)}\n`)
+        else status.update(roundText(line, o.rounds), true)
+        last = line.round
+        if (++n >= o.rounds) break
+      }
+      status.done()
+      const reader = clients[0]
+      if (reader && n > 0) await awaitCommitted(reader, BigInt(last - 1), Math.max(10_000, 3 * swarm.run.manifest.roundDurationMs), say)
+    } finally {
+      process.off('SIGINT', stop)
+      status.done()
+      await swarm.stop()
+      for (const c of clients) c.close()
+    }
+  })
 }
 
-interface NodeOptions {
+interface NodeOptions extends LedgerFlags {
   run: string
   bootstrap: string[]
   keystore?: string
@@ -124,6 +217,7 @@ interface NodeOptions {
   minPeers: number
   json: boolean
   debug: boolean
+  autoClaim: boolean
 }
 
 /** The manifest bytes and (when next to it) the genesis folder of `--run`. */
@@ -142,7 +236,7 @@ async function locateRun(path: string): Promise<{ manifestPath: string; genesisD
 
 export function nodeCommand(io: CliIo): Command {
   const collect = (v: string, prev: string[]) => [...prev, v]
-  return new Command('node')
+  const command = new Command('node')
     .description('run one peer of a swarm: join by manifest, gossip, train, aggregate, checkpoint')
     .requiredOption('--run <path>', 'run manifest (manifest.bin), or a directory holding one')
     .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable; /p2p/ id required)', collect, [])
@@ -162,90 +256,132 @@ export function nodeCommand(io: CliIo): Command {
     )
     .option('--json', 'print one JSON object per closed round on stdout', false)
     .option('--debug', 'log every phase change, proposal and delta', false)
-    .action(async (o: NodeOptions) => {
-      if ((o.keystore === undefined) === (o.devKey === undefined))
-        throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
-      for (const b of o.bootstrap)
-        if (!/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(b))
-          throw new CliUsageError(`--bootstrap ${b}: a bootstrap address must end in /p2p/<peer id>.`)
-      const where = await locateRun(o.run)
-      const run = swarmRun(new Uint8Array(await readFile(where.manifestPath)), where.manifestPath)
-      const privateKey =
-        o.keystore !== undefined
-          ? await readKeystore(o.keystore, await getPassword(processPasswordSource(), { label: o.keystore }))
-          : devKey(o.devKey!)
-      const { runtime, device } = await selectDevice(o.device)
-      const say = (line: string) => io.stderr(`${line}\n`)
-      // where to start: our newest checkpoint, else genesis, else whatever the swarm announces
-      const local = await readLatestSwarmCheckpoint(o.dataDir, run.cfg, say)
-      // with bootstrap peers a peer joins the running swarm (its own θ if the swarm is there, else
-      // the swarm's); a seed (no bootstrap) starts the run after --min-peers subscribed
-      const waitForSwarm = o.bootstrap.length > 0
-      let start: SwarmStart = 'sync'
-      if (local) {
-        say(`resuming from round ${local.round} (θ ${toHex(local.policyHash).slice(0, 12)}…) in ${o.dataDir}`)
-        start = { round: local.round, weights: local.weights, waitForSwarm }
-      } else {
-        const genesisDir = o.genesis ?? where.genesisDir
-        if (genesisDir) {
-          const folder = await readModelFolder(genesisDir)
-          const hash = weightsHash(run.cfg, folder.weights)
-          if (!equalBytes(hash, run.manifest.genesisPolicyHash))
-            throw new CliError(
-              `${genesisDir} hashes to ${toHex(hash)}, not the manifest's genesis ${toHex(run.manifest.genesisPolicyHash)}.`,
-              EXIT.input,
-            )
-          start = { round: 0n, weights: folder.weights, waitForSwarm }
-        }
+  return withLedgerOptions(command).action(async (o: NodeOptions) => {
+    if ((o.keystore === undefined) === (o.devKey === undefined))
+      throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
+    for (const b of o.bootstrap)
+      if (!/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(b))
+        throw new CliUsageError(`--bootstrap ${b}: a bootstrap address must end in /p2p/<peer id>.`)
+    const say = (line: string) => io.stderr(`${line}\n`)
+    const where = await locateRun(o.run)
+    const run = swarmRun(new Uint8Array(await readFile(where.manifestPath)), where.manifestPath)
+    const target = await ledgerTarget(o)
+    checkBinding(run, target, say)
+    const privateKey =
+      o.keystore !== undefined
+        ? await readKeystore(o.keystore, await getPassword(processPasswordSource(), { label: o.keystore }))
+        : devKey(o.devKey!)
+    const ledger = target ? await connectRunLedger({ target, run, privateKey, say }) : undefined
+    try {
+      await runNode(io, o, { where, run, privateKey, ledger, say })
+    } finally {
+      ledger?.close()
+    }
+  })
+}
+
+/** One peer, from its start point to Ctrl-C or `--rounds` closed rounds (with a ledger, a validator then waits for their commit). */
+async function runNode(
+  io: CliIo,
+  o: NodeOptions,
+  {
+    where,
+    run,
+    privateKey,
+    ledger,
+    say,
+  }: {
+    where: { manifestPath: string; genesisDir?: string }
+    run: SwarmRun
+    privateKey: Uint8Array
+    ledger: LedgerClient | undefined
+    say: (line: string) => void
+  },
+): Promise<void> {
+  const { runtime, device } = await selectDevice(o.device)
+  // where to start: our newest checkpoint, else genesis, else whatever the swarm announces
+  const local = await readLatestSwarmCheckpoint(o.dataDir, run.cfg, say)
+  // with bootstrap peers a peer joins the running swarm (its own θ if the swarm is there, else
+  // the swarm's); a seed (no bootstrap) starts the run after --min-peers subscribed
+  const waitForSwarm = o.bootstrap.length > 0
+  let start: SwarmStart = 'sync'
+  if (local) {
+    say(`resuming from round ${local.round} (θ ${toHex(local.policyHash).slice(0, 12)}…) in ${o.dataDir}`)
+    start = { round: local.round, weights: local.weights, waitForSwarm }
+  } else {
+    const genesisDir = o.genesis ?? where.genesisDir
+    if (genesisDir) {
+      const folder = await readModelFolder(genesisDir)
+      const hash = weightsHash(run.cfg, folder.weights)
+      if (!equalBytes(hash, run.manifest.genesisPolicyHash))
+        throw new CliError(
+          `${genesisDir} hashes to ${toHex(hash)}, not the manifest's genesis ${toHex(run.manifest.genesisPolicyHash)}.`,
+          EXIT.input,
+        )
+      start = { round: 0n, weights: folder.weights, waitForSwarm }
+    }
+  }
+  const engine = new SwarmEngine(runtime, run)
+  const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
+  let closed = 0
+  let lastClosed: bigint | null = null
+  let byRounds = false
+  let finish: () => void = () => {}
+  const done = {
+    promise: new Promise<void>((r) => {
+      finish = r
+    }),
+    resolve: () => finish(),
+  }
+  const peer = await SwarmPeer.start({
+    engine,
+    privateKey,
+    roles: o.roles,
+    dataDir: o.dataDir,
+    listen: o.listen.length > 0 ? o.listen : undefined,
+    bootstrap: o.bootstrap,
+    start,
+    ledger,
+    autoClaim: ledger !== undefined && o.autoClaim,
+    debug: o.debug,
+    log: say,
+    onRound: (r) => {
+      lastClosed = BigInt(r.round)
+      if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
+      else
+        status.update(
+          `round ${r.round + 1} closed  θ ${r.policyHash.slice(0, 10)}…  reward ${r.reward.toFixed(3)}  ${r.included} deltas${r.ownDeltaIncluded ? ' (ours in)' : ''}  ${peer.libp2pHost.libp2p.getPeers().length} peers`,
+          true,
+        )
+      if (o.rounds !== undefined && ++closed >= o.rounds) {
+        byRounds = true
+        done.resolve()
       }
-      const engine = new SwarmEngine(runtime, run)
-      const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
-      let closed = 0
-      let finish: () => void = () => {}
-      const done = {
-        promise: new Promise<void>((r) => {
-          finish = r
-        }),
-        resolve: () => finish(),
-      }
-      const peer = await SwarmPeer.start({
-        engine,
-        privateKey,
-        roles: o.roles,
-        dataDir: o.dataDir,
-        listen: o.listen.length > 0 ? o.listen : undefined,
-        bootstrap: o.bootstrap,
-        start,
-        debug: o.debug,
-        log: say,
-        onRound: (r) => {
-          if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
-          else
-            status.update(
-              `round ${r.round + 1} closed  θ ${r.policyHash.slice(0, 10)}…  reward ${r.reward.toFixed(3)}  ${r.included} deltas${r.ownDeltaIncluded ? ' (ours in)' : ''}  ${peer.libp2pHost.libp2p.getPeers().length} peers`,
-              true,
-            )
-          if (o.rounds !== undefined && ++closed >= o.rounds) done.resolve()
-        },
-      })
-      say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
-      if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
-      await waitForBootstrap(peer, o.bootstrap, say)
-      await waitForPeers(peer, o.minPeers, say)
-      peer.begin()
-      const stop = () => done.resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-      try {
-        await done.promise
-      } finally {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        status.done()
-        await peer.stop()
-        await engine.close()
-      }
-    })
+    },
+  })
+  say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
+  if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
+  await waitForBootstrap(peer, o.bootstrap, say)
+  await waitForPeers(peer, o.minPeers, say)
+  peer.begin()
+  const stop = () => done.resolve()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    await done.promise
+    // a validator that closed its last round lets the ledger catch up before it leaves
+    const validator = run.manifest.validators.some((v) => equalBytes(v, fromHex(peer.address)))
+    if (ledger && byRounds && validator && lastClosed !== null) {
+      status.done()
+      await awaitCommitted(ledger, lastClosed, Math.max(10_000, 3 * run.manifest.roundDurationMs), say)
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+    status.done()
+    await peer.stop()
+    await engine.close()
+  }
 }
 
 /** Dials the bootstrap list until one answers, with backoff, saying so. */
