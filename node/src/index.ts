@@ -18,6 +18,7 @@ export {
   type AuditReport,
   auditEvidence,
   type RoundAudit,
+  type EvidenceOrigin,
 } from './chain/audit.js'
 export {
   ChainError,
@@ -29,8 +30,10 @@ export {
 } from './chain/errors.js'
 export {
   EVIDENCE_DIR,
+  directoryEvidenceArchive,
   EVIDENCE_MANIFEST_FILE,
   listEvidenceRounds,
+  type EvidenceArchive,
   ROUND_RESULT_FILE,
   type RoundEvidence,
   readEvidenceManifest,
@@ -52,6 +55,7 @@ export {
 } from './chain/ledger-client.js'
 export { type DecodedRevert, decodeLedgerRevert } from './chain/ledger-errors.js'
 export { DEFAULT_RETRY, type LedgerFailure, type RetryPolicy, retryDelayMs } from './chain/retry.js'
+export { type EvidenceSource, type FetchedEvidence, type FetchedRound, fetchPeerEvidence } from './chain/peer-evidence.js'
 export { probeChainId } from './chain/rpc-probe.js'
 export {
   type CommittedRound,
@@ -127,6 +131,9 @@ export {
   type BlobAttempt,
   BlobUnavailableError,
   GossipMessageTooLargeError,
+  type EvidenceAttempt,
+  EvidenceRequestError,
+  EvidenceUnavailableError,
   GossipPublishError,
   isBlobUnavailable,
   NetError,
@@ -134,6 +141,39 @@ export {
   UnknownTopicError,
 } from './net/errors.js'
 export {
+// /murmur/evidence/1: validators serve their evidence archive; `murmur audit --from-peers` (issue #7)
+export {
+  EvidenceClient,
+  type EvidenceClientInit,
+  type EvidenceRequestComponents,
+  type EvidenceRequestOptions,
+  fetchEvidenceIndex,
+  fetchRoundEvidence,
+  requestEvidence,
+} from './net/evidence-client.js'
+export {
+  ANY_RUN,
+  DEFAULT_MAX_EVIDENCE_BYTES,
+  decodeEvidenceIndex,
+  decodeEvidenceRequest,
+  decodeRoundEvidenceWire,
+  EVIDENCE_PROTOCOL,
+  EVIDENCE_STATUS,
+  type EvidenceIndex,
+  type EvidenceRequest,
+  encodeEvidenceIndex,
+  encodeEvidenceRequest,
+  encodeRoundEvidenceWire,
+  MAX_EVIDENCE_REQUEST_BYTES,
+  type WireRoundEvidence,
+} from './net/evidence-protocol.js'
+export {
+  type EvidenceAnswer,
+  EvidenceService,
+  type EvidenceServiceComponents,
+  type EvidenceServiceInit,
+  evidenceService,
+} from './net/evidence-service.js'
   DEFAULT_BAN_MS,
   DEFAULT_DISCONNECT_SCORE,
   type GossipDelivery,

@@ -79,6 +79,14 @@ export interface AuditReport {
   rounds: RoundAudit[]
 }
 
+/** Where a round's evidence came from, when it was fetched rather than read from a local archive. */
+export interface EvidenceOrigin {
+  /** Added first to the round's notes (which peer delivered it, which failed before). */
+  notes: readonly string[]
+  /** Set when no source delivered the round: the round fails with this as its `evidence` problem. */
+  missing?: string
+}
+
 /** isClaimed lookups in flight at once: enough to hide RPC latency, few enough for a public endpoint. */
 const CLAIM_LOOKUPS_IN_FLIGHT = 16
 
@@ -99,11 +107,12 @@ const address = (a: Address) => toChecksumAddress(a)
 
 /**
  * Audits `rounds` of the archive in `dir` against `ledger` (connected with the archive's
- * manifest). @throws EvidenceFormatError when the archive has no manifest or no such rounds.
+ * manifest). `origins` says where fetched rounds came from (`murmur audit --from-peers`).
+ * @throws EvidenceFormatError when the archive has no manifest or no such rounds.
  */
 export async function auditEvidence(
   ledger: LedgerClient,
-  { dir, rounds }: { dir: string; rounds: readonly bigint[] | 'all' },
+  { dir, rounds, origins }: { dir: string; rounds: readonly bigint[] | 'all'; origins?: ReadonlyMap<bigint, EvidenceOrigin> },
 ): Promise<AuditReport> {
   const stored = await listEvidenceRounds(dir)
   const wanted = rounds === 'all' ? stored : rounds
@@ -130,8 +139,19 @@ export async function auditEvidence(
     for (const m of registration)
       problems.push({ round: null, contributor: null, field: m.field, message: `run ${toHex0x(run.runId)}: ${m.message}` })
   const audits: RoundAudit[] = []
-  for (const round of wanted) audits.push(await auditStoredRound(run, ledger, dir, round))
+  for (const round of wanted) {
+    const origin = origins?.get(round)
+    const audit = origin?.missing === undefined ? await auditStoredRound(run, ledger, dir, round) : unreadRound(round, origin.missing, null)
+    if (origin) audit.notes.unshift(...origin.notes)
+    audits.push(audit)
+  }
   return { ok: problems.length === 0 && audits.every((a) => a.ok), runId: run.runId, manifest: run.manifest, problems, rounds: audits }
+}
+
+/** A round whose evidence could not be read or obtained: one `evidence` problem, nothing re-derived. */
+function unreadRound(round: bigint, message: string, contributor: string | null): RoundAudit {
+  const problem = { round, contributor, field: 'evidence', message: `round ${round}: ${message}` }
+  return { round, ok: false, committed: false, signers: 0, deltas: 0, groups: 0, root: null, leaves: [], problems: [problem], notes: [] }
 }
 
 async function auditStoredRound(run: AuditRun, ledger: LedgerClient, dir: string, round: bigint): Promise<RoundAudit> {
@@ -141,9 +161,7 @@ async function auditStoredRound(run: AuditRun, ledger: LedgerClient, dir: string
   } catch (err) {
     if ((err as Error).name !== 'EvidenceFormatError') throw err
     const e = err as ChainError
-    const author = typeof e.details.author === 'string' ? e.details.author : null
-    const problem = { round, contributor: author, field: 'evidence', message: `round ${round}: ${e.message}` }
-    return { round, ok: false, committed: false, signers: 0, deltas: 0, groups: 0, root: null, leaves: [], problems: [problem], notes: [] }
+    return unreadRound(round, e.message, typeof e.details.author === 'string' ? e.details.author : null)
   }
   if (!equalBytes(evidence.manifestBytes, run.manifestBytes))
     throw new EvidenceFormatError(`The manifest of ${dir} changed while it was audited.`, { dir })

@@ -313,3 +313,35 @@ function authorOf(envelope: Uint8Array): string | null {
   }
   return null
 }
+
+/** Read access to one run's archive: what /murmur/evidence/1 serves (src/net/evidence-service.ts). */
+export interface EvidenceArchive {
+  /** manifest.bin, or null while the archive holds nothing yet. */
+  manifest(): Promise<Uint8Array | null>
+  /** Rounds kept, ascending. */
+  rounds(): Promise<bigint[]>
+  /** The round's evidence, or null when it is not kept. @throws EvidenceFormatError when its files are damaged. */
+  round(round: bigint): Promise<RoundEvidence | null>
+}
+
+/**
+ * The archive in `dir`. A round being rewritten (late signatures merged in) is briefly moved
+ * aside, so a read of a listed round that fails is retried twice before it is reported.
+ */
+export function directoryEvidenceArchive(dir: string): EvidenceArchive {
+  return {
+    manifest: () => readOptional(join(dir, EVIDENCE_MANIFEST_FILE)),
+    rounds: () => listEvidenceRounds(dir),
+    async round(round) {
+      for (let attempt = 1; ; attempt++) {
+        if (!(await listEvidenceRounds(dir)).includes(round)) return null
+        try {
+          return await readRoundEvidence(dir, round)
+        } catch (err) {
+          if (attempt >= 3) throw err
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+      }
+    },
+  }
+}

@@ -1,11 +1,20 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type CreditEntry, deriveSeed, type ScoredGroup, toChecksumAddress } from '@murmur/protocol'
+import { type CreditEntry, decodeScoredGroup, decodeSignedMessage, deriveSeed, type ScoredGroup, toChecksumAddress } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EVIDENCE_DIR, readRoundEvidence, roundDirName, writeRoundEvidence } from '../chain/evidence.js'
+import {
+  directoryEvidenceArchive,
+  EVIDENCE_DIR,
+  type EvidenceArchive,
+  readRoundEvidence,
+  roundDirName,
+  writeRoundEvidence,
+} from '../chain/evidence.js'
 import { type SyntheticRound, syntheticRound } from '../chain/synthetic-round.js'
 import { type LedgerTestbed, startLedgerTestbed } from '../chain/testbed.js'
+import { evidenceService } from '../net/evidence-service.js'
+import { createMurmurHost, type MurmurHost } from '../net/host.js'
 import { runCli } from '../testing.js'
 
 let t: LedgerTestbed
@@ -206,5 +215,118 @@ describe('murmur evidence export', () => {
     const missing = await runCli('evidence', 'export', '--data-dir', dataDir, '--round', '5', '--out', out)
     expect(missing.stderr).toBe(`murmur: No evidence for round 5 in ${join(dataDir, EVIDENCE_DIR)} (it has rounds 0, 1).\n`)
     expect(missing.code).toBe(3)
+  })
+})
+
+describe('murmur audit --from-peers', () => {
+  const hosts: MurmurHost[] = []
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop()))
+  })
+  /** A validator-like peer serving `archive` over /murmur/evidence/1; returns its TCP multiaddr. */
+  async function servingPeer(label: string, archive: EvidenceArchive): Promise<string> {
+    const host = await createMurmurHost({
+      privateKey: deriveSeed('murmur/test/audit/peer', label),
+      runId: new Uint8Array(32).fill(1),
+      validate: () => ({ ok: true }),
+      transports: ['tcp'],
+      discovery: false,
+    })
+    hosts.push(host)
+    await evidenceService()({
+      archive,
+      logger: host.libp2p.logger,
+      handle: (p, h, o) => host.libp2p.handle(p, h, o),
+      unhandle: (p) => host.libp2p.unhandle(p),
+    }).start()
+    return host.multiaddrs()[0]!.toString()
+  }
+  const fromPeers = (peers: string[], ...extra: string[]) =>
+    runCli('audit', '--from-peers', ...peers, '--rpc', t.chain.rpcUrl, '--ledger', t.ledger, '--peer-timeout-ms', '5000', ...extra)
+  const dead = '/ip4/127.0.0.1/tcp/9'
+
+  it('fetches every round from a peer and audits it as a local archive; skips peers that fail or keep another run', async () => {
+    const { dir } = await archivedRun('from-peers', [{}, {}])
+    const { dir: otherDir } = await archivedRun('from-peers-other', [{}])
+    const honest = await servingPeer('honest', directoryEvidenceArchive(dir))
+    const other = await servingPeer('other', directoryEvidenceArchive(otherDir))
+    const r = await fromPeers([honest], '--all', '--json')
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const report = lastJson(r.stdout)
+    expect(report.ok).toBe(true)
+    expect(report.rounds.map((x: { round: number; ok: boolean; signers: number }) => [x.round, x.ok, x.signers])).toEqual([
+      [0, true, 3],
+      [1, true, 3],
+    ])
+    expect(report.fetched).toEqual([
+      { round: 0, from: honest, attempts: [] },
+      { round: 1, from: honest, attempts: [] },
+    ])
+    expect(report.contributors).toEqual(lastJson((await audit(dir, '--all', '--json')).stdout).contributors)
+
+    // the first peer to answer names the run: `other` is asked for that run and declines
+    const fallback = await fromPeers([dead, honest, other], '--round', '1')
+    expect(fallback.code).toBe(0)
+    const lines = fallback.stdout.trim().split('\n')
+    expect(lines[2]).toBe(`evidence: fetched over /murmur/evidence/1 from 3 peer(s) (the run ${honest} keeps)`)
+    expect(lines).toContain(`  note: evidence from ${honest}`)
+    expect(lines.some((l) => l.startsWith(`  note: not from ${dead}: dial (`))).toBe(true)
+    expect(lines.at(-1)).toMatch(/^verdict: OK: 1 round\(s\), 3 leaves re-derived from signed evidence match the ledger/)
+    const missing = lastJson((await fromPeers([honest, other], '--round', '7', '--json')).stdout)
+    expect(missing.ok).toBe(false)
+    expect(missing.problems).toEqual([
+      {
+        round: 7,
+        contributor: null,
+        field: 'evidence',
+        message: expect.stringMatching(
+          new RegExp(
+            `^round 7: no peer delivered its evidence: ${honest}: not-found \\(its index does not list round 7\\); ${other}: other-run \\(This peer keeps the evidence of run 0x[0-9a-f]{64}, not of run 0x[0-9a-f]{64}\\.\\)$`,
+          ),
+        ),
+      },
+    ])
+  })
+
+  it('fails the audit of a peer that serves altered evidence, naming the contributor and field', async () => {
+    const { dir } = await archivedRun('from-lying-peer', [{}])
+    const honest = directoryEvidenceArchive(dir)
+    let liar = ''
+    const lying = await servingPeer('liar', {
+      ...honest,
+      async round(r) {
+        const e = await honest.round(r)
+        if (!e) return e
+        const [first, ...rest] = e.groups
+        const altered = first!.slice()
+        altered[altered.length - 70]! ^= 1
+        liar = toChecksumAddress(decodeScoredGroup(decodeSignedMessage(first!).body).author)
+        return { ...e, groups: [altered, ...rest] }
+      },
+    })
+    const r = await fromPeers([lying, await servingPeer('honest-too', honest)], '--all', '--json')
+    expect(r.code).toBe(1)
+    const report = lastJson(r.stdout)
+    expect(report.fetched).toEqual([{ round: 0, from: lying, attempts: [] }])
+    expect(report.problems.map((p: { field: string; contributor: string | null }) => [p.field, p.contributor])).toContainEqual([
+      'groups',
+      liar,
+    ])
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^murmur: audit failed: round 0: contributor ${liar}: group 0x[0-9a-f]{64}, used by its delta, is missing from the evidence`,
+      ),
+    )
+  })
+
+  it('says when no peer answers, and takes exactly one source', async () => {
+    const none = await fromPeers([dead], '--all')
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(new RegExp(`^murmur: No peer delivered an evidence index \\(1 tried\\): ${dead}: dial \\(.+\\)\\.\n$`))
+    const both = await runCli('audit', '--evidence', tmp(), '--from-peers', dead, '--all', '--rpc', t.chain.rpcUrl, '--ledger', t.ledger)
+    expect(both).toMatchObject({ code: 2, stderr: 'murmur: Pass exactly one of --evidence DIR or --from-peers MULTIADDR….\n' })
+    const bad = await fromPeers(['not-a-multiaddr'], '--all')
+    expect(bad.stderr).toBe('murmur: --from-peers: "not-a-multiaddr" is not a multiaddr (e.g. /ip4/203.0.113.7/tcp/4001/p2p/16Uiu2…).\n')
   })
 })

@@ -1,24 +1,68 @@
 /**
  * `murmur audit`: re-derives every leaf of committed rounds from an evidence archive and checks
- * them against the ledger (src/chain/audit.ts). Prints a per-contributor table and a verdict, or
- * with --json one object on the last line; exits 1 when anything differs.
+ * them against the ledger (src/chain/audit.ts). The archive is a local folder (--evidence) or is
+ * fetched from validators over /murmur/evidence/1 (--from-peers) into a temporary folder and
+ * audited exactly the same way. Prints a per-contributor table and a verdict, or with --json one
+ * object on the last line; exits 1 when anything differs.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { toChecksumAddress, toHex0x } from '@murmur/protocol'
 import { Command } from 'commander'
-import { type AuditProblem, type AuditReport, auditEvidence, type RoundAudit } from '../chain/audit.js'
+import { type AuditProblem, type AuditReport, auditEvidence, type EvidenceOrigin, type RoundAudit } from '../chain/audit.js'
 import { readEvidenceManifest } from '../chain/evidence.js'
 import { LedgerClient } from '../chain/ledger-client.js'
+import { type FetchedEvidence, fetchPeerEvidence } from '../chain/peer-evidence.js'
 import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
-import { roundOption } from './options.js'
+import type { EvidenceAttempt } from '../net/errors.js'
+import { EvidenceClient } from '../net/evidence-client.js'
+import { intOption, roundOption } from './options.js'
 
 interface AuditOptions {
-  evidence: string
+  evidence?: string
+  fromPeers?: string[]
+  peerTimeoutMs: number
   round?: bigint
   all: boolean
   rpc: string
   ledger: string
   json: boolean
+}
+
+const attemptText = (a: EvidenceAttempt) => `${a.peer}: ${a.reason} (${a.detail})`
+
+/** Each fetched round's notes (where it came from, who failed first), or why none delivered it. */
+function originsOf(fetched: FetchedEvidence): Map<bigint, EvidenceOrigin> {
+  return new Map(
+    fetched.rounds.map((r): [bigint, EvidenceOrigin] => [
+      r.round,
+      r.from === null
+        ? { notes: [], missing: `no peer delivered its evidence: ${r.attempts.map(attemptText).join('; ')}` }
+        : { notes: [`evidence from ${r.from}`, ...r.attempts.map((a) => `not from ${attemptText(a)}`)] },
+    ]),
+  )
+}
+
+/** Fetches the archive from `peers` into a fresh temporary folder; the caller removes it. */
+async function fetchFromPeers(
+  peers: readonly Multiaddr[],
+  rounds: readonly bigint[] | 'all',
+  timeoutMs: number,
+): Promise<{ dir: string; fetched: FetchedEvidence }> {
+  const dir = await mkdtemp(join(tmpdir(), 'murmur-audit-'))
+  const client = await EvidenceClient.start({ timeoutMs })
+  try {
+    return { dir, fetched: await fetchPeerEvidence({ source: client, peers, rounds, dir }) }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true })
+    if ((err as Error).name === 'EvidenceUnavailableError') throw new CliError((err as Error).message, EXIT.failure, { cause: err })
+    throw err
+  } finally {
+    await client.stop()
+  }
 }
 
 const yesNo = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no')
@@ -45,7 +89,7 @@ function problemJson(p: AuditProblem) {
 }
 
 /** The --json object: `ok`, `rounds` and `contributors` first, as the issue asks. */
-function reportJson(report: AuditReport, ledger: LedgerClient, elapsedMs: number) {
+function reportJson(report: AuditReport, ledger: LedgerClient, elapsedMs: number, fetched: FetchedEvidence | null) {
   const problems = [...report.problems, ...report.rounds.flatMap((r) => r.problems)]
   return {
     ok: report.ok,
@@ -76,39 +120,78 @@ function reportJson(report: AuditReport, ledger: LedgerClient, elapsedMs: number
     ledger: ledger.ledgerAddress,
     chainId: String(ledger.chainId),
     rpcUrl: ledger.rpcUrl,
+    ...(fetched && {
+      fetched: fetched.rounds.map((r) => ({ round: Number(r.round), from: r.from, attempts: r.attempts })),
+    }),
     elapsedMs: Math.round(elapsedMs),
   }
 }
 
-/** `murmur audit --evidence DIR (--round R | --all) --rpc URL --ledger ADDRESS [--json]` */
+/** `murmur audit (--evidence DIR | --from-peers MULTIADDR…) (--round R | --all) --rpc URL --ledger ADDRESS [--json]` */
 export function auditCommand(io: CliIo): Command {
   return new Command('audit')
     .description('re-derive every leaf of committed rounds from signed evidence and check them against the ledger')
-    .requiredOption('--evidence <dir>', 'evidence archive (manifest.bin + round-NNNNNN/), e.g. from `murmur evidence export`')
+    .option('--evidence <dir>', 'evidence archive (manifest.bin + round-NNNNNN/), e.g. from `murmur evidence export`')
+    .option(
+      '--from-peers <multiaddr...>',
+      'fetch the evidence from validators over /murmur/evidence/1 instead (each round from the first that has it, the next on error), e.g. /ip4/203.0.113.7/tcp/4001/p2p/16Uiu2…',
+    )
+    .option('--peer-timeout-ms <ms>', 'per request to a peer: dial, request and whole answer', intOption('--peer-timeout-ms', 1), 30_000)
     .option('--round <r>', 'the round to audit', roundOption('--round'))
-    .option('--all', 'audit every round in the archive', false)
+    .option('--all', 'audit every round in the archive (with --from-peers: every round any peer lists)', false)
     .requiredOption('--rpc <url>', 'JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545')
     .requiredOption('--ledger <address>', 'address of the ContributionLedger')
     .option('--json', 'print one JSON object (the last stdout line)', false)
     .action(async (o: AuditOptions) => {
       if ((o.round === undefined) === !o.all) throw new CliUsageError('Pass exactly one of --round R or --all.')
+      if ((o.evidence === undefined) === (o.fromPeers === undefined))
+        throw new CliUsageError('Pass exactly one of --evidence DIR or --from-peers MULTIADDR….')
       const started = performance.now()
-      const manifestBytes = await readEvidenceManifest(o.evidence)
-      const ledger = await LedgerClient.connect({ rpcUrl: o.rpc, ledger: o.ledger, manifest: manifestBytes })
+      const rounds = o.all ? 'all' : [o.round!]
+      let dir: string
+      let fetched: FetchedEvidence | null = null
+      if (o.fromPeers) {
+        const peers = o.fromPeers.map((text) => {
+          try {
+            return EvidenceClient.peerAddress(text)
+          } catch (err) {
+            throw new CliUsageError(`--from-peers: ${(err as Error).message}`)
+          }
+        })
+        ;({ dir, fetched } = await fetchFromPeers(peers, rounds, o.peerTimeoutMs))
+        if (fetched.rounds.length === 0) {
+          await rm(dir, { recursive: true, force: true })
+          throw new CliError(
+            `No peer lists any round of run ${toHex0x(fetched.runId)}: a validator keeps a round once a quorum agreed on it.`,
+          )
+        }
+      } else dir = o.evidence!
       let report: AuditReport
+      let ledger: LedgerClient
       try {
-        report = await auditEvidence(ledger, { dir: o.evidence, rounds: o.all ? 'all' : [o.round!] })
+        const manifestBytes = fetched ? fetched.manifestBytes : await readEvidenceManifest(dir)
+        ledger = await LedgerClient.connect({ rpcUrl: o.rpc, ledger: o.ledger, manifest: manifestBytes })
+        try {
+          report = fetched
+            ? await auditEvidence(ledger, { dir, rounds: fetched.rounds.map((r) => r.round), origins: originsOf(fetched) })
+            : await auditEvidence(ledger, { dir, rounds })
+        } finally {
+          ledger.close()
+        }
       } finally {
-        ledger.close()
+        if (fetched) await rm(dir, { recursive: true, force: true })
       }
       const elapsedMs = performance.now() - started
       const problems = [...report.problems, ...report.rounds.flatMap((r) => r.problems)]
-      if (o.json) io.stdout(`${JSON.stringify(reportJson(report, ledger, elapsedMs))}\n`)
+      if (o.json) io.stdout(`${JSON.stringify(reportJson(report, ledger, elapsedMs, fetched))}\n`)
       else {
         const m = report.manifest
         const lines = [
           `audit of run "${m.name}" ${toHex0x(report.runId)} on chain ${ledger.chainId}, ledger ${ledger.ledgerAddress} (${ledger.rpcUrl})`,
           `validators: ${m.validators.map(toChecksumAddress).join(', ')}`,
+          ...(fetched
+            ? [`evidence: fetched over /murmur/evidence/1 from ${o.fromPeers!.length} peer(s) (the run ${fetched.runFrom} keeps)`]
+            : []),
           ...report.problems.map((p) => `MISMATCH ${p.message}`),
         ]
         for (const r of report.rounds) lines.push(...roundText(r, m.quorum, m.validators.length))

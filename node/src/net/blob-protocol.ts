@@ -8,12 +8,14 @@
  * it-length-prefixed's unsigned varint, so the requester can refuse an oversize answer before
  * reading it. The requester checks sha256(bytes) = request; the holder is never trusted.
  */
+import { FRAME_CHUNK_BYTES } from './framed-stream.js'
+
 export const BLOB_PROTOCOL = '/murmur/blob/1'
 
 export const BLOB_HASH_BYTES = 32
 
-/** Chunk size of a streamed response: well under yamux's 256 KiB window. */
-export const BLOB_CHUNK_BYTES = 64 * 1024
+/** Chunk size of a streamed response: well under yamux's 256 KiB window (framed-stream.ts). */
+export const BLOB_CHUNK_BYTES = FRAME_CHUNK_BYTES
 
 /** Default largest blob one request may return: a 64M-parameter dense float32 delta or small checkpoint. */
 export const DEFAULT_MAX_BLOB_BYTES = 512 * 1024 * 1024

@@ -6,11 +6,10 @@
  */
 import type { AbortOptions, ComponentLogger, Logger, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import { contentHash, equalBytes, toHex } from '@murmur/protocol'
-import * as lp from 'it-length-prefixed'
-import type { Uint8ArrayList } from 'uint8arraylist'
-import { BLOB_CHUNK_BYTES, BLOB_HASH_BYTES, BLOB_PROTOCOL, BLOB_STATUS, blobStatusName, DEFAULT_MAX_BLOB_BYTES } from './blob-protocol.js'
+import { BLOB_HASH_BYTES, BLOB_PROTOCOL, BLOB_STATUS, blobStatusName, DEFAULT_MAX_BLOB_BYTES } from './blob-protocol.js'
 import type { BlobStore } from './blob-store.js'
 import { type BlobAttempt, BlobUnavailableError, NetError } from './errors.js'
+import { FrameError, readFramed, readRequest, sendFramed } from './framed-stream.js'
 
 export interface BlobServiceComponents {
   store: BlobStore
@@ -186,27 +185,15 @@ export class BlobService {
     const onAbort = () => stream.abort(new NetError('blob response timed out'))
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      let request = new Uint8Array(0)
-      for await (const chunk of stream) {
-        const part = chunk.subarray()
-        if (request.length + part.length > BLOB_HASH_BYTES) {
-          request = new Uint8Array(BLOB_HASH_BYTES + 1)
-          break
-        }
-        const next = new Uint8Array(request.length + part.length)
-        next.set(request)
-        next.set(part, request.length)
-        request = next
-      }
-      if (request.length !== BLOB_HASH_BYTES) {
+      const request = await readRequest(stream, BLOB_HASH_BYTES)
+      if (request === null || request.length !== BLOB_HASH_BYTES) {
         stream.send(Uint8Array.of(BLOB_STATUS.badRequest))
       } else {
         const bytes = await this.components.store.get(request)
         if (bytes === undefined) stream.send(Uint8Array.of(BLOB_STATUS.notFound))
         else if (bytes.length > this.maxBlobBytes) stream.send(Uint8Array.of(BLOB_STATUS.tooLarge))
         else {
-          await sendChunked(stream, Uint8Array.of(BLOB_STATUS.ok), signal)
-          await sendChunked(stream, lp.encode.single(bytes, { maxDataLength: this.maxBlobBytes }), signal)
+          await sendFramed(stream, BLOB_STATUS.ok, bytes, signal)
           this.served.requests++
           this.served.bytes += bytes.length
         }
@@ -221,54 +208,18 @@ export class BlobService {
   }
 }
 
-/** Sends `data` in BLOB_CHUNK_BYTES pieces, waiting for the stream to drain when it asks to. */
-async function sendChunked(stream: Stream, data: Uint8Array | Uint8ArrayList, signal: AbortSignal): Promise<void> {
-  for (let offset = 0; offset < data.byteLength; offset += BLOB_CHUNK_BYTES) {
-    const piece = data.subarray(offset, Math.min(offset + BLOB_CHUNK_BYTES, data.byteLength))
-    if (!stream.send(piece)) await stream.onDrain({ signal })
-  }
-}
-
 /** Reads `status ‖ uvarint length ‖ bytes` from a response stream. */
 async function readResponse(stream: Stream, maxBytes: number): Promise<Uint8Array> {
-  const it = stream[Symbol.asyncIterator]()
-  let first: Uint8Array | undefined
-  while (first === undefined || first.length === 0) {
-    const next = await it.next()
-    if (next.done) throw new HolderFailure('protocol', 'the holder closed the stream without a status byte')
-    first = next.value.subarray()
-  }
-  const status = first[0]!
-  if (status === BLOB_STATUS.notFound) throw new HolderFailure('not-found', 'the holder does not have it')
-  if (status === BLOB_STATUS.tooLarge) throw new HolderFailure('refused', 'the holder refuses to serve a blob this large')
-  if (status !== BLOB_STATUS.ok) throw new HolderFailure('protocol', `the holder answered ${blobStatusName(status)}`)
-  const rest = first.subarray(1)
-  async function* remainder(): AsyncGenerator<Uint8Array | Uint8ArrayList> {
-    if (rest.length > 0) yield rest
-    for (;;) {
-      const next = await it.next()
-      if (next.done) return
-      yield next.value
-    }
-  }
-  let length = -1
+  let response: { status: number; bytes: Uint8Array | null }
   try {
-    for await (const message of lp.decode(remainder(), {
-      maxDataLength: maxBytes,
-      onLength: (n) => {
-        length = n
-      },
-    })) {
-      return message.subarray()
-    }
+    response = await readFramed(stream, (status) => (status === BLOB_STATUS.ok ? maxBytes : null), 'the holder')
   } catch (err) {
-    if (err instanceof Error && err.name === 'InvalidDataLengthError') {
-      throw new HolderFailure('too-large', `the holder offers more than the ${maxBytes} bytes accepted`)
-    }
+    if (err instanceof FrameError) throw new HolderFailure(err.reason, err.message)
     throw err
   }
-  throw new HolderFailure(
-    'protocol',
-    length < 0 ? 'the holder closed the stream before the length prefix' : `the stream ended before ${length} bytes`,
-  )
+  const { status, bytes } = response
+  if (status === BLOB_STATUS.notFound) throw new HolderFailure('not-found', 'the holder does not have it')
+  if (status === BLOB_STATUS.tooLarge) throw new HolderFailure('refused', 'the holder refuses to serve a blob this large')
+  if (status !== BLOB_STATUS.ok || bytes === null) throw new HolderFailure('protocol', `the holder answered ${blobStatusName(status)}`)
+  return bytes
 }

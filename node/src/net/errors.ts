@@ -73,3 +73,36 @@ export class BlobUnavailableError extends NetError {
 export function isBlobUnavailable(err: unknown): err is BlobUnavailableError {
   return err instanceof Error && err.name === 'BlobUnavailableError' && Array.isArray((err as BlobUnavailableError).attempts)
 }
+
+/** One peer's failure to answer an evidence request, as recorded by `murmur audit --from-peers`. */
+export interface EvidenceAttempt {
+  peer: string
+  reason: 'not-found' | 'other-run' | 'too-large' | 'bad-request' | 'unavailable' | 'timeout' | 'dial' | 'protocol'
+  detail: string
+}
+
+/** A peer did not answer one /murmur/evidence/1 request usefully; `reason` classifies it. */
+export class EvidenceRequestError extends NetError {
+  override name = 'EvidenceRequestError' as const
+  readonly reason: EvidenceAttempt['reason']
+  constructor(d: { peer: string; reason: EvidenceAttempt['reason']; detail: string }, options?: { cause?: unknown }) {
+    super(`Evidence request to ${d.peer} failed: ${d.reason} (${d.detail}).`, d, options)
+    this.reason = d.reason
+  }
+}
+
+/** No peer delivered what was asked for (the run's evidence index, or a round): every one was tried. */
+export class EvidenceUnavailableError extends NetError {
+  override name = 'EvidenceUnavailableError' as const
+  readonly attempts: readonly EvidenceAttempt[]
+  constructor(d: { what: string; attempts: EvidenceAttempt[] }) {
+    const tried = d.attempts.map((a) => `${a.peer}: ${a.reason} (${a.detail})`).join('; ')
+    super(
+      d.attempts.length === 0
+        ? `No peer to ask for ${d.what}; pass validators' multiaddrs to --from-peers.`
+        : `No peer delivered ${d.what} (${d.attempts.length} tried): ${tried}.`,
+      d,
+    )
+    this.attempts = d.attempts
+  }
+}

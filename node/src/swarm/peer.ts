@@ -84,9 +84,10 @@ import {
   type Weights,
   weightsHash,
 } from '@murmur/protocol'
-import { EVIDENCE_DIR, writeRoundEvidence } from '../chain/evidence.js'
+import { directoryEvidenceArchive, EVIDENCE_DIR, writeRoundEvidence } from '../chain/evidence.js'
 import { submitterRank } from '../chain/submitter.js'
 import { MemoryBlobStore } from '../net/blob-store.js'
+import { type EvidenceService, evidenceService } from '../net/evidence-service.js'
 import { type GossipVerdict, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
 import { createMurmurHost, type MurmurHost, type MurmurTransport } from '../net/host.js'
 import { parseTopic, type TopicName } from '../net/topics.js'
@@ -244,6 +245,8 @@ export class SwarmPeer {
   private adam: AdamWState = createAdamWState()
   private feedback: ErrorFeedbackState
   private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
+  /** /murmur/evidence/1, served by a validator with a data dir (its DATA_DIR/evidence archive). */
+  private evidence: EvidenceService | null = null
   private readonly groupChecks = new Set<Promise<unknown>>()
   private groups = new Map<Hex32, HeldGroupEntry>()
   private deltas = new Map<Hex32, DeltaEntry>()
@@ -333,6 +336,16 @@ export class SwarmPeer {
     )
     this.reannounce.unref?.()
   }
+    if (this.init.dataDir && this.roles.includes('validator')) {
+      const host = this.host.libp2p
+      this.evidence = evidenceService()({
+        archive: directoryEvidenceArchive(join(this.init.dataDir, EVIDENCE_DIR)),
+        logger: host.logger,
+        handle: (protocol, handler, options) => host.handle(protocol, handler, options),
+        unhandle: (protocol) => host.unhandle(protocol),
+      })
+      await this.evidence.start()
+    }
 
   /** Starts round work (after the caller connected the peers it wants). */
   begin(): void {
@@ -397,6 +410,7 @@ export class SwarmPeer {
     const { state, effects } = startRound({
       config: {
         roles: this.roles,
+    await this.evidence?.stop().catch(() => undefined)
         self: this.address,
         schedule: roundScheduleOf({ roundDurationMs: m.roundDurationMs }),
         maxStalenessRounds: 0,
