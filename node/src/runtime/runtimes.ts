@@ -35,5 +35,5 @@ export async function nodeRuntime(device: Exclude<NodeDevice, 'wasm'> = 'cpu', i
 export async function wasmRuntime(threads = 1): Promise<RuntimeComponents> {
   const ort = await import('onnxruntime-web')
   ort.env.wasm.numThreads = threads
-  return { ort: ort as unknown as RuntimeComponents['ort'], executionProviders: ['wasm'] }
+  return { ort: ort as unknown as RuntimeComponents['ort'], executionProviders: ['wasm'], exclusiveRuns: true }
 }

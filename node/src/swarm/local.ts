@@ -77,6 +77,8 @@ export interface SwarmRoundLine {
   /** From the aggregation deadline (median peer) to the first peer on θ_{r+1}, and from the first to the last (ms). */
   commitMs: number
   spreadMs: number
+  /** Groups in θ_{r+1} by author (the largest count any peer saw): browser tabs and other workers included. */
+  includedGroupsBy: Record<`0x${string}`, number>
 }
 
 export interface LocalSwarm {
@@ -167,6 +169,10 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       bytesPerPeer: got.reduce((s, r) => s + r.bytesSent, 0) / got.length,
       commitMs: Math.min(...got.map((r) => r.advancedAtMs)) - (median(got.map((r) => r.startedAtMs)) + trainingEndMs),
       spreadMs: Math.max(...got.map((r) => r.advancedAtMs)) - Math.min(...got.map((r) => r.advancedAtMs)),
+      includedGroupsBy: got.reduce<Record<`0x${string}`, number>>((acc, r) => {
+        for (const [a, n] of Object.entries(r.includedGroupsBy) as [`0x${string}`, number][]) acc[a] = Math.max(acc[a] ?? 0, n)
+        return acc
+      }, {}),
       compressionRatio: (() => {
         const d = got.filter((r) => r.deltaBytes > 0)
         return d.length ? median(d.map((r) => r.denseDeltaBytes / r.deltaBytes)) : null

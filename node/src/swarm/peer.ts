@@ -116,6 +116,13 @@ export interface PeerRoundReport {
   /** Deltas the round's RoundResult included, and whether this peer's was one. */
   included: number
   ownDeltaIncluded: boolean
+  /**
+   * Groups the included deltas trained on, by author (checksum-free lowercase `0x` address):
+   * whose rollouts made it into θ_{round+1}, and so into the round's credit.
+   */
+  includedGroupsBy: Record<`0x${string}`, number>
+  /** This peer's own groups among them. */
+  ownGroupsIncluded: number
   /** The round's wall time from this peer's start of it to θ_{round+1}. */
   seconds: number
   /** When this peer started the round and moved to θ_{round+1} (ms, the peer's clock). */
@@ -189,6 +196,12 @@ export interface SwarmPeerInit {
   onCommitted?: (c: { round: number; policyHash: Hex32; txHash: string | null }) => void
   /** Clock in ms (tests); default Date.now. */
   now?: () => number
+  /**
+   * Volunteer compute budget, read every round: the share of wall time (0..1) this peer may
+   * spend sampling. After rollouts that took t ms it sits out rounds until it has rested
+   * t·(1/share − 1) ms; 0 pauses sampling while the peer keeps following the swarm. Default 1.
+   */
+  computeShare?: () => number
 }
 
 interface HeldGroupEntry {
@@ -232,6 +245,8 @@ export class SwarmPeer {
   private readonly now: () => number
   private readonly log: (line: string) => void
   private host!: MurmurHost
+  /** /murmur/evidence/1, served by a validator with a data dir (its DATA_DIR/evidence archive). */
+  private evidence: EvidenceService | null = null
   private state: RoundState | null = null
   private timer: ReturnType<typeof setInterval> | null = null
   private reannounce: ReturnType<typeof setInterval> | null = null
@@ -245,8 +260,6 @@ export class SwarmPeer {
   private adam: AdamWState = createAdamWState()
   private feedback: ErrorFeedbackState
   private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
-  /** /murmur/evidence/1, served by a validator with a data dir (its DATA_DIR/evidence archive). */
-  private evidence: EvidenceService | null = null
   private readonly groupChecks = new Set<Promise<unknown>>()
   private groups = new Map<Hex32, HeldGroupEntry>()
   private deltas = new Map<Hex32, DeltaEntry>()
@@ -262,6 +275,8 @@ export class SwarmPeer {
   private announcement: { round: bigint; bytes: Uint8Array } | null = null
   /** The round this peer entered mid-way by syncing: it lacks that round's earlier gossip. */
   private joinedMidRound: bigint | null = null
+  /** The volunteer budget's rest: no sampling before this time (see computeShare). */
+  private restUntil = 0
   private roundStats = { startedAt: 0, computeMs: 0, tokens: 0, deltaBytes: 0, bytesSent: 0, servedAtStart: 0 }
 
   /** Which completions this peer replays is secret (DESIGN.md §3): a sender cannot predict it. */
@@ -276,6 +291,7 @@ export class SwarmPeer {
     return c
   })()
   readonly counters = {
+    groupsPublished: 0,
     groupsAccepted: 0,
     deltasAccepted: 0,
     deltasInvalid: 0,
@@ -320,6 +336,16 @@ export class SwarmPeer {
       blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024) },
     })
     for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints'] as const) this.host.gossip.subscribe(name, () => {})
+    if (this.init.dataDir && this.roles.includes('validator')) {
+      const host = this.host.libp2p
+      this.evidence = evidenceService()({
+        archive: directoryEvidenceArchive(join(this.init.dataDir, EVIDENCE_DIR)),
+        logger: host.logger,
+        handle: (protocol, handler, options) => host.handle(protocol, handler, options),
+        unhandle: (protocol) => host.unhandle(protocol),
+      })
+      await this.evidence.start()
+    }
     this.timer = setInterval(() => this.dispatch({ kind: 'tick', atMs: this.now() }), TICK_MS)
     this.timer.unref?.()
     // peers that connected after a round began learn of it without waiting for the next one
@@ -336,16 +362,6 @@ export class SwarmPeer {
     )
     this.reannounce.unref?.()
   }
-    if (this.init.dataDir && this.roles.includes('validator')) {
-      const host = this.host.libp2p
-      this.evidence = evidenceService()({
-        archive: directoryEvidenceArchive(join(this.init.dataDir, EVIDENCE_DIR)),
-        logger: host.logger,
-        handle: (protocol, handler, options) => host.handle(protocol, handler, options),
-        unhandle: (protocol) => host.unhandle(protocol),
-      })
-      await this.evidence.start()
-    }
 
   /** Starts round work (after the caller connected the peers it wants). */
   begin(): void {
@@ -394,6 +410,7 @@ export class SwarmPeer {
     if (this.reannounce) clearInterval(this.reannounce)
     for (const w of this.waiters.splice(0)) w.resolve()
     await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, 5000).unref())])
+    await this.evidence?.stop().catch(() => undefined)
     await this.host.stop().catch(() => undefined)
     if (this.policy) await this.engine.release(this.policy.hash).catch(() => undefined)
     this.policy = null
@@ -410,7 +427,6 @@ export class SwarmPeer {
     const { state, effects } = startRound({
       config: {
         roles: this.roles,
-    await this.evidence?.stop().catch(() => undefined)
         self: this.address,
         schedule: roundScheduleOf({ roundDurationMs: m.roundDurationMs }),
         maxStalenessRounds: 0,
@@ -460,6 +476,7 @@ export class SwarmPeer {
         this.background('rollouts', () => this.rollouts(e.round))
         break
       case 'publish-group':
+        this.counters.groupsPublished++
         this.publish('groups', this.groups.get(e.id)?.bytes)
         break
       case 'train':
@@ -500,10 +517,35 @@ export class SwarmPeer {
   // ------------------------------------------------------------------------------------------
   // round work
 
-  private async currentPolicy(round: bigint): Promise<{ weights: Weights; policy: Policy } | null> {
+  /**
+   * θ of `round` and a lease on its loaded policy: the caller holds a reference until it calls
+   * release(), so a round that moves on mid-sampling cannot dispose the session under it (it
+   * did: "Session already disposed" from a slow peer's rollouts).
+   */
+  private async currentPolicy(round: bigint): Promise<{ weights: Weights; policy: Policy; release: () => Promise<void> } | null> {
     const theta = this.theta
     if (!theta || theta.round !== round || !this.policy) return null
-    return { weights: await theta.weights, policy: await this.policy.policy }
+    const weights = await theta.weights
+    await this.policy.policy
+    const policy = await this.engine.acquire(theta.hash, weights)
+    let released = false
+    return {
+      weights,
+      policy,
+      release: async () => {
+        if (released) return
+        released = true
+        await this.engine.release(theta.hash)
+      },
+    }
+  }
+
+  /** Resolves once θ of `round` is loaded (no lease). */
+  private async policyLoaded(round: bigint): Promise<void> {
+    const theta = this.theta
+    if (!theta || theta.round !== round || !this.policy) return
+    await theta.weights
+    await this.policy.policy
   }
 
   private loadPolicy(hash: Uint8Array, weights: Promise<Weights>): void {
@@ -520,140 +562,155 @@ export class SwarmPeer {
   }
 
   private async rollouts(round: bigint): Promise<void> {
+    const share = Math.min(1, Math.max(0, this.init.computeShare?.() ?? 1))
+    if (share === 0 || this.now() < this.restUntil) {
+      this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: [] })
+      return
+    }
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
-    const t0 = performance.now()
-    const { run } = this
-    const m = run.manifest
-    const { tokenizer, task, maxPromptTokens } = run.ctx
-    const author = fromHex(this.address)
-    const requests = Array.from({ length: m.promptsPerPeer }, (_, promptIndex) => {
-      const seed = derivePromptSeed({ run: run.runId, round, author, promptIndex })
-      const { instance, prompt } = this.promptOf({ seed })
-      return { promptIndex, seed, instance, prompt }
-    }).filter((r) => r.prompt.length <= maxPromptTokens)
-    const sampled = await generateGroups(current.policy, requests, {
-      group: m.groupSize,
-      maxNewTokens: m.maxCompletionTokens,
-      stopTokens: tokenizer.stopIds,
-      temperature: m.temperature,
-      topP: 1,
-    })
-    const oracle = taskRewardOracle(task, tokenizer)
-    const ids: Hex32[] = []
-    for (const [i, r] of requests.entries()) {
-      const completions = sampled[i]!.map((c) => {
-        const tokens = Uint32Array.from(c.tokens)
-        return {
-          tokens,
-          logprobs: Float32Array.from(c.logprobs),
-          reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
-        }
+    try {
+      const t0 = performance.now()
+      const { run } = this
+      const m = run.manifest
+      const { tokenizer, task, maxPromptTokens } = run.ctx
+      const author = fromHex(this.address)
+      const requests = Array.from({ length: m.promptsPerPeer }, (_, promptIndex) => {
+        const seed = derivePromptSeed({ run: run.runId, round, author, promptIndex })
+        const { instance, prompt } = this.promptOf({ seed })
+        return { promptIndex, seed, instance, prompt }
+      }).filter((r) => r.prompt.length <= maxPromptTokens)
+      const sampled = await generateGroups(current.policy, requests, {
+        group: m.groupSize,
+        maxNewTokens: m.maxCompletionTokens,
+        stopTokens: tokenizer.stopIds,
+        temperature: m.temperature,
+        topP: 1,
       })
-      const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
-      this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
-      if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
-      const group: ScoredGroup = {
-        run: run.runId,
-        round,
-        author,
-        policyHash: this.theta!.hash,
-        promptIndex: r.promptIndex,
-        seed: r.seed,
-        completions,
+      const oracle = taskRewardOracle(task, tokenizer)
+      const ids: Hex32[] = []
+      for (const [i, r] of requests.entries()) {
+        const completions = sampled[i]!.map((c) => {
+          const tokens = Uint32Array.from(c.tokens)
+          return {
+            tokens,
+            logprobs: Float32Array.from(c.logprobs),
+            reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
+          }
+        })
+        const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
+        this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
+        if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
+        const group: ScoredGroup = {
+          run: run.runId,
+          round,
+          author,
+          policyHash: this.theta!.hash,
+          promptIndex: r.promptIndex,
+          seed: r.seed,
+          completions,
+        }
+        const signed = signMessage('ScoredGroup', group, run.domain, this.init.privateKey)
+        const { id } = signingDigest('ScoredGroup', signed.body, run.domain)
+        const key = hex(id)
+        const envelope = encodeSignedMessage(signed)
+        this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
+        await this.host.blobs.store.putAs(id, envelope)
+        ids.push(key)
       }
-      const signed = signMessage('ScoredGroup', group, run.domain, this.init.privateKey)
-      const { id } = signingDigest('ScoredGroup', signed.body, run.domain)
-      const key = hex(id)
-      const envelope = encodeSignedMessage(signed)
-      this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
-      await this.host.blobs.store.putAs(id, envelope)
-      ids.push(key)
+      const busy = performance.now() - t0
+      this.roundStats.computeMs += busy
+      if (share < 1) this.restUntil = this.now() + busy * (1 / share - 1)
+      if (this.state?.round !== round) return
+      this.debug(`round ${round}: ${ids.length} groups sampled`)
+      this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: ids })
+    } finally {
+      await current.release()
     }
-    this.roundStats.computeMs += performance.now() - t0
-    if (this.state?.round !== round) return
-    this.debug(`round ${round}: ${ids.length} groups sampled`)
-    this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: ids })
   }
 
   private async train(round: bigint, groupIds: readonly Hex32[]): Promise<void> {
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
-    const t0 = performance.now()
-    const { run } = this
-    const m = run.manifest
-    const used: { id: Hex32; rollout: RolloutGroup }[] = []
-    for (const id of groupIds) {
-      const entry = this.groups.get(id)
-      if (!entry || entry.group.round !== round) continue
-      const rewards = entry.group.completions.map((c) => c.reward)
-      if (isZeroVarianceGroup(rewards)) continue // no gradient: not trained on, not credited
-      used.push({
-        id,
-        rollout: {
-          prompt: this.promptOf(entry.group).prompt,
-          completions: entry.group.completions.map((c) => ({
-            tokens: Array.from(c.tokens),
-            logprobs: Array.from(c.logprobs),
-            reward: c.reward,
-          })),
-        },
-      })
-    }
-    if (used.length === 0) return
-    const batch = assembleGrpoBatch({ groups: used.map((u) => u.rollout) })
-    if (batch.samples.length === 0) return
-    const trainer = await this.engine.policyTrainer()
-    const settings = this.engine.trainerSettings
-    const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
-    for (let pass = 0; pass < m.localSteps; pass++) {
-      for (const chunk of chunkSamples(batch.samples, settings.trainBatchSize)) {
-        const r = await trainer.step(local, chunk)
-        clipGradNorm(r.grads, settings.maxGradNorm)
-        adamWStep({
-          params: local,
-          grads: r.grads,
-          state: this.adam,
-          lr: m.learningRate,
-          weightDecay: settings.weightDecay,
-          betas: [0.9, 0.98],
+    try {
+      const t0 = performance.now()
+      const { run } = this
+      const m = run.manifest
+      const used: { id: Hex32; rollout: RolloutGroup }[] = []
+      for (const id of groupIds) {
+        const entry = this.groups.get(id)
+        if (!entry || entry.group.round !== round) continue
+        const rewards = entry.group.completions.map((c) => c.reward)
+        if (isZeroVarianceGroup(rewards)) continue // no gradient: not trained on, not credited
+        used.push({
+          id,
+          rollout: {
+            prompt: this.promptOf(entry.group).prompt,
+            completions: entry.group.completions.map((c) => ({
+              tokens: Array.from(c.tokens),
+              logprobs: Array.from(c.logprobs),
+              reward: c.reward,
+            })),
+          },
         })
       }
+      if (used.length === 0) return
+      const batch = assembleGrpoBatch({ groups: used.map((u) => u.rollout) })
+      if (batch.samples.length === 0) return
+      const trainer = await this.engine.policyTrainer()
+      const settings = this.engine.trainerSettings
+      const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
+      for (let pass = 0; pass < m.localSteps; pass++) {
+        for (const chunk of chunkSamples(batch.samples, settings.trainBatchSize)) {
+          const r = await trainer.step(local, chunk)
+          clipGradNorm(r.grads, settings.maxGradNorm)
+          adamWStep({
+            params: local,
+            grads: r.grads,
+            state: this.adam,
+            lr: m.learningRate,
+            weightDecay: settings.weightDecay,
+            betas: [0.9, 0.98],
+          })
+        }
+      }
+      if (this.stopped || this.state?.round !== round) return
+      const pseudo = pseudoGradient(run.specs, current.weights, local)
+      const compressed = compressWithFeedback({ state: this.feedback, delta: pseudo, config: compressionConfigOf(m) })
+      const norm = deltaPayloadNorm(compressed.payload)
+      if (!(norm <= m.maxDeltaNorm)) {
+        this.log(`round ${round}: own delta has norm ${norm} > maxDeltaNorm ${m.maxDeltaNorm}; not sent`)
+        return
+      }
+      this.feedback = compressed.state
+      if (this.init.faults?.corruptPayload) compressed.bytes[0]! ^= 0xff
+      const delta: Delta = {
+        run: run.runId,
+        round,
+        author: fromHex(this.address),
+        basePolicyHash: this.theta!.hash,
+        payloadHash: hashDeltaPayload(compressed.bytes),
+        payloadSizeBytes: compressed.bytes.length,
+        norm,
+        groups: used.map((u) => fromHex(u.id)).sort(compareBytes),
+      }
+      await this.host.blobs.store.put(compressed.bytes)
+      const signed = signMessage('Delta', delta, run.domain, this.init.privateKey)
+      const { id } = signingDigest('Delta', signed.body, run.domain)
+      const key = hex(id)
+      const envelope = encodeSignedMessage(signed)
+      this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
+      await this.host.blobs.store.putAs(id, envelope)
+      this.lastSent = { round, id: key, sent: compressed.sent }
+      this.roundStats.deltaBytes = compressed.bytes.length
+      this.roundStats.computeMs += performance.now() - t0
+      this.debug(
+        `round ${round}: delta ${key.slice(0, 10)}… on ${used.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
+      )
+      this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
+    } finally {
+      await current.release()
     }
-    if (this.stopped || this.state?.round !== round) return
-    const pseudo = pseudoGradient(run.specs, current.weights, local)
-    const compressed = compressWithFeedback({ state: this.feedback, delta: pseudo, config: compressionConfigOf(m) })
-    const norm = deltaPayloadNorm(compressed.payload)
-    if (!(norm <= m.maxDeltaNorm)) {
-      this.log(`round ${round}: own delta has norm ${norm} > maxDeltaNorm ${m.maxDeltaNorm}; not sent`)
-      return
-    }
-    this.feedback = compressed.state
-    if (this.init.faults?.corruptPayload) compressed.bytes[0]! ^= 0xff
-    const delta: Delta = {
-      run: run.runId,
-      round,
-      author: fromHex(this.address),
-      basePolicyHash: this.theta!.hash,
-      payloadHash: hashDeltaPayload(compressed.bytes),
-      payloadSizeBytes: compressed.bytes.length,
-      norm,
-      groups: used.map((u) => fromHex(u.id)).sort(compareBytes),
-    }
-    await this.host.blobs.store.put(compressed.bytes)
-    const signed = signMessage('Delta', delta, run.domain, this.init.privateKey)
-    const { id } = signingDigest('Delta', signed.body, run.domain)
-    const key = hex(id)
-    const envelope = encodeSignedMessage(signed)
-    this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
-    await this.host.blobs.store.putAs(id, envelope)
-    this.lastSent = { round, id: key, sent: compressed.sent }
-    this.roundStats.deltaBytes = compressed.bytes.length
-    this.roundStats.computeMs += performance.now() - t0
-    this.debug(
-      `round ${round}: delta ${key.slice(0, 10)}… on ${used.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
-    )
-    this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
   }
 
   /**
@@ -708,48 +765,52 @@ export class SwarmPeer {
   private async candidate(round: bigint, included: readonly Hex32[]): Promise<Candidate | string> {
     const current = await this.currentPolicy(round)
     if (!current) return 'this peer left the round'
-    const run = this.run
-    const deltas = []
-    const groupContribs = new Map<Hex32, { id: Uint8Array; author: Uint8Array; promptIndex: number; tokens: number; accepted: true }>()
-    const deltaContribs = []
-    const proposer = this.state?.proposal?.validator
-    const sources = [...this.results.entries()].sort(([v]) => (v === proposer ? -1 : 0)).map(([, r]) => r.from)
-    for (const id of included) {
-      const entry = this.deltas.get(id) ?? (await this.recoverDelta(round, id, sources))
-      if (!entry) return `delta ${id.slice(0, 12)}… is unknown here and no peer served it`
-      if (!(await this.fetchValues(entry))) return `the payload of delta ${id.slice(0, 12)}… is unavailable or invalid`
-      deltas.push({ id: fromHex(id), values: entry.values! })
-      for (const g of entry.delta.groups) {
-        const held = this.groups.get(hex(g))
-        if (!held) return `group ${hex(g).slice(0, 12)}… of delta ${id.slice(0, 12)}… is unknown here`
-        groupContribs.set(hex(g), {
-          id: g,
-          author: held.group.author,
-          promptIndex: held.group.promptIndex,
-          tokens: groupTokenCount(held.group),
-          accepted: true,
-        })
+    try {
+      const run = this.run
+      const deltas = []
+      const groupContribs = new Map<Hex32, { id: Uint8Array; author: Uint8Array; promptIndex: number; tokens: number; accepted: true }>()
+      const deltaContribs = []
+      const proposer = this.state?.proposal?.validator
+      const sources = [...this.results.entries()].sort(([v]) => (v === proposer ? -1 : 0)).map(([, r]) => r.from)
+      for (const id of included) {
+        const entry = this.deltas.get(id) ?? (await this.recoverDelta(round, id, sources))
+        if (!entry) return `delta ${id.slice(0, 12)}… is unknown here and no peer served it`
+        if (!(await this.fetchValues(entry))) return `the payload of delta ${id.slice(0, 12)}… is unavailable or invalid`
+        deltas.push({ id: fromHex(id), values: entry.values! })
+        for (const g of entry.delta.groups) {
+          const held = this.groups.get(hex(g))
+          if (!held) return `group ${hex(g).slice(0, 12)}… of delta ${id.slice(0, 12)}… is unknown here`
+          groupContribs.set(hex(g), {
+            id: g,
+            author: held.group.author,
+            promptIndex: held.group.promptIndex,
+            tokens: groupTokenCount(held.group),
+            accepted: true,
+          })
+        }
+        deltaContribs.push({ id: fromHex(id), author: entry.delta.author, groups: entry.delta.groups, accepted: true })
       }
-      deltaContribs.push({ id: fromHex(id), author: entry.delta.author, groups: entry.delta.groups, accepted: true })
+      const next = nextWeights({
+        cfg: run.cfg,
+        weights: current.weights,
+        deltas,
+        config: aggregationConfigOf(run.manifest),
+        momentum: this.momentum,
+      })
+      const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs })
+      const body: RoundResult = {
+        run: run.runId,
+        round,
+        previousPolicyHash: this.theta!.hash,
+        newPolicyHash: next.policyHash,
+        contributionsRoot: contributionsRoot(run.runId, round, credits),
+        deltas: included.map(fromHex),
+        credits,
+      }
+      return { weights: next.weights, momentum: next.momentum, body }
+    } finally {
+      await current.release()
     }
-    const next = nextWeights({
-      cfg: run.cfg,
-      weights: current.weights,
-      deltas,
-      config: aggregationConfigOf(run.manifest),
-      momentum: this.momentum,
-    })
-    const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs })
-    const body: RoundResult = {
-      run: run.runId,
-      round,
-      previousPolicyHash: this.theta!.hash,
-      newPolicyHash: next.policyHash,
-      contributionsRoot: contributionsRoot(run.runId, round, credits),
-      deltas: included.map(fromHex),
-      credits,
-    }
-    return { weights: next.weights, momentum: next.momentum, body }
   }
 
   /** A signed message this peer missed on gossip, fetched by its id from peers that hold it. */
@@ -944,6 +1005,14 @@ export class SwarmPeer {
     const served = this.host.blobs.stats().bytes
     const s = this.roundStats
     const numel = this.run.numel
+    const includedGroupsBy: Record<`0x${string}`, number> = {}
+    const groupIds = new Set(included.flatMap((id) => this.deltas.get(id)?.delta.groups.map(hex) ?? []))
+    for (const id of groupIds) {
+      const author = this.groups.get(id)?.group.author
+      if (!author) continue
+      const key = hex(author).toLowerCase() as `0x${string}`
+      includedGroupsBy[key] = (includedGroupsBy[key] ?? 0) + 1
+    }
     return {
       round: Number(closed),
       address: this.address,
@@ -954,6 +1023,8 @@ export class SwarmPeer {
       ownGroups: held.filter((g) => g.own).length,
       included: included.length,
       ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
+      includedGroupsBy,
+      ownGroupsIncluded: includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0,
       seconds: (this.now() - s.startedAt) / 1000,
       startedAtMs: s.startedAt,
       advancedAtMs: this.now(),
@@ -1052,7 +1123,7 @@ export class SwarmPeer {
     if (round > s.round + 1n) return { ok: 'ignore', detail: `round ${round} is ahead of this peer (round ${s.round})` }
     if (round === s.round + 1n && !(await this.reach(round)))
       return { ok: 'ignore', detail: `this peer did not reach round ${round} in time` }
-    await this.currentPolicy(round)
+    await this.policyLoaded(round)
     return null
   }
 
@@ -1177,45 +1248,49 @@ export class SwarmPeer {
     const m = run.manifest
     const current = await this.currentPolicy(round)
     if (!current) return { ok: 'ignore', detail: 'this peer left the round' }
-    const v = await verifyScoredGroup(
-      {
-        rewardOracle: taskRewardOracle(run.ctx.task, run.ctx.tokenizer),
-        replayChecker: policyReplayChecker({
-          policyFor: (h) => (equalBytes(h, this.theta!.hash) ? current.policy : undefined),
-          promptTokens: (g) => this.promptOf(g).prompt,
-          sampling: { temperature: m.temperature, topP: 1, maxNewTokens: m.maxCompletionTokens, stopTokens: run.ctx.tokenizer.stopIds },
-        }),
-      },
-      {
-        message: signed,
-        expected: {
-          domain: run.domain,
-          round,
-          policyHash: this.theta!.hash,
-          groupSize: m.groupSize,
-          promptsPerPeer: m.promptsPerPeer,
-          maxCompletionTokens: m.maxCompletionTokens,
+    try {
+      const v = await verifyScoredGroup(
+        {
+          rewardOracle: taskRewardOracle(run.ctx.task, run.ctx.tokenizer),
+          replayChecker: policyReplayChecker({
+            policyFor: (h) => (equalBytes(h, this.theta!.hash) ? current.policy : undefined),
+            promptTokens: (g) => this.promptOf(g).prompt,
+            sampling: { temperature: m.temperature, topP: 1, maxNewTokens: m.maxCompletionTokens, stopTokens: run.ctx.tokenizer.stopIds },
+          }),
         },
-        replay: { ratePpm: m.replayRatePpm, secret: this.replaySecret },
-      },
-    )
-    if (!v.ok) return v
-    if (from !== null && !this.publisherIs(from, v.group.author))
-      return { ok: false, reason: 'wrong-signer', detail: 'the group author is not its publisher' }
-    const key = hex(v.id)
-    if (!this.groups.has(key)) {
-      const { instance } = this.promptOf(v.group)
-      const { task, tokenizer } = run.ctx
-      const correct = v.group.completions.map(
-        (c) => task.reward(instance, tokenizer.decode([...c.tokens], { skipSpecialTokens: true })).correctness,
+        {
+          message: signed,
+          expected: {
+            domain: run.domain,
+            round,
+            policyHash: this.theta!.hash,
+            groupSize: m.groupSize,
+            promptsPerPeer: m.promptsPerPeer,
+            maxCompletionTokens: m.maxCompletionTokens,
+          },
+          replay: { ratePpm: m.replayRatePpm, secret: this.replaySecret },
+        },
       )
-      const envelope = encodeSignedMessage(signed)
-      this.groups.set(key, { group: v.group, signed, bytes: envelope, own: false, correct })
-      await this.host.blobs.store.putAs(v.id, envelope)
-      this.counters.groupsAccepted++
+      if (!v.ok) return v
+      if (from !== null && !this.publisherIs(from, v.group.author))
+        return { ok: false, reason: 'wrong-signer', detail: 'the group author is not its publisher' }
+      const key = hex(v.id)
+      if (!this.groups.has(key)) {
+        const { instance } = this.promptOf(v.group)
+        const { task, tokenizer } = run.ctx
+        const correct = v.group.completions.map(
+          (c) => task.reward(instance, tokenizer.decode([...c.tokens], { skipSpecialTokens: true })).correctness,
+        )
+        const envelope = encodeSignedMessage(signed)
+        this.groups.set(key, { group: v.group, signed, bytes: envelope, own: false, correct })
+        await this.host.blobs.store.putAs(v.id, envelope)
+        this.counters.groupsAccepted++
+      }
+      this.dispatch({ kind: 'group', atMs: this.now(), id: key, policyRound: round, valid: true })
+      return { ok: true }
+    } finally {
+      await current.release()
     }
-    this.dispatch({ kind: 'group', atMs: this.now(), id: key, policyRound: round, valid: true })
-    return { ok: true }
   }
 
   // ------------------------------------------------------------------------------------------

@@ -6,6 +6,12 @@ import type { InferenceSession, Tensor } from 'onnxruntime-common'
 import { RuntimeError } from '../errors.js'
 import type { HostTensor, RuntimeComponents } from './types.js'
 
+/**
+ * The last queued run per ORT module, for runtimes with exclusiveRuns: onnxruntime-web's
+ * backends run one inference at a time across all sessions ("Session already started").
+ */
+const runQueues = new WeakMap<object, Promise<unknown>>()
+
 export class GraphSession {
   readonly executionProviders: readonly string[]
   private constructor(
@@ -44,7 +50,21 @@ export class GraphSession {
   }
 
   /** Runs the model; returns the requested outputs (all by default) as float32 host tensors. */
-  async run(
+  run(
+    feeds: Readonly<Record<string, HostTensor>>,
+    outputs?: readonly string[],
+  ): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
+    if (!this.runtime.exclusiveRuns) return this.runNow(feeds, outputs)
+    const ort = this.runtime.ort
+    const next = (runQueues.get(ort) ?? Promise.resolve()).then(() => this.runNow(feeds, outputs))
+    runQueues.set(
+      ort,
+      next.catch(() => undefined),
+    )
+    return next
+  }
+
+  private async runNow(
     feeds: Readonly<Record<string, HostTensor>>,
     outputs?: readonly string[],
   ): Promise<Record<string, { shape: number[]; data: Float32Array }>> {

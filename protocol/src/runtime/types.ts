@@ -10,6 +10,13 @@ export interface RuntimeComponents {
   executionProviders: readonly string[]
   /** Extra session options (threads, graph optimisation level). */
   sessionOptions?: Omit<ortCommon.InferenceSession.SessionOptions, 'executionProviders'>
+  /**
+   * Run inferences one at a time, across every session of this `ort`. onnxruntime-web needs it:
+   * overlapping `run()` calls corrupt each other (seen with the WebGPU EP as "Invalid input
+   * name" with a garbled name, then "Session already started" across two sessions).
+   * onnxruntime-node runs them concurrently and needs no queue.
+   */
+  exclusiveRuns?: boolean
 }
 
 /** A host tensor handed to or returned by a session. */
