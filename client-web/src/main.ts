@@ -1,10 +1,256 @@
+/**
+ * The page: joins the run named by the join link (or the serving peer's), shows the peer's live
+ * status, the reward curve and this tab's contributions, and applies the volunteer controls.
+ * The peer itself runs in worker.ts; this thread only renders.
+ */
+import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, parseJoinInfo } from '@murmur/node/browser'
 import { PROTOCOL_VERSION } from '@murmur/protocol'
-import { detectCapabilities, executionProvidersFor } from './capabilities.js'
+import { detectCapabilities } from './capabilities.js'
+import { rewardCurve } from './chart.js'
+import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
+import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.js'
+import { type LedgerView, readLedger } from './ledger.js'
+import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
+import './style.css'
 
-const caps = detectCapabilities(navigator as Navigator & { gpu?: unknown }, globalThis.crossOriginIsolated === true)
-const status = document.getElementById('status')
-if (status) {
-  status.textContent =
-    `murmur protocol v${PROTOCOL_VERSION}. This browser would compute with ${executionProvidersFor(caps).join(' → ')}` +
-    ` on ${caps.hardwareConcurrency} threads. Joining a swarm from the browser arrives with the browser-peer work.`
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+const SETTINGS_KEY = 'murmur.settings'
+
+/** What the page knows, also on `window.murmur` for the end-to-end tests and the curious. */
+const state = {
+  phase: 'loading' as 'loading' | 'ready' | 'running' | 'error',
+  join: null as JoinInfo | null,
+  identity: null as { address: string } | null,
+  device: null as Device | null,
+  status: null as WorkerStatus | null,
+  rounds: [] as RoundLine[],
+  errors: [] as string[],
+  log: [] as string[],
+  /** `?bench=decode`: the worker's decode throughput (the browser benchmark reads it). */
+  bench: null as { tokensPerSecond: number; device: Device; threads: number; params: number } | null,
+  /** The run's ledger, when the join information names one (read every 10 s while joined). */
+  ledger: null as LedgerView | null,
 }
+;(globalThis as unknown as { murmur: typeof state }).murmur = state
+
+let settings: VolunteerSettings = parseSettings(localStorage.getItem(SETTINGS_KEY))
+let battery: { level: number; charging: boolean } | null = null
+let worker: Worker | null = null
+let identity: Identity | null = null
+const curve = rewardCurve($('chart'))
+
+function say(text: string, kind: typeof state.phase = state.phase): void {
+  const el = $('status')
+  el.textContent = text
+  el.dataset.state = kind
+}
+
+function log(line: string): void {
+  state.log.push(line)
+  const el = $('log')
+  el.textContent = `${state.log.slice(-200).join('\n')}\n`
+  el.scrollTop = el.scrollHeight
+}
+
+function currentShare(): { share: number; reason: string | null } {
+  return effectiveShare(settings, { visible: document.visibilityState === 'visible', battery })
+}
+
+function applySettings(): void {
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings))
+  const { share, reason } = currentShare()
+  worker?.postMessage({ type: 'share', share } satisfies ToWorker)
+  $('toggle').textContent = !worker ? 'Join the swarm' : settings.paused ? 'Resume' : 'Pause'
+  $<HTMLOutputElement>('share-out').value = `${Math.round(settings.share * 100)}%`
+  if (worker) say(reason ? `Joined, not computing: ${reason}.` : `Computing for the swarm at ${Math.round(share * 100)}%.`, 'running')
+}
+
+function renderStatus(s: WorkerStatus): void {
+  const rows: [string, string][] = [
+    ['address', s.address],
+    ['peer id', s.peerId],
+    ['connected peers', String(s.connections)],
+    ['round', s.round === null ? 'syncing to the swarm…' : `${s.round} (${s.phase})`],
+    ['policy θ', s.policyHash ? `${s.policyHash.slice(0, 18)}…` : '—'],
+    ['device', `${s.device}${s.device === 'wasm' ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''}`],
+    ['tokens/s', s.tokensPerSecond ? s.tokensPerSecond.toFixed(0) : '—'],
+    ['groups published', String(s.groupsPublished)],
+    ['groups in the policy', String(s.groupsIncluded)],
+  ]
+  if (state.join?.chain) {
+    rows.push(['ledger', `${state.join.chain.ledger} on chain ${state.join.chain.chainId}`])
+    const l = state.ledger
+    rows.push(['rounds on chain', l ? (l.error ? `— (${l.error})` : String(l.committedRounds)) : '…'])
+    rows.push(['your claimed credit', l && !l.error ? l.credit.toString() : '…'])
+  }
+  const dl = $('peer')
+  dl.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt')
+      dt.textContent = k
+      const dd = document.createElement('dd')
+      dd.textContent = v
+      return [dt, dd]
+    }),
+  )
+}
+
+function renderRound(l: RoundLine): void {
+  curve.push(l.round, l.reward, l.sampleAccuracy)
+  const tr = document.createElement('tr')
+  for (const v of [l.round, l.ownGroups, l.ownGroupsIncluded, l.included, l.reward.toFixed(3), `${l.policyHash.slice(0, 12)}…`]) {
+    const td = document.createElement('td')
+    td.textContent = String(v)
+    tr.append(td)
+  }
+  $('rounds').querySelector('tbody')!.prepend(tr)
+}
+
+function onWorker(m: FromWorker): void {
+  if (m.type === 'status') {
+    state.status = m.status
+    renderStatus(m.status)
+  } else if (m.type === 'round') {
+    state.rounds.push(m.line)
+    renderRound(m.line)
+  } else if (m.type === 'log') log(m.line)
+  else if (m.type === 'bench-result') {
+    state.bench = { tokensPerSecond: m.tokensPerSecond, device: m.device, threads: m.threads, params: m.params }
+    say(`Decode benchmark: ${m.tokensPerSecond.toFixed(0)} tokens/s on ${m.device} (${m.params.toLocaleString()} parameters).`, 'ready')
+  } else if (m.type === 'error') {
+    state.errors.push(m.message)
+    state.phase = 'error'
+    say(`The peer stopped: ${m.message}`, 'error')
+    log(`error: ${m.message}`)
+  }
+}
+
+function join(): void {
+  if (!state.join || !identity || !state.device) return
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'murmur-peer' })
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data)
+  worker.onerror = (e) => onWorker({ type: 'error', message: e.message || 'the worker failed to load' })
+  const { share } = currentShare()
+  worker.postMessage({ type: 'start', join: state.join, privateKey: identity.privateKey, device: state.device, share } satisfies ToWorker)
+  state.phase = 'running'
+  applySettings()
+  const chain = state.join.chain
+  if (chain) {
+    const address = identity.address
+    const poll = async () => {
+      state.ledger = await readLedger(chain, state.join!.runId, address)
+      if (state.status) renderStatus(state.status)
+    }
+    void poll()
+    setInterval(() => void poll(), 10_000)
+  }
+}
+
+async function chooseDevice(): Promise<Device> {
+  const forced = new URLSearchParams(location.search).get('device')
+  if (forced === 'wasm' || forced === 'webgpu') return forced
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> } }).gpu
+  const adapter = await gpu?.requestAdapter().catch(() => null)
+  // a software adapter (SwiftShader) is correct but far slower than wasm
+  return adapter && !adapter.info?.isFallbackAdapter ? 'webgpu' : 'wasm'
+}
+
+async function loadJoinInfo(): Promise<JoinInfo> {
+  const fromLink = joinInfoFromFragment(location.hash)
+  if (fromLink) return fromLink
+  const res = await fetch(JOIN_PATH, { cache: 'no-store' }).catch(() => null)
+  if (!res?.ok)
+    throw new Error(
+      `no join link in the address and ${JOIN_PATH} is not served here: open the link a murmur node printed (murmur node --serve-web).`,
+    )
+  return parseJoinInfo(await res.json())
+}
+
+/** `?bench=decode[&config=tiny|small][&device=wasm|webgpu]`: measure, show, expose; no swarm. */
+async function benchmark(params: URLSearchParams): Promise<void> {
+  const config = params.get('config') === 'small' ? 'small' : 'tiny'
+  const device = await chooseDevice()
+  say(`Measuring decode throughput of the ${config} policy on ${device}…`, 'loading')
+  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'murmur-bench' })
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data)
+  worker.onerror = (e) => onWorker({ type: 'error', message: e.message || 'the worker failed to load' })
+  const quick = params.has('quick')
+  worker.postMessage({ type: 'bench', config, device, group: 8, maxNewTokens: quick ? 16 : 64, runs: quick ? 1 : 3 } satisfies ToWorker)
+}
+
+async function main(): Promise<void> {
+  const query = new URLSearchParams(location.search)
+  if (query.get('bench') === 'decode') return benchmark(query)
+  const caps = detectCapabilities(navigator as Navigator & { gpu?: unknown }, globalThis.crossOriginIsolated === true)
+  state.join = await loadJoinInfo()
+  identity = await loadOrCreateIdentity()
+  state.identity = { address: identity.address }
+  state.device = await chooseDevice()
+  $('identity').textContent = `${identity.address}${identity.created ? ' (new key, kept in this browser)' : ' (kept in this browser)'}`
+  $('tagline').textContent =
+    `Run ${state.join.runId.slice(0, 18)}… · protocol v${PROTOCOL_VERSION} · ${state.device}` +
+    `${caps.crossOriginIsolated ? '' : ' (not cross-origin isolated: single-threaded wasm)'}`
+  state.phase = 'ready'
+  say(`Ready to join with ${state.join.bootstrap.length} bootstrap peer${state.join.bootstrap.length === 1 ? '' : 's'}.`, 'ready')
+  const toggle = $<HTMLButtonElement>('toggle')
+  toggle.disabled = false
+  toggle.onclick = () => {
+    if (!worker) join()
+    else {
+      settings = { ...settings, paused: !settings.paused }
+      applySettings()
+    }
+  }
+  const share = $<HTMLInputElement>('share')
+  share.value = String(Math.round(settings.share * 100))
+  share.oninput = () => {
+    settings = { ...settings, share: Number(share.value) / 100 }
+    applySettings()
+  }
+  const background = $<HTMLInputElement>('background')
+  background.checked = settings.background
+  background.onchange = () => {
+    settings = { ...settings, background: background.checked }
+    applySettings()
+  }
+  const bat = $<HTMLSelectElement>('battery')
+  bat.value = String(settings.minBattery)
+  bat.onchange = () => {
+    settings = { ...settings, minBattery: Number(bat.value) }
+    applySettings()
+  }
+  document.addEventListener('visibilitychange', applySettings)
+  const nav = navigator as Navigator & { getBattery?: () => Promise<EventTarget & { level: number; charging: boolean }> }
+  nav
+    .getBattery?.()
+    .then((b) => {
+      const update = () => {
+        battery = { level: b.level, charging: b.charging }
+        applySettings()
+      }
+      b.addEventListener('levelchange', update)
+      b.addEventListener('chargingchange', update)
+      update()
+    })
+    .catch(() => undefined)
+  // leave cleanly: the worker hangs up its connections before the tab goes
+  addEventListener('pagehide', () => worker?.postMessage({ type: 'stop' } satisfies ToWorker))
+  $('export').onclick = async () => {
+    const password = prompt('A password for the keystore file (you need it to import the key elsewhere):')
+    if (!password || !identity) return
+    const json = await exportKeystore(identity.privateKey, password)
+    const a = document.createElement('a')
+    a.href = URL.createObjectURL(new Blob([json], { type: 'application/json' }))
+    a.download = `murmur-${identity.address}.json`
+    a.click()
+  }
+  applySettings()
+  if (new URLSearchParams(location.search).has('autojoin')) join()
+}
+
+main().catch((err: unknown) => {
+  state.phase = 'error'
+  const message = err instanceof Error ? err.message : String(err)
+  state.errors.push(message)
+  say(`Cannot join: ${message}`, 'error')
+})

@@ -62,6 +62,8 @@ describe('murmur CLI', () => {
       '4000',
       '--eval-problems',
       '16',
+      '--web-port',
+      '0',
     )
     expect(r.code, r.stderr).toBe(0)
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)

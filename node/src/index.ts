@@ -9,6 +9,7 @@
  * ```
  */
 
+export { type DecodeBenchParameters, decodeTokensPerSecond } from './bench/decode.js'
 export type { Benchmark, BenchReport } from './bench/index.js'
 export { benchmarks, machineInfo, median, timeMs, toMarkdown } from './bench/index.js'
 // the ledger: client, submitter rotation, evidence archive, audit (issue #7)
@@ -17,8 +18,8 @@ export {
   type AuditProblem,
   type AuditReport,
   auditEvidence,
-  type RoundAudit,
   type EvidenceOrigin,
+  type RoundAudit,
 } from './chain/audit.js'
 export {
   ChainError,
@@ -29,11 +30,11 @@ export {
   LedgerUsageError,
 } from './chain/errors.js'
 export {
-  EVIDENCE_DIR,
   directoryEvidenceArchive,
+  EVIDENCE_DIR,
   EVIDENCE_MANIFEST_FILE,
-  listEvidenceRounds,
   type EvidenceArchive,
+  listEvidenceRounds,
   ROUND_RESULT_FILE,
   type RoundEvidence,
   readEvidenceManifest,
@@ -54,8 +55,8 @@ export {
   type WriteOptions,
 } from './chain/ledger-client.js'
 export { type DecodedRevert, decodeLedgerRevert } from './chain/ledger-errors.js'
-export { DEFAULT_RETRY, type LedgerFailure, type RetryPolicy, retryDelayMs } from './chain/retry.js'
 export { type EvidenceSource, type FetchedEvidence, type FetchedRound, fetchPeerEvidence } from './chain/peer-evidence.js'
+export { DEFAULT_RETRY, type LedgerFailure, type RetryPolicy, retryDelayMs } from './chain/retry.js'
 export { probeChainId } from './chain/rpc-probe.js'
 export {
   type CommittedRound,
@@ -130,17 +131,16 @@ export { type BlobStore, MemoryBlobStore } from './net/blob-store.js'
 export {
   type BlobAttempt,
   BlobUnavailableError,
-  GossipMessageTooLargeError,
   type EvidenceAttempt,
   EvidenceRequestError,
   EvidenceUnavailableError,
+  GossipMessageTooLargeError,
   GossipPublishError,
   isBlobUnavailable,
   NetError,
   PeerIdentityError,
   UnknownTopicError,
 } from './net/errors.js'
-export {
 // /murmur/evidence/1: validators serve their evidence archive; `murmur audit --from-peers` (issue #7)
 export {
   EvidenceClient,
@@ -174,6 +174,7 @@ export {
   type EvidenceServiceInit,
   evidenceService,
 } from './net/evidence-service.js'
+export {
   DEFAULT_BAN_MS,
   DEFAULT_DISCONNECT_SCORE,
   type GossipDelivery,
@@ -234,3 +235,6 @@ export {
   writeSnapshot,
 } from './train/run-dir.js'
 export { type RoundMetrics, type SoloTrainInit, type SoloTrainResult, trainSolo } from './train/solo.js'
+// the web client's server and join information (issue #8)
+export { JOIN_PATH, type JoinInfo, JoinInfoError, joinInfoFromFragment, joinLink, parseJoinInfo } from './web/join.js'
+export { serveWebClient, WEB_HEADERS, WebClientMissingError, type WebServer, type WebServerInit, webClientDir } from './web/serve.js'

@@ -5,7 +5,11 @@
  */
 import '../../node/src/polyfill.js'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { benchmarks, toMarkdown } from '@murmur/node'
+import { benchmarks as nodeBenchmarks, toMarkdown } from '@murmur/node'
+import { browserBenchmark } from './browser.js'
+
+/** The node package's benchmarks, and those that need this package's tools (a browser). */
+const benchmarks = [...nodeBenchmarks, browserBenchmark]
 
 const outDir = new URL('../../bench/results/', import.meta.url)
 mkdirSync(outDir, { recursive: true })

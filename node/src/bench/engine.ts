@@ -21,6 +21,7 @@ import {
   toOnnx,
 } from '@murmur/protocol'
 import { nodeRuntime, wasmRuntime } from '../runtime/runtimes.js'
+import { decodeTokensPerSecond } from './decode.js'
 import { type Benchmark, machineInfo, median, timeMs } from './report.js'
 
 const B = 8
@@ -107,27 +108,7 @@ async function measure(name: 'tiny' | 'small', backend: 'cpu' | 'wasm', quick: b
   log(`${name}/${backend}: train step ${trainStepMs.toFixed(1)} ms, ${trainGflops.toFixed(1)} GFLOP/s (gemm peak ${peak.toFixed(1)})`)
 
   const policy = await Policy.load(runtime, cfg, weights)
-  const decode = async (group: number) => {
-    const maxNewTokens = quick ? 16 : 64
-    const prompt = [1, 2, 3, 4, 5, 6, 7, 8]
-    await policy.generate({ prompt, group, seed: deriveSeed('warmup'), maxNewTokens: 4, stopTokens: [], temperature: 1, topP: 1 })
-    const runs: number[] = []
-    for (let r = 0; r < (quick ? 1 : 3); r++) {
-      const ms = await timeMs(() =>
-        policy.generate({
-          prompt,
-          group,
-          seed: deriveSeed('murmur/bench/decode', r),
-          maxNewTokens,
-          stopTokens: [],
-          temperature: 1,
-          topP: 1,
-        }),
-      )
-      runs.push((group * maxNewTokens) / (ms / 1000))
-    }
-    return median(runs)
-  }
+  const decode = (group: number) => decodeTokensPerSecond(policy, { group, maxNewTokens: quick ? 16 : 64, runs: quick ? 1 : 3 })
   const b1 = await decode(1)
   const b8 = await decode(8)
   await policy.release()

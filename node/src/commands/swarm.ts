@@ -22,6 +22,8 @@ import { devKey, localManifest, MANIFEST_FILE, type SwarmRoundLine, startLocalSw
 import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
 import { type SwarmRun, swarmRun } from '../swarm/run.js'
 import { percent, statusLine } from '../train/progress.js'
+import { type JoinInfo, joinLink } from '../web/join.js'
+import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import {
   chainIdOption,
   connectRunLedger,
@@ -218,6 +220,9 @@ interface NodeOptions extends LedgerFlags {
   json: boolean
   debug: boolean
   autoClaim: boolean
+  serveWeb: boolean
+  webPort: number
+  webHost: string
 }
 
 /** The manifest bytes and (when next to it) the genesis folder of `--run`. */
@@ -256,6 +261,9 @@ export function nodeCommand(io: CliIo): Command {
     )
     .option('--json', 'print one JSON object per closed round on stdout', false)
     .option('--debug', 'log every phase change, proposal and delta', false)
+    .option('--serve-web', "serve the web client with this swarm's join information (browsers join through this peer)", false)
+    .option('--web-port <port>', 'port of the web client (with --serve-web)', intOption('--web-port', 0, 65_535), 8400)
+    .option('--web-host <host>', 'interface of the web client (0.0.0.0 serves the LAN; the peer must then listen there too)', '127.0.0.1')
   return withLedgerOptions(command).action(async (o: NodeOptions) => {
     if ((o.keystore === undefined) === (o.devKey === undefined))
       throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
@@ -361,6 +369,7 @@ async function runNode(
   })
   say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
   if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
+  const web = o.serveWeb ? await serveWeb(peer, run, ledger, o, say) : null
   await waitForBootstrap(peer, o.bootstrap, say)
   await waitForPeers(peer, o.minPeers, say)
   peer.begin()
@@ -379,9 +388,55 @@ async function runNode(
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     status.done()
+    await web?.close()
     await peer.stop()
     await engine.close()
   }
+}
+
+/**
+ * `--serve-web`: the built web client and this swarm's join information — this peer's WebSocket
+ * addresses (a browser dials only those), the run, and the ledger when the node has one.
+ */
+async function serveWeb(
+  peer: SwarmPeer,
+  run: SwarmRun,
+  ledger: LedgerClient | undefined,
+  o: NodeOptions,
+  say: (line: string) => void,
+): Promise<WebServer> {
+  const info = (): JoinInfo => {
+    const bootstrap = peer.multiaddrs().filter((a) => a.includes('/ws/'))
+    if (bootstrap.length === 0) throw new Error('this peer has no WebSocket listener (add --listen /ip4/…/tcp/PORT/ws)')
+    return {
+      v: 1,
+      runId: toHex0x(run.runId),
+      manifest: toHex0x(run.manifestBytes),
+      bootstrap,
+      ...(ledger
+        ? { chain: { rpcUrl: ledger.rpcUrl, chainId: Number(ledger.chainId), ledger: ledger.ledgerAddress as `0x${string}` } }
+        : {}),
+    }
+  }
+  let root: string
+  try {
+    root = await webClientDir()
+  } catch (err) {
+    if (err instanceof WebClientMissingError) throw new CliError(err.message, EXIT.input)
+    throw err
+  }
+  const web = await serveWebClient({ root, join: info, host: o.webHost, port: o.webPort }).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(
+      err.code === 'EADDRINUSE'
+        ? `--web-port ${o.webPort} is in use; pick another (0 = any free port).`
+        : `Cannot serve the web client: ${err.message}`,
+      EXIT.input,
+    )
+  })
+  say(`web client ${web.url}`)
+  if (peer.multiaddrs().some((a) => a.includes('/ws/'))) say(`join link: ${joinLink(web.url, info())}`)
+  else say('warning: this peer listens on no WebSocket address, so browsers cannot join through it; add --listen /ip4/…/tcp/PORT/ws')
+  return web
 }
 
 /** Dials the bootstrap list until one answers, with backoff, saying so. */

@@ -28,6 +28,8 @@ import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
 import { progressBar, statusLine } from '../train/progress.js'
 import { readGenesis, readRun, writeRun } from '../train/run-dir.js'
+import { type JoinInfo, joinLink } from '../web/join.js'
+import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import { intOption } from './options.js'
 
 /** Where `murmur up` keeps its state between runs. */
@@ -42,6 +44,7 @@ interface UpOptions {
   warmupSteps: number
   evalProblems: number
   chainPort: number
+  webPort: number
   headless: boolean
   json: boolean
 }
@@ -53,8 +56,8 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`
  * defaults: a local EVM with the ContributionLedger, N peers on loopback (real libp2p) training
  * the tiny policy on addition, every agreed round committed on chain by the validators, and an
  * audit of the evidence against the chain at the end. The genesis model is made once (warm-up
- * with a progress bar) and reused. The web client and the dashboard are not built yet: it runs
- * headless and says so.
+ * with a progress bar) and reused. Unless --headless, it serves the web client on localhost with
+ * the swarm's join information, so a browser tab joins the same swarm as a peer.
  */
 export function upCommand(io: CliIo): Command {
   return new Command('up')
@@ -72,7 +75,8 @@ export function upCommand(io: CliIo): Command {
       intOption('--chain-port', 0, 65_535),
       0,
     )
-    .option('--headless', 'do not serve the web client and dashboard (not built yet: always headless)', false)
+    .option('--web-port <port>', 'port of the web client on 127.0.0.1 (0 = any free port)', intOption('--web-port', 0, 65_535), 8400)
+    .option('--headless', 'do not serve the web client', false)
     .option('--json', 'print a JSON summary as the last line', false)
     .action(async (o: UpOptions) => {
       const say = (line: string) => (o.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`))
@@ -80,7 +84,6 @@ export function upCommand(io: CliIo): Command {
       const env = await describeEnvironment()
       say('murmur up — a local swarm on embedded defaults')
       say(`  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')})`)
-      say('  the web client and dashboard are not built yet: running headless')
       const home = join(dataDir(), 'up')
       const runDir = join(home, 'run')
       const runtime = await nodeRuntime('cpu')
@@ -174,6 +177,14 @@ export function upCommand(io: CliIo): Command {
       say(
         `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
       )
+      const joinInfo: () => JoinInfo = () => ({
+        v: 1,
+        runId: toHex0x(swarm.run.runId),
+        manifest: toHex0x(swarm.run.manifestBytes),
+        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
+        chain: { rpcUrl: chain.rpcUrl, chainId: Number(chain.chainId), ledger: ledger as `0x${string}` },
+      })
+      const web = o.headless ? null : await startWeb(o.webPort, joinInfo, say)
       const stop = new AbortController()
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)
@@ -220,6 +231,7 @@ export function upCommand(io: CliIo): Command {
           auditOk: audit?.ok ?? false,
           rpcUrl: chain.rpcUrl,
           ledger,
+          webUrl: web?.url ?? null,
           runId: toHex0x(swarm.run.runId),
           peers: o.peers,
           sameThetaEveryRound: agreed,
@@ -233,6 +245,7 @@ export function upCommand(io: CliIo): Command {
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)
+        await web?.close()
         await swarm.stop()
         for (const c of clients) c.close()
         provider.destroy()
@@ -242,4 +255,25 @@ export function upCommand(io: CliIo): Command {
       if (!summary.ok)
         throw Object.assign(new Error('The local swarm did not commit and audit every round; see the lines above.'), { exitCode: 1 })
     })
+}
+
+/** Serves the web client for `murmur up`; a missing build or a busy port is said, not fatal. */
+async function startWeb(port: number, info: () => JoinInfo, say: (line: string) => void): Promise<WebServer | null> {
+  let root: string
+  try {
+    root = await webClientDir()
+  } catch (err) {
+    if (!(err instanceof WebClientMissingError)) throw err
+    say(`  ${err.message} Running headless.`)
+    return null
+  }
+  const serve = (p: number) => serveWebClient({ root, join: info, port: p })
+  const web = await serve(port).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || port === 0) throw err
+    say(`  port ${port} is busy: serving the web client on another port (pick one with --web-port)`)
+    return serve(0)
+  })
+  say(`  web client ${web.url} — open it to add this browser as a peer`)
+  say(`  join link (carries the run, the peers and the chain): ${joinLink(web.url, info())}`)
+  return web
 }

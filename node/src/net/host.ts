@@ -20,7 +20,6 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { type Ping, ping } from '@libp2p/ping'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
-import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -207,7 +206,9 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
     ...(transports.includes('tcp') ? ['/ip4/127.0.0.1/tcp/0'] : []),
     ...(transports.includes('websockets') ? ['/ip4/127.0.0.1/tcp/0/ws'] : []),
   ]
-  if (transports.includes('websockets')) ensureWebSocketGlobal()
+  if (transports.includes('websockets')) await ensureWebSocketGlobal()
+  // TCP is Node-only: loaded on demand so the browser bundle never executes it
+  const tcpTransport = transports.includes('tcp') ? (await import('@libp2p/tcp')).tcp() : null
   const penalties = new Map<string, number>()
   const banned = new Map<string, number>()
   const topicParams = Object.fromEntries(Object.values(topics).map((t: string) => [t, murmurTopicScoreParams()]))
@@ -217,7 +218,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   const libp2p = await createLibp2p<MurmurServices>({
     privateKey,
     addresses: { listen },
-    transports: [...(transports.includes('tcp') ? [tcp()] : []), ...(transports.includes('websockets') ? [webSockets()] : [])],
+    transports: [...(tcpTransport ? [tcpTransport] : []), ...(transports.includes('websockets') ? [webSockets()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [
@@ -229,6 +230,9 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 100,
     },
     connectionGater: {
+      // libp2p's browser default refuses private and loopback addresses; murmur dials what the
+      // bootstrap list and peer exchange name (a local swarm is on 127.0.0.1)
+      denyDialMultiaddr: () => false,
       denyDialPeer: (peer) => isBanned(banned, peer),
       denyInboundEncryptedConnection: (peer) => isBanned(banned, peer),
       denyOutboundEncryptedConnection: (peer) => isBanned(banned, peer),

@@ -2,7 +2,7 @@
  * Gossip topics of one run: `/murmur/<runIdHex>/<name>`, one per signed message kind, so a
  * topic validator knows which kind to expect and each topic carries its own score parameters.
  */
-import type { SignedKind } from '@murmur/protocol'
+import { type SignedKind, toHex } from '@murmur/protocol'
 import { NetError, UnknownTopicError } from './errors.js'
 
 export interface RunTopics {
@@ -30,7 +30,7 @@ const SUFFIX: Readonly<Record<TopicName, string>> = {
 }
 
 function runHex(runId: Uint8Array | string): string {
-  const hex = typeof runId === 'string' ? runId.replace(/^0x/, '').toLowerCase() : Buffer.from(runId).toString('hex')
+  const hex = typeof runId === 'string' ? runId.replace(/^0x/, '').toLowerCase() : toHex(runId)
   if (!/^[0-9a-f]{64}$/.test(hex)) {
     throw new NetError(`A run id is the 32-byte manifest hash (64 hex digits); got "${hex.slice(0, 80)}" (${hex.length} digits).`, {
       runId: hex.slice(0, 80),

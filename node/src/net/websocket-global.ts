@@ -8,13 +8,14 @@
  * its timeout, then ECONNRESET) would be an uncaught exception and kill the process. The
  * subclass keeps one no-op 'error' listener; libp2p's own listeners still see every error.
  */
-import { createRequire } from 'node:module'
 
 type WsConstructor = new (...args: unknown[]) => { on(event: 'error', listener: () => void): unknown }
 
-export function ensureWebSocketGlobal(): void {
+export async function ensureWebSocketGlobal(): Promise<void> {
   const g = globalThis as { WebSocket?: unknown }
   if (typeof g.WebSocket === 'function') return
+  // loaded only here so the module stays importable in a browser bundle
+  const { createRequire } = await import('node:module')
   const require = createRequire(import.meta.resolve('@libp2p/websockets'))
   const Ws = (require('ws') as { WebSocket: WsConstructor }).WebSocket
   class NodeWebSocket extends Ws {

@@ -1,0 +1,36 @@
+/**
+ * The run's ledger as the page shows it: rounds committed on chain and this tab's claimed
+ * credit, read over JSON-RPC from the chain named in the join information (ethers and the ABI
+ * load on demand, so a run without a ledger never downloads them).
+ */
+import type { JoinInfo } from '@murmur/node/browser'
+
+export interface LedgerView {
+  committedRounds: bigint
+  credit: bigint
+  /** The ledger refused or the endpoint is down: what to tell the user. */
+  error?: string
+}
+
+export async function readLedger(chain: NonNullable<JoinInfo['chain']>, runId: string, address: string): Promise<LedgerView> {
+  const [{ Contract, JsonRpcProvider }, { CONTRIBUTION_LEDGER_ABI }] = await Promise.all([
+    import('ethers'),
+    import('@murmur/contracts/abi'),
+  ])
+  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
+  try {
+    const ledger = new Contract(chain.ledger, CONTRIBUTION_LEDGER_ABI, provider)
+    const run = (await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }
+    const credit = (await ledger.getFunction('creditOf')(runId, address)) as bigint
+    return { committedRounds: run.committedRounds, credit }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    return {
+      committedRounds: 0n,
+      credit: 0n,
+      error: /LedgerUnknownRun|could not decode/.test(message) ? 'the run is not registered on this ledger yet' : message.slice(0, 200),
+    }
+  } finally {
+    provider.destroy()
+  }
+}

@@ -1,0 +1,46 @@
+/** The page ↔ worker messages (structured-clone data only). */
+import type { JoinInfo } from '@murmur/node/browser'
+
+export type Device = 'webgpu' | 'wasm'
+
+export type ToWorker =
+  | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number }
+  | { type: 'share'; share: number }
+  | { type: 'stop' }
+  /** The browser benchmark: decode throughput of a named config with seeded weights. */
+  | { type: 'bench'; config: 'tiny' | 'small'; device: Device; group: number; maxNewTokens: number; runs: number }
+
+export interface WorkerStatus {
+  address: `0x${string}`
+  peerId: string
+  device: Device
+  threads: number
+  connections: number
+  round: number | null
+  phase: string
+  policyHash: string | null
+  share: number
+  groupsPublished: number
+  groupsIncluded: number
+  tokens: number
+  tokensPerSecond: number
+}
+
+export interface RoundLine {
+  round: number
+  reward: number
+  sampleAccuracy: number
+  ownGroups: number
+  ownGroupsIncluded: number
+  included: number
+  policyHash: string
+  tokensPerSecond: number
+}
+
+export type FromWorker =
+  | { type: 'status'; status: WorkerStatus }
+  | { type: 'round'; line: RoundLine }
+  | { type: 'log'; line: string }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' }
+  | { type: 'bench-result'; tokensPerSecond: number; device: Device; threads: number; params: number }

@@ -1,0 +1,126 @@
+/**
+ * The browser peer proper, in a Web Worker so the page never blocks: the same SwarmPeer and round
+ * machine as a node peer (`@murmur/node/browser`), over libp2p WebSockets, with onnxruntime-web
+ * (the WebGPU EP when the page found an adapter, wasm otherwise) sampling the rollouts. It joins
+ * by syncing to the checkpoint a quorum of validators announces, samples its share of each
+ * round's groups, signs and gossips them, and follows every round's aggregation.
+ */
+import { decodeTokensPerSecond, type PeerRoundReport, SwarmEngine, SwarmPeer, swarmRun } from '@murmur/node/browser'
+import { deriveSeed, fromHex, initWeights, NAMED_CONFIGS, Policy, type RuntimeComponents } from '@murmur/protocol'
+import * as ort from 'onnxruntime-web'
+import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
+
+const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m)
+
+let peer: SwarmPeer | null = null
+let engine: SwarmEngine | null = null
+let share = 1
+let statusTimer: ReturnType<typeof setInterval> | null = null
+const totals = { groupsIncluded: 0, tokens: 0, computeSeconds: 0 }
+
+function status(device: WorkerStatus['device'], threads: number): WorkerStatus | null {
+  if (!peer) return null
+  const s = peer.status()
+  return {
+    address: peer.address,
+    peerId: peer.libp2pHost.peerId.toString(),
+    device,
+    threads,
+    connections: peer.libp2pHost.libp2p.getConnections().length,
+    round: s ? Number(s.round) : null,
+    phase: s?.phase ?? 'syncing',
+    policyHash: s?.policyHash ?? null,
+    share,
+    groupsPublished: peer.counters.groupsPublished,
+    groupsIncluded: totals.groupsIncluded,
+    tokens: totals.tokens,
+    tokensPerSecond: totals.computeSeconds > 0 ? totals.tokens / totals.computeSeconds : 0,
+  }
+}
+
+/** onnxruntime-web with one EP; wasm threads only when the page is cross-origin isolated. */
+function webRuntime(device: WorkerStatus['device']): { runtime: RuntimeComponents; threads: number } {
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)) : 1
+  ort.env.wasm.numThreads = threads
+  return { runtime: { ort: ort as never, executionProviders: [device], exclusiveRuns: true }, threads }
+}
+
+async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
+  const { runtime, threads } = webRuntime(m.device)
+  const cfg = NAMED_CONFIGS[m.config]
+  const weights = initWeights(cfg, deriveSeed('murmur/bench/engine', m.config))
+  const policy = await Policy.load(runtime, cfg, weights)
+  try {
+    const tokensPerSecond = await decodeTokensPerSecond(policy, m)
+    const params = [...weights.values()].reduce((n, t) => n + t.data.length, 0)
+    post({ type: 'bench-result', tokensPerSecond, device: m.device, threads, params })
+  } finally {
+    await policy.release()
+  }
+}
+
+async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  share = m.share
+  const { runtime, threads } = webRuntime(m.device)
+  const run = swarmRun(fromHex(m.join.manifest), 'the join link')
+  engine = new SwarmEngine(runtime, run)
+  post({
+    type: 'log',
+    line: `run ${m.join.runId.slice(0, 18)}…: ${run.numel.toLocaleString()} parameters, computing with ${m.device} (${threads} threads)`,
+  })
+  peer = await SwarmPeer.start({
+    engine,
+    privateKey: m.privateKey,
+    roles: ['worker'],
+    transports: ['websockets'],
+    listen: [],
+    bootstrap: m.join.bootstrap,
+    start: 'sync',
+    computeShare: () => share,
+    log: (line) => post({ type: 'log', line }),
+    onRound: (r: PeerRoundReport) => {
+      totals.groupsIncluded += r.ownGroupsIncluded
+      totals.tokens += r.sampledTokens
+      totals.computeSeconds += r.computeSeconds
+      post({
+        type: 'round',
+        line: {
+          round: r.round + 1,
+          reward: r.reward,
+          sampleAccuracy: r.sampleAccuracy,
+          ownGroups: r.ownGroups,
+          ownGroupsIncluded: r.ownGroupsIncluded,
+          included: r.included,
+          policyHash: r.policyHash,
+          tokensPerSecond: r.computeSeconds > 0 ? r.sampledTokens / r.computeSeconds : 0,
+        },
+      })
+    },
+  })
+  peer.begin()
+  post({ type: 'log', line: `peer ${peer.address} dialled ${m.join.bootstrap.length} bootstrap peers` })
+  statusTimer = setInterval(() => {
+    const s = status(m.device, threads)
+    if (s) post({ type: 'status', status: s })
+  }, 500)
+}
+
+async function stop(): Promise<void> {
+  if (statusTimer) clearInterval(statusTimer)
+  statusTimer = null
+  const p = peer
+  peer = null
+  await p?.stop()
+  await engine?.close()
+  engine = null
+  post({ type: 'stopped' })
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data
+  const fail = (err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) })
+  if (m.type === 'start') start(m).catch(fail)
+  else if (m.type === 'share') share = Math.min(1, Math.max(0, m.share))
+  else if (m.type === 'stop') stop().catch(fail)
+  else if (m.type === 'bench') bench(m).catch(fail)
+}

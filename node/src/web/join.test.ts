@@ -1,0 +1,36 @@
+import { hashRunManifest, toHex0x } from '@murmur/protocol'
+import { describe, expect, it } from 'vitest'
+import { type JoinInfo, JoinInfoError, joinInfoFromFragment, joinLink, parseJoinInfo } from './join.js'
+
+const manifest = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff)
+const info: JoinInfo = {
+  v: 1,
+  runId: toHex0x(hashRunManifest(manifest)),
+  manifest: toHex0x(manifest),
+  bootstrap: ['/ip4/127.0.0.1/tcp/4002/ws/p2p/16Uiu2HAmAPBMvuoozXA4fz67Uzm5UWsmXMBtLCT2J88ZpAwTFfkd'],
+  chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 31337, ledger: '0x5FbDB2315678afecb367f032d93F642f64180aa3' },
+}
+
+describe('join information', () => {
+  it('round-trips through a link fragment', () => {
+    const link = joinLink('http://127.0.0.1:8400/', info)
+    expect(link.startsWith('http://127.0.0.1:8400/#join=')).toBe(true)
+    expect(joinInfoFromFragment(new URL(link).hash)).toEqual(info)
+    expect(joinInfoFromFragment('#other=1')).toBeNull()
+  })
+
+  it('refuses what does not hold together, naming the field', () => {
+    const bad = (patch: Record<string, unknown>) => () => parseJoinInfo({ ...info, ...patch })
+    expect(bad({ v: 2 })).toThrow(/version 2/)
+    expect(bad({ runId: toHex0x(new Uint8Array(32)) })).toThrow(/not the hash of join.manifest/)
+    expect(bad({ manifest: 'nope' })).toThrow(/join.manifest/)
+    expect(bad({ bootstrap: ['/ip4/127.0.0.1/tcp/1'] })).toThrow(/join.bootstrap/)
+    expect(bad({ chain: { ...info.chain, rpcUrl: 'ftp://x' } })).toThrow(/join.chain.rpcUrl/)
+    expect(bad({ chain: { ...info.chain, chainId: 0 } })).toThrow(/join.chain.chainId/)
+    expect(bad({ chain: { ...info.chain, ledger: '0x12' } })).toThrow(/join.chain.ledger/)
+    expect(() => parseJoinInfo('text')).toThrow(JoinInfoError)
+    expect(() => parseJoinInfo(null)).toThrow(/not a JSON object/)
+    expect(() => joinInfoFromFragment('#join=%%%')).toThrow(JoinInfoError)
+    expect(() => joinInfoFromFragment('#join=bm90IGpzb24')).toThrow(/damaged/)
+  })
+})

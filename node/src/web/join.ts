@@ -1,0 +1,82 @@
+/**
+ * What a browser (or any peer) needs to join a run: the run's manifest, where its peers listen
+ * and, when the run keeps a ledger, the chain. The serving node publishes it as
+ * `/murmur/join.json`; a join link carries the same object in its fragment
+ * (`…/#join=<base64url(JSON)>`), so a link opened elsewhere (a phone on the LAN) needs nothing
+ * from the page's origin but the client's files. Pure: no Node built-ins (bundled by client-web).
+ */
+import { fromHex, hashRunManifest, toHex } from '@murmur/protocol'
+
+export interface JoinInfo {
+  /** Format version of this object. */
+  v: 1
+  /** `0x` hex of hashRunManifest(manifest): checked against the manifest on parse. */
+  runId: `0x${string}`
+  /** `0x` hex of the encoded RunManifest. */
+  manifest: `0x${string}`
+  /** Multiaddrs (with /p2p/) a browser can dial: WebSocket listeners of the serving peers. */
+  bootstrap: string[]
+  /** The run's ledger, when it has one. */
+  chain?: { rpcUrl: string; chainId: number; ledger: `0x${string}` }
+}
+
+export const JOIN_PATH = '/murmur/join.json'
+
+export class JoinInfoError extends Error {
+  override name = 'JoinInfoError'
+}
+
+const isHex = (v: unknown): v is `0x${string}` => typeof v === 'string' && /^0x([0-9a-fA-F]{2})*$/.test(v)
+
+/** Validates an untrusted join object (from JSON); @throws JoinInfoError naming the field. */
+export function parseJoinInfo(value: unknown): JoinInfo {
+  if (typeof value !== 'object' || value === null) throw new JoinInfoError('The join information is not a JSON object.')
+  const o = value as Record<string, unknown>
+  if (o.v !== 1) throw new JoinInfoError(`Unsupported join information version ${JSON.stringify(o.v)} (this client reads version 1).`)
+  if (!isHex(o.manifest) || o.manifest.length < 4) throw new JoinInfoError('join.manifest must be the 0x hex of a run manifest.')
+  if (!isHex(o.runId) || o.runId.length !== 66) throw new JoinInfoError('join.runId must be a 0x-prefixed 32-byte hex string.')
+  const runId = `0x${toHex(hashRunManifest(fromHex(o.manifest)))}`
+  if (runId.toLowerCase() !== o.runId.toLowerCase())
+    throw new JoinInfoError(`join.runId ${o.runId} is not the hash of join.manifest (${runId}); the link is corrupt.`)
+  if (!Array.isArray(o.bootstrap) || !o.bootstrap.every((a) => typeof a === 'string' && a.startsWith('/') && a.includes('/p2p/')))
+    throw new JoinInfoError('join.bootstrap must be a list of multiaddrs ending in /p2p/<peer id>.')
+  let chain: JoinInfo['chain']
+  if (o.chain !== undefined) {
+    const c = o.chain as Record<string, unknown>
+    if (typeof c !== 'object' || c === null) throw new JoinInfoError('join.chain must be an object.')
+    if (typeof c.rpcUrl !== 'string' || !/^https?:\/\//.test(c.rpcUrl)) throw new JoinInfoError('join.chain.rpcUrl must be an http(s) URL.')
+    if (typeof c.chainId !== 'number' || !Number.isSafeInteger(c.chainId) || c.chainId <= 0)
+      throw new JoinInfoError('join.chain.chainId must be a positive integer.')
+    if (!isHex(c.ledger) || c.ledger.length !== 42) throw new JoinInfoError('join.chain.ledger must be a 0x-prefixed 20-byte address.')
+    chain = { rpcUrl: c.rpcUrl, chainId: c.chainId, ledger: c.ledger }
+  }
+  return { v: 1, runId: o.runId, manifest: o.manifest, bootstrap: [...(o.bootstrap as string[])], ...(chain ? { chain } : {}) }
+}
+
+const b64url = (text: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
+
+/** `base`'s page with the join object in its fragment. */
+export function joinLink(base: string, info: JoinInfo): string {
+  const url = new URL(base)
+  url.hash = `join=${b64url(JSON.stringify(info))}`
+  return url.toString()
+}
+
+/** The join object in a link's fragment, or null when it has none. @throws JoinInfoError when it is malformed. */
+export function joinInfoFromFragment(hash: string): JoinInfo | null {
+  const m = /(?:^#|&)join=([^&]*)/.exec(hash)
+  if (!m) return null
+  let json: unknown
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(m[1]!)) throw new Error('not base64url')
+    const bin = atob(m[1]!.replace(/-/g, '+').replace(/_/g, '/'))
+    json = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))))
+  } catch {
+    throw new JoinInfoError('The join link is damaged: its fragment is not base64url JSON.')
+  }
+  return parseJoinInfo(json)
+}

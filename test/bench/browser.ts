@@ -1,0 +1,173 @@
+/**
+ * `browser` benchmark (browser-peer issue): the web client in headless Debian chromium.
+ * - decode tokens/s (KV cache, batch 8) of the tiny policy in the page's worker on wasm vs the
+ *   same code on onnxruntime-node CPU and onnxruntime-web wasm in Node (one thread);
+ * - time from opening the page to the first of the tab's groups in the swarm's policy (target
+ *   ≤ 60 s here), on a 2-peer toy swarm;
+ * - the bundle: page JS, worker JS and the wasm binary, raw and gzipped, against budgets.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import {
+  type Benchmark,
+  decodeTokensPerSecond,
+  machineInfo,
+  nodeRuntime,
+  serveWebClient,
+  startLocalSwarm,
+  wasmRuntime,
+  webClientDir,
+} from '@murmur/node'
+import { deriveSeed, initWeights, NAMED_CONFIGS, Policy, type RuntimeComponents, toHex0x } from '@murmur/protocol'
+import { launchChromium } from '../helpers/chromium.js'
+import { toySwarmRun } from '../helpers/swarm-run.js'
+
+/** Gzipped budgets (bytes): what a phone downloads before it can join. */
+const BUDGET = { pageJs: 100 * 1024, workerJs: 450 * 1024, wasm: 8 * 1024 * 1024 }
+
+interface PageState {
+  identity: { address: string } | null
+  bench: { tokensPerSecond: number; threads: number } | null
+  errors: string[]
+}
+/** Runs in the page (serialised by playwright): it cannot close over anything here. */
+const pageState = () => (globalThis as unknown as { murmur: PageState }).murmur
+
+async function nodeDecode(runtime: RuntimeComponents, quick: boolean): Promise<number> {
+  const cfg = NAMED_CONFIGS.tiny
+  const policy = await Policy.load(runtime, cfg, initWeights(cfg, deriveSeed('murmur/bench/engine', 'tiny')))
+  try {
+    return await decodeTokensPerSecond(policy, { group: 8, maxNewTokens: quick ? 16 : 64, runs: quick ? 1 : 3 })
+  } finally {
+    await policy.release()
+  }
+}
+
+function bundle(root: string) {
+  const files = readdirSync(join(root, 'assets')).map((f) => {
+    const bytes = readFileSync(join(root, 'assets', f))
+    return { f, raw: bytes.length, gz: gzipSync(bytes, { level: 9 }).length }
+  })
+  const sum = (pick: (f: string) => boolean) =>
+    files.filter((x) => pick(x.f)).reduce((a, x) => ({ raw: a.raw + x.raw, gz: a.gz + x.gz }), { raw: 0, gz: 0 })
+  return {
+    pageJs: sum((f) => f.startsWith('index-') && f.endsWith('.js')),
+    workerJs: sum((f) => f.startsWith('worker-') && f.endsWith('.js')),
+    lazyJs: sum((f) => f.endsWith('.js') && !f.startsWith('index-') && !f.startsWith('worker-')),
+    wasm: sum((f) => f.endsWith('.wasm')),
+  }
+}
+
+export const browserBenchmark: Benchmark = {
+  name: 'browser',
+  description: 'web client in headless chromium: decode tok/s vs node, page load to first accepted group, bundle sizes',
+  async run({ quick, log }) {
+    const startedAt = new Date().toISOString()
+    const root = await webClientDir()
+    const sizes = bundle(root)
+    const nodeCpu = await nodeDecode(await nodeRuntime('cpu', { threads: 1 }), quick)
+    const nodeWasm = await nodeDecode(await wasmRuntime(1), quick)
+    log(`node: decode ${nodeCpu.toFixed(0)} tok/s (cpu, 1 thread), ${nodeWasm.toFixed(0)} tok/s (wasm, 1 thread)`)
+
+    const { dir: runDir, cleanup } = await toySwarmRun()
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 2,
+      runtime: await nodeRuntime('cpu'),
+      dataDir: join(runDir, 'swarm'),
+      roundDurationMs: 6000,
+    })
+    const web = await serveWebClient({
+      root,
+      join: () => ({
+        v: 1,
+        runId: toHex0x(swarm.run.runId),
+        manifest: toHex0x(swarm.run.manifestBytes),
+        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
+      }),
+    })
+    const browser = await launchChromium()
+    let browserDecode: { tokensPerSecond: number; threads: number }
+    let firstAcceptedS: number | null = null
+    try {
+      const benchPage = await browser.newPage()
+      await benchPage.goto(`${web.url}?bench=decode&device=wasm${quick ? '&quick' : ''}`)
+      await benchPage.waitForFunction(
+        () => {
+          const m = (globalThis as unknown as { murmur: PageState }).murmur
+          return m.bench !== null || m.errors.length > 0
+        },
+        null,
+        { timeout: 300_000 },
+      )
+      const b = await benchPage.evaluate(pageState)
+      if (!b.bench) throw new Error(`the browser decode benchmark failed: ${b.errors.join('; ')}`)
+      browserDecode = b.bench
+      await benchPage.close()
+      log(`browser: decode ${browserDecode.tokensPerSecond.toFixed(0)} tok/s (wasm, ${browserDecode.threads} thread(s))`)
+
+      const page = await browser.newPage()
+      const t0 = performance.now()
+      await page.goto(`${web.url}?autojoin&device=wasm`)
+      await page.waitForFunction(() => (globalThis as unknown as { murmur: PageState }).murmur.identity !== null, null, {
+        timeout: 60_000,
+      })
+      const tab = (await page.evaluate(pageState)).identity!.address.toLowerCase() as `0x${string}`
+      // the swarm ran during the decode benchmark: its buffered lines predate the tab
+      const from = Number(swarm.peers[0]!.status()?.round ?? 0n)
+      let rounds = 0
+      for await (const line of swarm.rounds) {
+        if (line.round <= from) continue
+        log(`round ${line.round}: groups in the policy by author ${JSON.stringify(line.includedGroupsBy)}`)
+        if ((line.includedGroupsBy[tab] ?? 0) > 0) {
+          firstAcceptedS = (performance.now() - t0) / 1000
+          break
+        }
+        if (++rounds >= 20) break
+      }
+      log(`page load → first accepted group: ${firstAcceptedS === null ? 'none in 20 rounds' : `${firstAcceptedS.toFixed(1)} s`}`)
+      if (firstAcceptedS === null) {
+        const s = await page.evaluate(() => (globalThis as unknown as { murmur: PageState & { log: string[] } }).murmur)
+        log(`the tab: errors ${JSON.stringify(s.errors)}, last log lines:\n    ${s.log.slice(-15).join('\n    ')}`)
+      }
+    } finally {
+      await browser.close()
+      await web.close()
+      await swarm.stop()
+      cleanup()
+    }
+    const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`
+    const within = (gz: number, budget: number) => (gz <= budget ? `✓ ≤ ${kib(budget)}` : `✗ > ${kib(budget)}`)
+    return {
+      name: 'browser',
+      startedAt,
+      machine: machineInfo(),
+      results: {
+        decodeTokPerSec: { browserWasm: browserDecode.tokensPerSecond, nodeCpu, nodeWasm, browserThreads: browserDecode.threads },
+        browserVsNodeCpu: browserDecode.tokensPerSecond / nodeCpu,
+        firstAcceptedGroupSeconds: firstAcceptedS,
+        bundle: sizes,
+        budget: BUDGET,
+      },
+      table: {
+        headers: ['measure', 'value', 'target'],
+        rows: [
+          ['decode tok/s, tiny, batch 8: browser wasm', browserDecode.tokensPerSecond.toFixed(0), ''],
+          ['decode tok/s: node onnxruntime CPU (1 thread)', nodeCpu.toFixed(0), ''],
+          ['decode tok/s: node onnxruntime-web wasm (1 thread)', nodeWasm.toFixed(0), ''],
+          ['browser ÷ node CPU', (browserDecode.tokensPerSecond / nodeCpu).toFixed(2), ''],
+          ['page load → first group in the policy (s)', firstAcceptedS === null ? 'none' : firstAcceptedS.toFixed(1), '≤ 60 s'],
+          ['page JS (gzip)', kib(sizes.pageJs.gz), within(sizes.pageJs.gz, BUDGET.pageJs)],
+          ['worker JS (gzip)', kib(sizes.workerJs.gz), within(sizes.workerJs.gz, BUDGET.workerJs)],
+          ['lazy JS, keystore export (gzip)', kib(sizes.lazyJs.gz), ''],
+          ['onnxruntime wasm (gzip / raw)', `${kib(sizes.wasm.gz)} / ${kib(sizes.wasm.raw)}`, within(sizes.wasm.gz, BUDGET.wasm)],
+        ],
+      },
+      notes: [
+        `headless Debian chromium; the tab's wasm runs ${browserDecode.threads} thread(s) (cross-origin isolated, cores − 1, at most 4)`,
+        'time to first accepted group includes syncing to the swarm checkpoint and waiting for the next round to begin (rounds of 6 s)',
+      ],
+    }
+  },
+}

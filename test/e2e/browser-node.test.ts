@@ -1,0 +1,126 @@
+/**
+ * A browser joins a swarm of separate `murmur node` processes through the page one of them
+ * serves (`--serve-web`): the join information names the node's WebSocket address, the tab
+ * syncs over it, and the nodes train on the tab's groups (their JSON round reports count them).
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { devKey, JOIN_PATH, localManifest, MANIFEST_FILE, parseJoinInfo } from '@murmur/node'
+import { peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey } from '@murmur/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { artifact, launchChromium } from '../helpers/chromium.js'
+import { murmurBin, repoRoot } from '../helpers/cli.js'
+import { toySwarmRun } from '../helpers/swarm-run.js'
+
+let runDir: string
+let cleanup: () => void
+const children: ChildProcessWithoutNullStreams[] = []
+beforeAll(async () => {
+  ;({ dir: runDir, cleanup } = await toySwarmRun())
+  const { bytes } = await localManifest({ runDir, peers: 2, roundDurationMs: 6000 })
+  mkdirSync(join(runDir, 'swarm'), { recursive: true })
+  writeFileSync(join(runDir, 'swarm', MANIFEST_FILE), bytes)
+})
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL')
+  cleanup?.()
+})
+
+interface NodeProc {
+  child: ChildProcessWithoutNullStreams
+  reports: { round: number; includedGroupsBy: Record<string, number> }[]
+  stderr: string
+}
+
+function startNode(args: string[]): NodeProc {
+  const child = spawn(process.execPath, [murmurBin, 'node', ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
+  children.push(child)
+  const proc: NodeProc = { child, reports: [], stderr: '' }
+  let buffer = ''
+  child.stdout.on('data', (d: Buffer) => {
+    buffer += d.toString()
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl)
+      buffer = buffer.slice(nl + 1)
+      if (line.startsWith('{')) proc.reports.push(JSON.parse(line))
+    }
+  })
+  child.stderr.on('data', (d: Buffer) => (proc.stderr += d.toString()))
+  return proc
+}
+
+async function until<T>(what: string, check: () => T | undefined | null | false, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = check()
+    if (v) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('murmur node --serve-web', () => {
+  it('serves the client and the join information; a tab joins the node processes and they train on its groups', {
+    timeout: 300_000,
+  }, async () => {
+    const id0 = peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(0))))
+    const common = (i: number) => [
+      '--run',
+      runDir,
+      '--dev-key',
+      String(i),
+      '--data-dir',
+      join(runDir, `node-${i}`),
+      '--json',
+      '--min-peers',
+      '1',
+    ]
+    const node0 = startNode([
+      ...common(0),
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0/ws',
+      '--serve-web',
+      '--web-port',
+      '0',
+    ])
+    const show = () => `--- node 0\n${node0.stderr.slice(-4000)}\n--- node 1\n${node1?.stderr.slice(-4000)}`
+    let node1: NodeProc | undefined
+    const url = await until('the web client URL', () => /web client (http:\/\/\S+)/.exec(node0.stderr)?.[1], 60_000).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${show()}`)
+    })
+    const tcp = /listening on .*?(\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+)/.exec(node0.stderr)![1]!
+    node1 = startNode([...common(1), '--bootstrap', tcp])
+
+    const info = parseJoinInfo(await (await fetch(new URL(JOIN_PATH, url))).json())
+    expect(info.bootstrap).toHaveLength(1)
+    expect(info.bootstrap[0]).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/ws/p2p/${id0}$`))
+    expect(info.chain).toBeUndefined() // this run has no ledger
+
+    const browser = await launchChromium()
+    try {
+      const page = await browser.newPage()
+      await page.goto(`${url}?autojoin&device=wasm`)
+      await page.waitForFunction(() => (globalThis as unknown as { murmur: { identity: unknown } }).murmur.identity !== null, null, {
+        timeout: 60_000,
+      })
+      const tab = (
+        await page.evaluate(() => (globalThis as unknown as { murmur: { identity: { address: string } } }).murmur.identity.address)
+      ).toLowerCase()
+      const report = await until(
+        "a round with the tab's groups in both nodes' policy",
+        () => node0.reports.find((r) => (r.includedGroupsBy[tab] ?? 0) > 0 && node1!.reports.some((q) => q.round === r.round)),
+        180_000,
+      ).catch(async (err) => {
+        const state = await page.evaluate(() => JSON.stringify((globalThis as unknown as { murmur: unknown }).murmur))
+        throw new Error(`${(err as Error).message}\n--- tab\n${state.slice(-3000)}\n${show()}`)
+      })
+      expect(node1!.reports.find((q) => q.round === report.round)!.includedGroupsBy[tab]).toBe(report.includedGroupsBy[tab])
+      await page.screenshot({ path: artifact('browser-peer-node-served.png'), fullPage: true })
+    } finally {
+      await browser.close()
+    }
+  })
+})

@@ -1,0 +1,101 @@
+/**
+ * A browser tab is a murmur peer: headless Debian chromium opens the web client served by a node
+ * (with its join information), the tab makes a key, syncs to the swarm's checkpoint over libp2p
+ * WebSockets, samples rollouts with onnxruntime-web in a Web Worker, signs and gossips its
+ * groups — and node peers train on them: the tab's groups are in the policy every peer agrees on.
+ * Once on wasm, once on the WebGPU EP.
+ */
+import { join } from 'node:path'
+import { nodeRuntime, type SwarmRoundLine, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
+import { toHex0x } from '@murmur/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { artifact, launchChromium } from '../helpers/chromium.js'
+import { toySwarmRun } from '../helpers/swarm-run.js'
+
+let runDir: string
+let cleanup: () => void
+beforeAll(async () => {
+  ;({ dir: runDir, cleanup } = await toySwarmRun())
+})
+afterAll(() => cleanup?.())
+
+interface PageState {
+  phase: string
+  identity: { address: string } | null
+  status: { device: string; connections: number; round: number | null; groupsPublished: number; groupsIncluded: number } | null
+  rounds: { round: number; ownGroupsIncluded: number }[]
+  errors: string[]
+  log: string[]
+}
+
+/**
+ * One tab per device. WebGPU runs on the SwiftShader adapter of Debian's chromium (correct and
+ * far slower than wasm, DESIGN.md §7), so its rounds are longer.
+ */
+const devices = [
+  { device: 'wasm', roundDurationMs: 6000, args: [] as string[] },
+  { device: 'webgpu', roundDurationMs: 15_000, args: ['--enable-unsafe-webgpu'] },
+] as const
+
+describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, args }) => {
+  it('joins from the served page, samples in a worker, and node peers train on its groups', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({ runDir, peers: 2, runtime, dataDir: join(runDir, `swarm-browser-${device}`), roundDurationMs })
+    const web = await serveWebClient({
+      root: await webClientDir(),
+      join: () => ({
+        v: 1,
+        runId: toHex0x(swarm.run.runId),
+        manifest: toHex0x(swarm.run.manifestBytes),
+        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
+      }),
+    })
+    const browser = await launchChromium([...args])
+    const console: string[] = []
+    try {
+      const page = await browser.newPage({ viewport: { width: 420, height: 1100 } })
+      page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`))
+      page.on('pageerror', (e) => console.push(`pageerror: ${e.message}`))
+      await page.goto(`${web.url}?autojoin&device=${device}`)
+      const state = () => page.evaluate(() => (globalThis as unknown as { murmur: PageState }).murmur)
+      await page.waitForFunction(() => (globalThis as unknown as { murmur: PageState }).murmur.identity !== null, null, { timeout: 60_000 })
+      const tab = (await state()).identity!.address.toLowerCase() as `0x${string}`
+      expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true)
+
+      // node peers' rounds: the tab's groups must end up in θ_{r+1} that every node peer holds
+      const lines: SwarmRoundLine[] = []
+      for await (const line of swarm.rounds) {
+        lines.push(line)
+        if ((line.includedGroupsBy[tab] ?? 0) > 0 || lines.length >= 8) break
+      }
+      const s = await state()
+      const diagnosis = JSON.stringify({
+        tab,
+        lines: lines.map((l) => l.includedGroupsBy),
+        errors: s.errors,
+        log: s.log.slice(-20),
+        console: console.slice(-20),
+      })
+      expect(s.errors, diagnosis).toEqual([])
+      const withTab = lines.find((l) => (l.includedGroupsBy[tab] ?? 0) > 0)
+      expect(withTab, diagnosis).toBeDefined()
+      expect(new Set(withTab!.peers.map((p) => p.policyHash)).size).toBe(1)
+      // and the tab saw the same: it follows the rounds and counts its groups in the policy
+      await page.waitForFunction(
+        (r) => (globalThis as unknown as { murmur: PageState }).murmur.rounds.some((l) => l.round >= r),
+        withTab!.round,
+        { timeout: 30_000 },
+      )
+      const after = await state()
+      expect(after.status!.device).toBe(device)
+      expect(after.status!.connections).toBeGreaterThan(0)
+      expect(after.status!.groupsPublished).toBeGreaterThan(0)
+      expect(after.rounds.find((l) => l.round === withTab!.round)?.ownGroupsIncluded, diagnosis).toBe(withTab!.includedGroupsBy[tab])
+      await page.screenshot({ path: artifact(`browser-peer-${device}.png`), fullPage: true })
+    } finally {
+      await browser.close()
+      await web.close()
+      await swarm.stop()
+    }
+  })
+})
