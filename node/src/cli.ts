@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { auditCommand } from './commands/audit.js'
 import { benchCommand } from './commands/bench.js'
 import { chainCommand } from './commands/chain.js'
+import { doctorCommand } from './commands/doctor.js'
 import { evidenceCommand } from './commands/evidence.js'
 import { initCommand } from './commands/init.js'
 import { keysCommand } from './commands/keys.js'
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(chainCommand(io))
   program.addCommand(evidenceCommand(io))
   program.addCommand(auditCommand(io))
+  program.addCommand(doctorCommand(io))
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
   return program
 }

@@ -80,6 +80,7 @@ export type { CliIo } from './cli.js'
 export { buildProgram, run } from './cli.js'
 export { auditCommand } from './commands/audit.js'
 export { type ChainCommandDeps, chainCommand } from './commands/chain.js'
+export { type Check, type CheckStatus, runDoctor } from './commands/doctor.js'
 export { evidenceCommand } from './commands/evidence.js'
 // solo GRPO: run directories, genesis warm-up, training loop, `murmur init/train/tasks` (issue #4)
 export { initCommand } from './commands/init.js'
@@ -107,6 +108,7 @@ export {
   writeKeystoreFile,
 } from './keys/keystore.js'
 export { getPassword, type PasswordSource, processPasswordSource } from './keys/password.js'
+export { type MetricsServer, type MetricsSource, type PeerMetrics, peerMetrics, serveMetrics } from './metrics/metrics.js'
 export {
   CONFIG_FILE,
   type ModelFile,

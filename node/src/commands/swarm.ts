@@ -14,6 +14,7 @@ import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
 import { readKeystore } from '../keys/keystore.js'
 import { getPassword, processPasswordSource } from '../keys/password.js'
+import { type PeerMetrics, peerMetrics, serveMetrics } from '../metrics/metrics.js'
 import { readModelFolder } from '../model/folder.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { readLatestSwarmCheckpoint } from '../swarm/checkpoints.js'
@@ -223,6 +224,8 @@ interface NodeOptions extends LedgerFlags {
   serveWeb: boolean
   webPort: number
   webHost: string
+  metricsPort?: number
+  metricsHost: string
 }
 
 /** The manifest bytes and (when next to it) the genesis folder of `--run`. */
@@ -264,6 +267,12 @@ export function nodeCommand(io: CliIo): Command {
     .option('--serve-web', "serve the web client with this swarm's join information (browsers join through this peer)", false)
     .option('--web-port <port>', 'port of the web client (with --serve-web)', intOption('--web-port', 0, 65_535), 8400)
     .option('--web-host <host>', 'interface of the web client (0.0.0.0 serves the LAN; the peer must then listen there too)', '127.0.0.1')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics at http://HOST:PORT/metrics (0 = any free port)',
+      intOption('--metrics-port', 0, 65_535),
+    )
+    .option('--metrics-host <host>', 'interface of the metrics endpoint', '127.0.0.1')
   return withLedgerOptions(command).action(async (o: NodeOptions) => {
     if ((o.keystore === undefined) === (o.devKey === undefined))
       throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
@@ -341,6 +350,7 @@ async function runNode(
     }),
     resolve: () => finish(),
   }
+  let metrics: PeerMetrics | null = null
   const peer = await SwarmPeer.start({
     engine,
     privateKey,
@@ -354,6 +364,7 @@ async function runNode(
     debug: o.debug,
     log: say,
     onRound: (r) => {
+      metrics?.onRound(r)
       lastClosed = BigInt(r.round)
       if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
       else
@@ -370,6 +381,16 @@ async function runNode(
   say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
   if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
   const web = o.serveWeb ? await serveWeb(peer, run, ledger, o, say) : null
+  metrics = o.metricsPort === undefined ? null : peerMetrics(peer, { address: peer.address, run: toHex0x(run.runId) })
+  const metricsServer = metrics
+    ? await serveMetrics(metrics.registry, { host: o.metricsHost, port: o.metricsPort! }).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(
+          err.code === 'EADDRINUSE' ? `--metrics-port ${o.metricsPort} is in use; pick another (0 = any free port).` : err.message,
+          EXIT.input,
+        )
+      })
+    : null
+  if (metricsServer) say(`metrics ${metricsServer.url}`)
   await waitForBootstrap(peer, o.bootstrap, say)
   await waitForPeers(peer, o.minPeers, say)
   peer.begin()
@@ -389,6 +410,7 @@ async function runNode(
     process.off('SIGTERM', stop)
     status.done()
     await web?.close()
+    await metricsServer?.close()
     await peer.stop()
     await engine.close()
   }

@@ -391,6 +391,11 @@ export class SwarmPeer {
     return this.host.multiaddrs().map((m) => m.toString())
   }
 
+  /** Background work in flight (sampling, training, fetches, ledger writes): the peer's queue depth. */
+  get pendingTasks(): number {
+    return this.tasks.size
+  }
+
   /** The current round and policy hash (null before the peer has a policy). */
   status(): { round: bigint; phase: string; policyHash: Hex32 } | null {
     return this.state ? { round: this.state.round, phase: this.state.phase, policyHash: this.state.policyHash } : null
@@ -559,6 +564,8 @@ export class SwarmPeer {
     const { task, tokenizer } = this.run.ctx
     const instance = task.instance({ split: 'train', bytes: group.seed })
     return { instance, prompt: promptTokens(tokenizer, instance.prompt) }
+    // a fetch that ends by stop() rejects; consumers that await the policy still see it
+    policy.catch(() => undefined)
   }
 
   private async rollouts(round: bigint): Promise<void> {
