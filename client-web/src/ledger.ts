@@ -34,3 +34,31 @@ export async function readLedger(chain: NonNullable<JoinInfo['chain']>, runId: s
     provider.destroy()
   }
 }
+
+/**
+ * The contributions roots the ledger holds for `rounds` (null for a round not committed yet): what
+ * the dashboard checks each round's leaves against.
+ */
+export async function readRoundRoots(
+  chain: NonNullable<JoinInfo['chain']>,
+  runId: string,
+  rounds: readonly number[],
+): Promise<Map<number, string | null>> {
+  const [{ Contract, JsonRpcProvider }, { CONTRIBUTION_LEDGER_ABI }] = await Promise.all([
+    import('ethers'),
+    import('@murmur/contracts/abi'),
+  ])
+  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
+  const out = new Map<number, string | null>()
+  try {
+    const ledger = new Contract(chain.ledger, CONTRIBUTION_LEDGER_ABI, provider)
+    const committed = ((await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }).committedRounds
+    for (const r of rounds) {
+      if (BigInt(r) >= committed) out.set(r, null)
+      else out.set(r, ((await ledger.getFunction('roundOf')(runId, r)) as { contributionsRoot: string }).contributionsRoot.toLowerCase())
+    }
+  } finally {
+    provider.destroy()
+  }
+  return out
+}

@@ -4,12 +4,12 @@
  * The peer itself runs in worker.ts; this thread only renders.
  */
 import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, parseJoinInfo } from '@murmur/node/browser'
-import { PROTOCOL_VERSION } from '@murmur/protocol'
+import { contributionsRoot, fromHex, PROTOCOL_VERSION, toHex0x } from '@murmur/protocol'
 import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
 import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.js'
-import { type LedgerView, readLedger } from './ledger.js'
+import { type LedgerView, readLedger, readRoundRoots } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
 import './style.css'
 
@@ -30,6 +30,13 @@ const state = {
   bench: null as { tokensPerSecond: number; device: Device; threads: number; params: number } | null,
   /** The run's ledger, when the join information names one (read every 10 s while joined). */
   ledger: null as LedgerView | null,
+  /**
+   * Each round's check of its contributions (ledger round numbers, from 0): `consistent` (the
+   * leaves hash to the agreed root; no ledger, or not committed yet), `on-chain` (and the chain
+   * holds that root), `mismatch` (the chain holds another root), `inconsistent` (the leaves do
+   * not hash to the agreed root).
+   */
+  audit: {} as Record<number, 'consistent' | 'on-chain' | 'mismatch' | 'inconsistent'>,
 }
 ;(globalThis as unknown as { murmur: typeof state }).murmur = state
 
@@ -95,7 +102,103 @@ function renderStatus(s: WorkerStatus): void {
   )
 }
 
+/** Contributors seen in the agreed rounds, summed (credit as bigint). */
+const contributors = new Map<string, { groups: number; deltas: number; credit: bigint }>()
+
+/** Ledger round r (from 0) of a round line (which counts closed rounds from 1). */
+const ledgerRound = (l: RoundLine) => l.round - 1
+
+function auditRoundLocally(l: RoundLine): void {
+  const c = l.contributions
+  if (!c || !state.join) return
+  const credits = c.leaves.map((x) => ({
+    contributor: fromHex(x.address),
+    acceptedGroups: x.groups,
+    acceptedDeltas: x.deltas,
+    credit: BigInt(x.credit),
+  }))
+  const root = toHex0x(contributionsRoot(fromHex(state.join.runId), BigInt(ledgerRound(l)), credits))
+  state.audit[ledgerRound(l)] = root.toLowerCase() === c.root.toLowerCase() ? 'consistent' : 'inconsistent'
+  for (const x of c.leaves) {
+    const sum = contributors.get(x.address) ?? { groups: 0, deltas: 0, credit: 0n }
+    contributors.set(x.address, { groups: sum.groups + x.groups, deltas: sum.deltas + x.deltas, credit: sum.credit + BigInt(x.credit) })
+  }
+}
+
+/** Checks the rounds whose leaves hashed right against the roots the ledger holds. */
+async function auditAgainstChain(): Promise<void> {
+  const chain = state.join?.chain
+  if (!chain) return
+  const open = state.rounds.filter((l) => state.audit[ledgerRound(l)] === 'consistent').slice(-20)
+  if (open.length === 0) return
+  const roots = await readRoundRoots(chain, state.join!.runId, open.map(ledgerRound)).catch(() => null)
+  if (!roots) return
+  for (const l of open) {
+    const onChain = roots.get(ledgerRound(l))
+    if (onChain) state.audit[ledgerRound(l)] = onChain === l.contributions!.root.toLowerCase() ? 'on-chain' : 'mismatch'
+  }
+  renderSwarm()
+}
+
+const AUDIT_TEXT = { consistent: 'pending', 'on-chain': '✓ on chain', mismatch: '✗ other root on chain', inconsistent: '✗ leaves ≠ root' }
+
+function cells(tr: HTMLTableRowElement, values: readonly (string | number)[]): HTMLTableRowElement {
+  for (const v of values) {
+    const td = document.createElement('td')
+    td.textContent = String(v)
+    tr.append(td)
+  }
+  return tr
+}
+
+function renderSwarm(): void {
+  const rounds = state.rounds.slice(-20).reverse()
+  $('swarm-rounds')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...rounds.map((l) => {
+        const c = l.contributions
+        const credit = c ? c.leaves.reduce((a, x) => a + BigInt(x.credit), 0n) : null
+        const audit = state.audit[ledgerRound(l)]
+        const ledger = !c
+          ? '—'
+          : !state.join?.chain
+            ? audit === 'inconsistent'
+              ? AUDIT_TEXT.inconsistent
+              : 'no ledger'
+            : AUDIT_TEXT[audit ?? 'consistent']
+        return cells(document.createElement('tr'), [
+          l.round,
+          l.included,
+          c ? c.leaves.length : '—',
+          credit?.toString() ?? '—',
+          ledger,
+          c ? `${c.root.slice(0, 12)}…` : '—',
+        ])
+      }),
+    )
+  const you = identity?.address.toLowerCase()
+  $('contributors')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...[...contributors.entries()]
+        .sort(([, a], [, b]) => (a.credit === b.credit ? 0 : a.credit > b.credit ? -1 : 1))
+        .map(([address, v]) => {
+          const tr = cells(document.createElement('tr'), [
+            `${address.slice(0, 10)}…${address.slice(-4)}${address === you ? ' (you)' : ''}`,
+            v.groups,
+            v.deltas,
+            v.credit.toString(),
+          ])
+          if (address === you) tr.className = 'you'
+          return tr
+        }),
+    )
+}
+
 function renderRound(l: RoundLine): void {
+  auditRoundLocally(l)
+  renderSwarm()
   curve.push(l.round, l.reward, l.sampleAccuracy)
   const tr = document.createElement('tr')
   for (const v of [l.round, l.ownGroups, l.ownGroupsIncluded, l.included, l.reward.toFixed(3), `${l.policyHash.slice(0, 12)}…`]) {
@@ -140,6 +243,7 @@ function join(): void {
     const poll = async () => {
       state.ledger = await readLedger(chain, state.join!.runId, address)
       if (state.status) renderStatus(state.status)
+      await auditAgainstChain()
     }
     void poll()
     setInterval(() => void poll(), 10_000)

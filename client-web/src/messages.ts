@@ -35,6 +35,8 @@ export interface RoundLine {
   included: number
   policyHash: string
   tokensPerSecond: number
+  /** The agreed RoundResult's contributions root and leaves (credit as a decimal string). */
+  contributions: { root: string; leaves: { address: string; groups: number; deltas: number; credit: string }[] } | null
 }
 
 export type FromWorker =

@@ -93,6 +93,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           included: r.included,
           policyHash: r.policyHash,
           tokensPerSecond: r.computeSeconds > 0 ? r.sampledTokens / r.computeSeconds : 0,
+          contributions: r.contributions,
         },
       })
     },

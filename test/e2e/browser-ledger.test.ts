@@ -5,11 +5,20 @@
  * tab's address with credit, and the page reads the committed rounds from the chain itself.
  */
 import { join } from 'node:path'
-import { auditEvidence, devKey, EVIDENCE_DIR, LedgerClient, nodeRuntime, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
-import { fromHex, toHex0x } from '@murmur/protocol'
+import {
+  auditEvidence,
+  devKey,
+  EVIDENCE_DIR,
+  type LedgerClient,
+  nodeRuntime,
+  serveWebClient,
+  startLocalSwarm,
+  webClientDir,
+} from '@murmur/node'
+import { toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { artifact, launchChromium } from '../helpers/chromium.js'
-import { type LocalLedger, localLedger } from '../helpers/local-ledger.js'
+import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -43,19 +52,8 @@ describe('browser peer with the ledger', () => {
       runtime,
       dataDir,
       roundDurationMs: 6000,
-      settings: { chainId: chain.chainId, ledger: fromHex(chain.ledger) },
       autoClaim: true,
-      ledger: async (i, run) => {
-        const client = await LedgerClient.connect({
-          rpcUrl: chain.rpcUrl,
-          ledger: chain.ledger,
-          privateKey: devKey(i),
-          chainId: chain.chainId,
-        })
-        if (i === 0) await client.ensureRun(run.manifestBytes)
-        clients.push(client)
-        return client
-      },
+      ...swarmLedgerOptions(chain, clients),
     })
     const web = await serveWebClient({
       root: await webClientDir(),
@@ -94,6 +92,12 @@ describe('browser peer with the ledger', () => {
         },
         Number(round),
         { timeout: 30_000 },
+      )
+      // and re-hashes that round's leaves against the root the chain holds
+      await page.waitForFunction(
+        (r) => (globalThis as unknown as { murmur: { audit: Record<number, string> } }).murmur.audit[r] === 'on-chain',
+        Number(round),
+        { timeout: 40_000 },
       )
       await page.screenshot({ path: artifact('browser-peer-ledger.png'), fullPage: true })
       await swarm.stop() // drains the validators' evidence writes

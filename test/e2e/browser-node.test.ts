@@ -3,19 +3,18 @@
  * serves (`--serve-web`): the join information names the node's WebSocket address, the tab
  * syncs over it, and the nodes train on the tab's groups (their JSON round reports count them).
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { devKey, JOIN_PATH, localManifest, MANIFEST_FILE, parseJoinInfo } from '@murmur/node'
 import { peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { artifact, launchChromium } from '../helpers/chromium.js'
-import { murmurBin, repoRoot } from '../helpers/cli.js'
+import { type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
 let cleanup: () => void
-const children: ChildProcessWithoutNullStreams[] = []
+const procs = new ProcessGroup()
 beforeAll(async () => {
   ;({ dir: runDir, cleanup } = await toySwarmRun())
   const { bytes } = await localManifest({ runDir, peers: 2, roundDurationMs: 6000 })
@@ -23,42 +22,15 @@ beforeAll(async () => {
   writeFileSync(join(runDir, 'swarm', MANIFEST_FILE), bytes)
 })
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL')
+  procs.killAll()
   cleanup?.()
 })
 
-interface NodeProc {
-  child: ChildProcessWithoutNullStreams
-  reports: { round: number; includedGroupsBy: Record<string, number> }[]
-  stderr: string
+interface Report {
+  round: number
+  includedGroupsBy: Record<string, number>
 }
-
-function startNode(args: string[]): NodeProc {
-  const child = spawn(process.execPath, [murmurBin, 'node', ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
-  const proc: NodeProc = { child, reports: [], stderr: '' }
-  let buffer = ''
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString()
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl)
-      buffer = buffer.slice(nl + 1)
-      if (line.startsWith('{')) proc.reports.push(JSON.parse(line))
-    }
-  })
-  child.stderr.on('data', (d: Buffer) => (proc.stderr += d.toString()))
-  return proc
-}
-
-async function until<T>(what: string, check: () => T | undefined | null | false, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = check()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+const startNode = (args: string[]) => procs.start<Report>(['node', ...args])
 
 describe('murmur node --serve-web', () => {
   it('serves the client and the join information; a tab joins the node processes and they train on its groups', {
@@ -85,12 +57,12 @@ describe('murmur node --serve-web', () => {
       '--serve-web',
       '--web-port',
       '0',
+      '--metrics-port',
+      '0',
     ])
     const show = () => `--- node 0\n${node0.stderr.slice(-4000)}\n--- node 1\n${node1?.stderr.slice(-4000)}`
-    let node1: NodeProc | undefined
-    const url = await until('the web client URL', () => /web client (http:\/\/\S+)/.exec(node0.stderr)?.[1], 60_000).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${show()}`)
-    })
+    let node1: MurmurProc<Report> | undefined
+    const url = await until('the web client URL', () => /web client (http:\/\/\S+)/.exec(node0.stderr)?.[1], 60_000, show)
     const tcp = /listening on .*?(\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+)/.exec(node0.stderr)![1]!
     node1 = startNode([...common(1), '--bootstrap', tcp])
 
@@ -111,14 +83,21 @@ describe('murmur node --serve-web', () => {
       ).toLowerCase()
       const report = await until(
         "a round with the tab's groups in both nodes' policy",
-        () => node0.reports.find((r) => (r.includedGroupsBy[tab] ?? 0) > 0 && node1!.reports.some((q) => q.round === r.round)),
+        () => node0.lines.find((r) => (r.includedGroupsBy[tab] ?? 0) > 0 && node1!.lines.some((q) => q.round === r.round)),
         180_000,
       ).catch(async (err) => {
         const state = await page.evaluate(() => JSON.stringify((globalThis as unknown as { murmur: unknown }).murmur))
         throw new Error(`${(err as Error).message}\n--- tab\n${state.slice(-3000)}\n${show()}`)
       })
-      expect(node1!.reports.find((q) => q.round === report.round)!.includedGroupsBy[tab]).toBe(report.includedGroupsBy[tab])
+      expect(node1!.lines.find((q) => q.round === report.round)!.includedGroupsBy[tab]).toBe(report.includedGroupsBy[tab])
       await page.screenshot({ path: artifact('browser-peer-node-served.png'), fullPage: true })
+      // the node's Prometheus endpoint counts the tab's groups it verified and the rounds it closed
+      const metricsUrl = /metrics (http:\/\/\S+)/.exec(node0.stderr)![1]!
+      const metrics = await (await fetch(metricsUrl)).text()
+      const metric = (name: string) => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN)
+      expect(metric('murmur_groups_accepted_total')).toBeGreaterThan(0)
+      expect(metric('murmur_rounds_closed_total')).toBeGreaterThanOrEqual(report.round + 1)
+      expect(metric('murmur_peers_connected')).toBeGreaterThanOrEqual(2)
     } finally {
       await browser.close()
     }

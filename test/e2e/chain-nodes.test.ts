@@ -3,9 +3,7 @@
  * `murmur node --rpc --ledger` processes (development keys, all validators) train a few rounds
  * and commit every agreed round on chain; the chain restarts from its data dir and still holds them.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { devKey, LedgerClient, localManifest, MANIFEST_FILE } from '@murmur/node'
 import {
@@ -18,67 +16,23 @@ import {
   toHex0x,
 } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { murmurBin, repoRoot } from '../helpers/cli.js'
+import { freePort, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
 let cleanup: () => void
-const children: ChildProcessWithoutNullStreams[] = []
+const procs = new ProcessGroup()
 beforeAll(async () => {
   ;({ dir: runDir, cleanup } = await toySwarmRun())
 })
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL')
+  procs.killAll()
   cleanup?.()
 })
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-interface Proc {
-  child: ChildProcessWithoutNullStreams
-  /** JSON lines printed on stdout. */
-  lines: Record<string, unknown>[]
-  stderr: string
-  exited: Promise<number | null>
-}
-
-function murmur(args: string[]): Proc {
-  const child = spawn(process.execPath, [murmurBin, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
-  children.push(child)
-  const proc: Proc = { child, lines: [], stderr: '', exited: new Promise((r) => child.on('close', (code) => r(code))) }
-  let buffer = ''
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString()
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl)
-      buffer = buffer.slice(nl + 1)
-      if (line.startsWith('{')) proc.lines.push(JSON.parse(line))
-    }
-  })
-  child.stderr.on('data', (d: Buffer) => (proc.stderr += d.toString()))
-  return proc
-}
-
-async function until(what: string, check: () => boolean, timeoutMs: number, detail: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${detail()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 /** Starts `murmur chain` on a free port and resolves with its JSON line. */
-async function startChain(dataDir?: string): Promise<{ proc: Proc; rpcUrl: string; ledger: string }> {
-  const proc = murmur(['chain', '--port', '0', '--dev-keys', '3', ...(dataDir ? ['--data-dir', dataDir] : []), '--json'])
+async function startChain(dataDir?: string): Promise<{ proc: MurmurProc; rpcUrl: string; ledger: string }> {
+  const proc = procs.start(['chain', '--port', '0', '--dev-keys', '3', ...(dataDir ? ['--data-dir', dataDir] : []), '--json'])
   await until(
     'the chain',
     () => proc.lines.length > 0,
@@ -106,7 +60,7 @@ describe('murmur node processes with a murmur chain process', () => {
     const bootstrap = `/ip4/127.0.0.1/tcp/${ports[0]}/p2p/${peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(0))))}`
     const ROUNDS = 3
     const nodes = [0, 1, 2].map((i) =>
-      murmur([
+      procs.start([
         'node',
         '--run',
         runDir,
@@ -163,7 +117,7 @@ describe('murmur node processes with a murmur chain process', () => {
   it('murmur swarm --rpc --ledger writes a manifest naming the ledger and commits its rounds', { timeout: 300_000 }, async () => {
     const chain = await startChain()
     const dataDir = join(runDir, 'swarm-on-ledger')
-    const run = murmur([
+    const run = procs.start([
       'swarm',
       runDir,
       '--peers',

@@ -3,7 +3,8 @@
  * swarm's ledger tests: the chain runs in-process over JSON-RPC on 127.0.0.1.
  */
 import { deployLedger, ledgerProvider, startLocalChain } from '@murmur/contracts'
-import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
+import { devKey, LedgerClient, type StartLocalSwarmOptions } from '@murmur/node'
+import { addressFromPrivateKey, fromHex, toHex0x } from '@murmur/protocol'
 import { Wallet } from 'ethers'
 
 export interface LocalLedger {
@@ -30,6 +31,31 @@ export async function localLedger(fund: readonly Uint8Array[]): Promise<LocalLed
     async stop() {
       provider.destroy()
       await chain.stop()
+    },
+  }
+}
+
+/**
+ * startLocalSwarm's options for a swarm on `chain`: the manifest names its chain and ledger, peer
+ * i connects with development key i, and peer 0 registers the run. Every client goes onto
+ * `clients`, for the caller to read the ledger with and close.
+ */
+export function swarmLedgerOptions(
+  chain: LocalLedger,
+  clients: LedgerClient[] = [],
+): Required<Pick<StartLocalSwarmOptions, 'settings' | 'ledger'>> {
+  return {
+    settings: { chainId: chain.chainId, ledger: fromHex(chain.ledger) },
+    ledger: async (i, run) => {
+      const client = await LedgerClient.connect({
+        rpcUrl: chain.rpcUrl,
+        ledger: chain.ledger,
+        privateKey: devKey(i),
+        chainId: chain.chainId,
+      })
+      if (i === 0) await client.ensureRun(run.manifestBytes)
+      clients.push(client)
+      return client
     },
   }
 }

@@ -19,9 +19,9 @@ import {
   run,
   startLocalSwarm,
 } from '@murmur/node'
-import { decodeScoredGroup, decodeSignedMessage, deriveSeed, fromHex, toChecksumAddress } from '@murmur/protocol'
+import { decodeScoredGroup, decodeSignedMessage, deriveSeed, toChecksumAddress } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LocalLedger, localLedger } from '../helpers/local-ledger.js'
+import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -73,17 +73,7 @@ describe('murmur audit --from-peers against a running swarm', () => {
       runtime,
       dataDir,
       roundDurationMs: 5000,
-      settings: { chainId: chain.chainId, ledger: fromHex(chain.ledger) },
-      ledger: async (i, r) => {
-        const client = await LedgerClient.connect({
-          rpcUrl: chain.rpcUrl,
-          ledger: chain.ledger,
-          privateKey: devKey(i),
-          chainId: chain.chainId,
-        })
-        if (i === 0) await client.ensureRun(r.manifestBytes)
-        return client
-      },
+      ...swarmLedgerOptions(chain),
     })
     let liar: MurmurHost | undefined
     try {

@@ -4,10 +4,10 @@
  * in if it does not), and each validator keeps the round's signed evidence.
  */
 import { join } from 'node:path'
-import { devKey, LedgerClient, listEvidenceRounds, nodeRuntime, startLocalSwarm } from '@murmur/node'
-import { addressFromPrivateKey, fromHex, toHex0x } from '@murmur/protocol'
+import { devKey, type LedgerClient, listEvidenceRounds, nodeRuntime, startLocalSwarm } from '@murmur/node'
+import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LocalLedger, localLedger } from '../helpers/local-ledger.js'
+import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -33,19 +33,8 @@ describe('swarm with the ledger', () => {
       runtime,
       dataDir,
       roundDurationMs: 5000,
-      settings: { chainId: chain.chainId, ledger: fromHex(chain.ledger) },
       autoClaim: true,
-      ledger: async (i, run) => {
-        const client = await LedgerClient.connect({
-          rpcUrl: chain.rpcUrl,
-          ledger: chain.ledger,
-          privateKey: devKey(i),
-          chainId: chain.chainId,
-        })
-        if (i === 0) await client.ensureRun(run.manifestBytes)
-        clients.push(client)
-        return client
-      },
+      ...swarmLedgerOptions(chain, clients),
     })
     try {
       const lines = []

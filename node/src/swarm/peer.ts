@@ -123,6 +123,14 @@ export interface PeerRoundReport {
   includedGroupsBy: Record<`0x${string}`, number>
   /** This peer's own groups among them. */
   ownGroupsIncluded: number
+  /**
+   * The agreed RoundResult's contributions root and its leaves (credit as a decimal string, so
+   * the report stays JSON), or null when this peer does not hold the body.
+   */
+  contributions: {
+    root: Hex32
+    leaves: { address: `0x${string}`; groups: number; deltas: number; credit: string }[]
+  } | null
   /** The round's wall time from this peer's start of it to θ_{round+1}. */
   seconds: number
   /** When this peer started the round and moved to θ_{round+1} (ms, the peer's clock). */
@@ -383,17 +391,17 @@ export class SwarmPeer {
     this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
   }
 
+  /** Background work in flight (sampling, training, fetches, ledger writes): the peer's queue depth. */
+  get pendingTasks(): number {
+    return this.tasks.size
+  }
+
   get libp2pHost(): MurmurHost {
     return this.host
   }
 
   multiaddrs(): string[] {
     return this.host.multiaddrs().map((m) => m.toString())
-  }
-
-  /** Background work in flight (sampling, training, fetches, ledger writes): the peer's queue depth. */
-  get pendingTasks(): number {
-    return this.tasks.size
   }
 
   /** The current round and policy hash (null before the peer has a policy). */
@@ -556,6 +564,8 @@ export class SwarmPeer {
   private loadPolicy(hash: Uint8Array, weights: Promise<Weights>): void {
     const old = this.policy
     const policy = weights.then((w) => this.engine.acquire(hash, w))
+    // a fetch that ends by stop() rejects; consumers that await the policy still see it
+    policy.catch(() => undefined)
     this.policy = { hash, policy }
     if (old) void old.policy.then(() => this.engine.release(old.hash)).catch(() => undefined)
   }
@@ -564,8 +574,6 @@ export class SwarmPeer {
     const { task, tokenizer } = this.run.ctx
     const instance = task.instance({ split: 'train', bytes: group.seed })
     return { instance, prompt: promptTokens(tokenizer, instance.prompt) }
-    // a fetch that ends by stop() rejects; consumers that await the policy still see it
-    policy.catch(() => undefined)
   }
 
   private async rollouts(round: bigint): Promise<void> {
@@ -975,8 +983,8 @@ export class SwarmPeer {
     const candidate = this.candidates.get(policyHash)
     const agreed = [...this.results.values()].find((r) => hex(r.result.newPolicyHash) === policyHash)
     const includedIds = (agreed?.result.deltas ?? candidate?.body.deltas ?? []).map(hex)
-    const report = this.closeRoundReport(closed, policyHash, includedIds, candidate === undefined)
     const agreedBody = agreed?.result ?? candidate?.body
+    const report = this.closeRoundReport(closed, policyHash, includedIds, candidate === undefined, agreedBody)
     if (agreedBody) this.autoClaim(closed, agreedBody)
     // error feedback: what this peer sent but the round did not apply goes back into the residual
     if (this.lastSent && this.lastSent.round === closed && !includedIds.includes(this.lastSent.id)) {
@@ -1005,7 +1013,13 @@ export class SwarmPeer {
     this.init.onRound?.(report)
   }
 
-  private closeRoundReport(closed: bigint, policyHash: Hex32, included: readonly Hex32[], fetched: boolean): PeerRoundReport {
+  private closeRoundReport(
+    closed: bigint,
+    policyHash: Hex32,
+    included: readonly Hex32[],
+    fetched: boolean,
+    body: RoundResult | undefined,
+  ): PeerRoundReport {
     const held = [...this.groups.values()].filter((g) => g.group.round === closed)
     const rewards = held.flatMap((g) => g.group.completions.map((c) => c.reward))
     const correct = held.flatMap((g) => g.correct)
@@ -1032,6 +1046,17 @@ export class SwarmPeer {
       ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
       includedGroupsBy,
       ownGroupsIncluded: includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0,
+      contributions: body
+        ? {
+            root: hex(body.contributionsRoot),
+            leaves: body.credits.map((c) => ({
+              address: hex(c.contributor),
+              groups: c.acceptedGroups,
+              deltas: c.acceptedDeltas,
+              credit: c.credit.toString(),
+            })),
+          }
+        : null,
       seconds: (this.now() - s.startedAt) / 1000,
       startedAtMs: s.startedAt,
       advancedAtMs: this.now(),
