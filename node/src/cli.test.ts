@@ -69,7 +69,29 @@ describe('murmur CLI', () => {
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(summary.ort.backends).toContain('cpu')
     expect(summary.ort.backends).not.toContain('cuda') // not in the npm package: listed as installable
-    expect(summary).toMatchObject({ ok: true, peers: 2, rounds: 1, committedRounds: 1, auditOk: true, sameThetaEveryRound: true })
+    expect(summary).toMatchObject({ ok: true, peers: 2, rounds: 1, auditOk: true, sameThetaEveryRound: true })
+    expect(summary.committedRounds).toBeGreaterThanOrEqual(1)
     expect(summary.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+/)
+    // the next session resumes: the chain is restored from its journal, the run continues at round 1
+    const again = await cli(
+      'up',
+      '--json',
+      '--rounds',
+      '1',
+      '--peers',
+      '2',
+      '--round-ms',
+      '4000',
+      '--eval-problems',
+      '16',
+      '--web-port',
+      '0',
+    )
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toMatch(/restored from .*chain/)
+    expect(again.stderr).toMatch(/resuming the last run at round 1/)
+    const resumed = JSON.parse(again.stdout.trim().split('\n').at(-1)!)
+    expect(resumed).toMatchObject({ ok: true, rounds: 1, resumedFromRound: 1, auditOk: true, ledger: summary.ledger })
+    expect(resumed.committedRounds).toBeGreaterThanOrEqual(2)
   })
 })

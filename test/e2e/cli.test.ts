@@ -43,11 +43,12 @@ describe('the murmur executable', () => {
     expect(last).toMatchObject({
       ok: true,
       rounds: 3,
-      committedRounds: 3,
       auditOk: true,
       sameThetaEveryRound: true,
       ledger: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
     })
+    // every round it ran is on chain (one more may have closed while it waited for the last commit)
+    expect(last.committedRounds).toBeGreaterThanOrEqual(3)
     expect(last.genesisAccuracy).toBeGreaterThanOrEqual(0)
     expect(last.finalAccuracy).toBeGreaterThanOrEqual(0)
     expect(last.ort.backends).toContain('cpu')

@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { readFile, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { deployLedger, ledgerProvider, startLocalChain } from '@murmur/contracts'
 import {
   addressFromPrivateKey,
   createSoloRun,
+  decodeRunManifest,
   deriveSeed,
   fromHex,
+  type ModelConfig,
   NAMED_CONFIGS,
   Policy,
   taskSpecFromDifficulty,
@@ -15,14 +17,15 @@ import {
   type Weights,
 } from '@murmur/protocol'
 import { Command } from 'commander'
-import { Wallet } from 'ethers'
+import { getCreateAddress, Wallet } from 'ethers'
 import { auditEvidence } from '../chain/audit.js'
-import { EVIDENCE_DIR } from '../chain/evidence.js'
+import { EVIDENCE_DIR, listEvidenceRounds, roundDirName } from '../chain/evidence.js'
 import { LedgerClient } from '../chain/ledger-client.js'
 import type { CliIo } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
 import { nodeRuntime } from '../runtime/runtimes.js'
-import { devKey, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { dropSwarmCheckpointsAfter, readSwarmCheckpoint } from '../swarm/checkpoints.js'
+import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
 import { runContext } from '../train/context.js'
 import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
@@ -137,18 +140,42 @@ export function upCommand(io: CliIo): Command {
       const genesisAccuracy = await accuracyOf(genesis.weights)
       say(`  genesis held-out accuracy ${pct(genesisAccuracy)} on ${o.evalProblems} problems`)
 
-      // 2. the local chain and the ledger (deterministic address: deployer nonce 0 on a fresh chain)
-      const chain = await startLocalChain({ port: o.chainPort })
+      // 2. the local chain, kept in MURMUR_HOME/up/chain (a journal replayed at the next start),
+      // and the ledger (deterministic address: the deployer's first transaction)
+      const chainDir = join(home, 'chain')
+      const swarmDir = join(home, 'swarm')
+      const chain = await startLocalChain({ port: o.chainPort, dataDir: chainDir }).catch(async (err: unknown) => {
+        // keep what cannot be restored, aside, and start anew
+        const aside = `${chainDir}.unrestorable-${Date.now()}`
+        say(`  the chain in ${chainDir} cannot be restored (${(err as Error).message}); moved to ${aside}, starting a new one`)
+        await rename(chainDir, aside)
+        if (existsSync(swarmDir)) await rename(swarmDir, `${swarmDir}.unrestorable-${Date.now()}`)
+        return startLocalChain({ port: o.chainPort, dataDir: chainDir })
+      })
       const provider = ledgerProvider(chain.rpcUrl)
       const deployer = new Wallet(chain.accounts[0]!, provider)
-      const ledger = await (await deployLedger(deployer)).getAddress()
-      for (let i = 0; i < o.peers; i++)
-        await (await deployer.sendTransaction({ to: toHex0x(addressFromPrivateKey(devKey(i))), value: 10n ** 19n })).wait()
-      say(`  local chain ${chain.rpcUrl} (chain id ${chain.chainId}), ContributionLedger at ${ledger}`)
+      const expected = getCreateAddress({ from: deployer.address, nonce: 0 })
+      const restored = (await provider.getCode(expected)) !== '0x'
+      const ledger = restored ? expected : await (await deployLedger(deployer)).getAddress()
+      for (let i = 0; i < o.peers; i++) {
+        const to = toHex0x(addressFromPrivateKey(devKey(i)))
+        if ((await provider.getBalance(to)) < 10n ** 18n) await (await deployer.sendTransaction({ to, value: 10n ** 19n })).wait()
+      }
+      say(
+        `  local chain ${chain.rpcUrl} (chain id ${chain.chainId}${restored ? `, restored from ${chainDir}` : ''}), ContributionLedger at ${ledger}`,
+      )
 
-      // 3. the swarm (its chain history is not persisted, so each session starts a fresh run from genesis)
-      const swarmDir = join(home, 'swarm')
-      await rm(swarmDir, { recursive: true, force: true })
+      // 3. the swarm: a new run, or the last session's resumed where the ledger left it
+      const resume = await resumePoint({
+        swarmDir,
+        cfg: ctx.cfg,
+        genesis: genesis.weights,
+        chain,
+        ledger,
+        peers: o.peers,
+        roundMs: o.roundMs,
+        say,
+      })
       const clients: LedgerClient[] = []
       const swarm = await startLocalSwarm({
         runDir,
@@ -170,6 +197,7 @@ export function upCommand(io: CliIo): Command {
           return client
         },
         autoClaim: true,
+        resume: resume ?? undefined,
         evalEvery: 5,
         evalProblems: o.evalProblems,
         log: (line) => io.stderr(`${line}\n`),
@@ -209,7 +237,7 @@ export function upCommand(io: CliIo): Command {
           )
         }
         // 4. every round on chain, then the audit of the evidence against it
-        const target = BigInt(lines.length) - 1n
+        const target = (resume?.round ?? 0n) + BigInt(lines.length) - 1n
         const deadline = Date.now() + 60_000
         while (target >= 0n && ((await reader.lastCommittedRound()) ?? -1n) < target && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 250))
@@ -223,9 +251,11 @@ export function upCommand(io: CliIo): Command {
           committedRounds > 0 ? await auditEvidence(reader, { dir: join(swarmDir, 'peer-0', EVIDENCE_DIR), rounds: 'all' }) : null
         const agreed = lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1)
         summary = {
-          ok: agreed && committedRounds === lines.length && (audit?.ok ?? lines.length === 0),
+          // the swarm may close (and commit) one more round while this waits for the last one
+          ok: agreed && BigInt(committedRounds) >= target + 1n && (audit?.ok ?? lines.length === 0),
           rounds: lines.length,
           committedRounds,
+          resumedFromRound: resume ? Number(resume.round) : null,
           genesisAccuracy,
           finalAccuracy,
           auditOk: audit?.ok ?? false,
@@ -239,6 +269,8 @@ export function upCommand(io: CliIo): Command {
           node: env.node,
           ort: env.ort,
         }
+        for (const p of [...(audit?.problems ?? []), ...(audit?.rounds.flatMap((r) => r.problems) ?? [])].slice(0, 10))
+          say(`  audit: ${p.round === null ? '' : `round ${p.round}: `}${p.contributor ? `${p.contributor} ` : ''}${p.field}: ${p.message}`)
         say(
           `  ${lines.length} rounds, ${committedRounds} committed on chain, audit ${audit?.ok ? 'passed' : 'FAILED'}; held-out accuracy ${pct(genesisAccuracy)} → ${pct(finalAccuracy)}`,
         )
@@ -276,4 +308,61 @@ async function startWeb(port: number, info: () => JoinInfo, say: (line: string) 
   say(`  web client ${web.url} — open it to add this browser as a peer`)
   say(`  join link (carries the run, the peers and the chain): ${joinLink(web.url, info())}`)
   return web
+}
+
+/**
+ * Where this session's swarm starts. A new run (the swarm folder cleared) unless the last
+ * session's run is registered on the restored ledger; then every peer starts at the ledger's
+ * next round R from θ_R as peer 0 persisted it, and whatever the last session did after the
+ * ledger's last round (checkpoints, evidence of uncommitted rounds) is dropped, since those
+ * rounds are redone.
+ */
+async function resumePoint(o: {
+  swarmDir: string
+  cfg: ModelConfig
+  genesis: Weights
+  chain: { rpcUrl: string; chainId: bigint }
+  ledger: string
+  peers: number
+  roundMs: number
+  say: (line: string) => void
+}): Promise<{ round: bigint; weights: Weights } | null> {
+  const manifestPath = join(o.swarmDir, MANIFEST_FILE)
+  const fresh = async (why: string) => {
+    if (existsSync(o.swarmDir)) o.say(`  starting a new run: ${why}`)
+    await rm(o.swarmDir, { recursive: true, force: true })
+    return null
+  }
+  if (!existsSync(manifestPath)) return fresh('no earlier run')
+  const manifest = new Uint8Array(await readFile(manifestPath))
+  const reader = await LedgerClient.connect({ rpcUrl: o.chain.rpcUrl, ledger: o.ledger, chainId: o.chain.chainId, manifest })
+  try {
+    const registration = await reader.checkRun(manifest).catch(() => 'missing' as const)
+    if (registration === 'missing' || registration.length > 0) return fresh('the last run is not on this ledger')
+    const m = decodeRunManifest(manifest)
+    if (m.validators.length !== Math.min(o.peers, 7))
+      return fresh(`the last run had ${m.validators.length} validators, this session asks for ${Math.min(o.peers, 7)}`)
+    if (m.roundDurationMs !== o.roundMs)
+      return fresh(`the last run had rounds of ${m.roundDurationMs} ms, this session asks for ${o.roundMs} ms`)
+    const last = await reader.lastCommittedRound()
+    const round = last === null ? 0n : last + 1n
+    const peer0 = join(o.swarmDir, 'peer-0')
+    let weights: Weights
+    try {
+      weights = round === 0n ? o.genesis : (await readSwarmCheckpoint(peer0, o.cfg, round)).weights
+    } catch (err) {
+      return fresh(`θ of round ${round} is not on disk (${(err as Error).message})`)
+    }
+    for (let i = 0; i < o.peers; i++) {
+      const dir = join(o.swarmDir, `peer-${i}`)
+      await dropSwarmCheckpointsAfter(dir, round)
+      const evidence = join(dir, EVIDENCE_DIR)
+      for (const r of await listEvidenceRounds(evidence).catch(() => []))
+        if (r >= round) await rm(join(evidence, roundDirName(r)), { recursive: true })
+    }
+    o.say(`  resuming the last run at round ${round} (${round} rounds on the ledger)`)
+    return { round, weights }
+  } finally {
+    reader.close()
+  }
 }

@@ -90,18 +90,33 @@ export async function readLatestSwarmCheckpoint(
 ): Promise<SwarmCheckpoint | null> {
   const rounds = await listSwarmCheckpoints(dataDir)
   for (const round of rounds.reverse()) {
-    const dir = join(dataDir, SWARM_CHECKPOINTS_DIR, dirName(round))
     try {
-      const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')))
-      const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { round?: unknown; policyHash?: unknown }
-      const hash = contentHash(bytes)
-      if (meta.round !== Number(round)) throw new Error(`checkpoint.json says round ${String(meta.round)}`)
-      if (meta.policyHash !== toHex(hash))
-        throw new Error(`model.safetensors hashes to ${toHex(hash)}, checkpoint.json says ${String(meta.policyHash)}`)
-      return { round, policyHash: hash, weights: weightsFromCheckpointBytes(cfg, bytes) }
+      return await readSwarmCheckpoint(dataDir, cfg, round)
     } catch (err) {
-      warn(`checkpoint ${dir} is unreadable (${(err as Error).message}); trying an older one`)
+      warn(`${(err as Error).message}; trying an older one`)
     }
   }
   return null
+}
+
+/** θ_round as persisted in `dataDir`, rehashed. @throws naming the folder when it is missing or damaged. */
+export async function readSwarmCheckpoint(dataDir: string, cfg: ModelConfig, round: bigint): Promise<SwarmCheckpoint> {
+  const dir = join(dataDir, SWARM_CHECKPOINTS_DIR, dirName(round))
+  try {
+    const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')))
+    const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { round?: unknown; policyHash?: unknown }
+    const hash = contentHash(bytes)
+    if (meta.round !== Number(round)) throw new Error(`checkpoint.json says round ${String(meta.round)}`)
+    if (meta.policyHash !== toHex(hash))
+      throw new Error(`model.safetensors hashes to ${toHex(hash)}, checkpoint.json says ${String(meta.policyHash)}`)
+    return { round, policyHash: hash, weights: weightsFromCheckpointBytes(cfg, bytes) }
+  } catch (err) {
+    throw new Error(`checkpoint ${dir} is unreadable (${(err as Error).message})`, { cause: err })
+  }
+}
+
+/** Removes the checkpoints of rounds after `round` (a resume at `round` redoes them). */
+export async function dropSwarmCheckpointsAfter(dataDir: string, round: bigint): Promise<void> {
+  for (const r of await listSwarmCheckpoints(dataDir))
+    if (r > round) await rm(join(dataDir, SWARM_CHECKPOINTS_DIR, dirName(r)), { recursive: true, force: true })
 }

@@ -108,6 +108,8 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   faults?: (i: number) => SwarmPeerInit['faults']
   log?: (line: string) => void
   debug?: boolean
+  /** Start every peer at this round and θ (a resumed session) instead of genesis at round 0. */
+  resume?: { round: bigint; weights: Weights }
 }
 
 /** Starts N connected peers on genesis (or the manifest already in `dataDir`). */
@@ -128,7 +130,8 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   const reports = new Map<number, PeerRoundReport[]>()
   const lines: SwarmRoundLine[] = []
   const waiting: Array<() => void> = []
-  let emitted = -1
+  // lines come out in round order, from the round the peers start at
+  let emitted = Number(o.resume?.round ?? 0n) - 1
   const peers: SwarmPeer[] = []
   let stopped = false
   let stopping: Promise<void> | undefined
@@ -210,7 +213,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       ledger: await o.ledger?.(i, run),
       autoClaim: o.autoClaim,
       dataDir: join(o.dataDir, `peer-${i}`),
-      start: { round: 0n, weights: made.genesis },
+      start: o.resume ?? { round: 0n, weights: made.genesis },
       onRound,
       log: (line) => o.log?.(`peer ${i}: ${line}`),
       debug: o.debug,
