@@ -23,6 +23,7 @@ import { EVIDENCE_DIR, listEvidenceRounds, roundDirName } from '../chain/evidenc
 import { LedgerClient } from '../chain/ledger-client.js'
 import type { CliIo } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
+import { CliError, EXIT } from '../errors.js'
 import { nodeRuntime } from '../runtime/runtimes.js'
 import { dropSwarmCheckpointsAfter, readSwarmCheckpoint } from '../swarm/checkpoints.js'
 import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
@@ -145,7 +146,11 @@ export function upCommand(io: CliIo): Command {
       const chainDir = join(home, 'chain')
       const swarmDir = join(home, 'swarm')
       const chain = await startLocalChain({ port: o.chainPort, dataDir: chainDir }).catch(async (err: unknown) => {
-        // keep what cannot be restored, aside, and start anew
+        const message = (err as Error).message
+        // another `murmur up` on this home, or a busy port: say so, touch nothing
+        if (/is in use by process|Cannot lock|Cannot serve JSON-RPC/.test(message))
+          throw new CliError(message, EXIT.failure, { cause: err })
+        // a chain that cannot be restored is kept aside, and a new one started
         const aside = `${chainDir}.unrestorable-${Date.now()}`
         say(`  the chain in ${chainDir} cannot be restored (${(err as Error).message}); moved to ${aside}, starting a new one`)
         await rename(chainDir, aside)
