@@ -5,6 +5,17 @@
  */
 import type { JoinInfo } from '@murmur/node/browser'
 
+/**
+ * The three views the page reads, in human-readable ABI: the full generated ABI (with the
+ * bytecode beside it) would more than double what the page downloads. ledger.test.ts checks
+ * these against the generated ABI, so they cannot drift from the contract.
+ */
+export const LEDGER_VIEWS = [
+  'function runOf(bytes32 runId) view returns (tuple(address creator, uint16 quorum, uint16 validatorCount, uint64 committedRounds, bytes32 genesisPolicyHash))',
+  'function creditOf(bytes32 runId, address contributor) view returns (uint256)',
+  'function roundOf(bytes32 runId, uint64 round) view returns (tuple(bytes32 previousPolicyHash, bytes32 policyHash, bytes32 contributionsRoot))',
+] as const
+
 export interface LedgerView {
   committedRounds: bigint
   credit: bigint
@@ -13,13 +24,10 @@ export interface LedgerView {
 }
 
 export async function readLedger(chain: NonNullable<JoinInfo['chain']>, runId: string, address: string): Promise<LedgerView> {
-  const [{ Contract, JsonRpcProvider }, { CONTRIBUTION_LEDGER_ABI }] = await Promise.all([
-    import('ethers'),
-    import('@murmur/contracts/abi'),
-  ])
+  const { Contract, JsonRpcProvider } = await import('ethers')
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
   try {
-    const ledger = new Contract(chain.ledger, CONTRIBUTION_LEDGER_ABI, provider)
+    const ledger = new Contract(chain.ledger, LEDGER_VIEWS, provider)
     const run = (await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }
     const credit = (await ledger.getFunction('creditOf')(runId, address)) as bigint
     return { committedRounds: run.committedRounds, credit }
@@ -44,14 +52,11 @@ export async function readRoundRoots(
   runId: string,
   rounds: readonly number[],
 ): Promise<Map<number, string | null>> {
-  const [{ Contract, JsonRpcProvider }, { CONTRIBUTION_LEDGER_ABI }] = await Promise.all([
-    import('ethers'),
-    import('@murmur/contracts/abi'),
-  ])
+  const { Contract, JsonRpcProvider } = await import('ethers')
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
   const out = new Map<number, string | null>()
   try {
-    const ledger = new Contract(chain.ledger, CONTRIBUTION_LEDGER_ABI, provider)
+    const ledger = new Contract(chain.ledger, LEDGER_VIEWS, provider)
     const committed = ((await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }).committedRounds
     for (const r of rounds) {
       if (BigInt(r) >= committed) out.set(r, null)

@@ -4,7 +4,7 @@
  * The peer itself runs in worker.ts; this thread only renders.
  */
 import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, parseJoinInfo } from '@murmur/node/browser'
-import { contributionsRoot, fromHex, PROTOCOL_VERSION, toHex0x } from '@murmur/protocol'
+import { PROTOCOL_VERSION } from '@murmur/protocol'
 import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
@@ -110,15 +110,8 @@ const ledgerRound = (l: RoundLine) => l.round - 1
 
 function auditRoundLocally(l: RoundLine): void {
   const c = l.contributions
-  if (!c || !state.join) return
-  const credits = c.leaves.map((x) => ({
-    contributor: fromHex(x.address),
-    acceptedGroups: x.groups,
-    acceptedDeltas: x.deltas,
-    credit: BigInt(x.credit),
-  }))
-  const root = toHex0x(contributionsRoot(fromHex(state.join.runId), BigInt(ledgerRound(l)), credits))
-  state.audit[ledgerRound(l)] = root.toLowerCase() === c.root.toLowerCase() ? 'consistent' : 'inconsistent'
+  if (!c) return
+  state.audit[ledgerRound(l)] = c.consistent ? 'consistent' : 'inconsistent'
   for (const x of c.leaves) {
     const sum = contributors.get(x.address) ?? { groups: 0, deltas: 0, credit: 0n }
     contributors.set(x.address, { groups: sum.groups + x.groups, deltas: sum.deltas + x.deltas, credit: sum.credit + BigInt(x.credit) })

@@ -36,7 +36,12 @@ export interface RoundLine {
   policyHash: string
   tokensPerSecond: number
   /** The agreed RoundResult's contributions root and leaves (credit as a decimal string). */
-  contributions: { root: string; leaves: { address: string; groups: number; deltas: number; credit: string }[] } | null
+  contributions: {
+    root: string
+    leaves: { address: string; groups: number; deltas: number; credit: string }[]
+    /** The leaves hash to `root` (the worker rebuilt the contributions tree). */
+    consistent: boolean
+  } | null
 }
 
 export type FromWorker =

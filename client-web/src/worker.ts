@@ -6,7 +6,16 @@
  * round's groups, signs and gossips them, and follows every round's aggregation.
  */
 import { decodeTokensPerSecond, type PeerRoundReport, SwarmEngine, SwarmPeer, swarmRun } from '@murmur/node/browser'
-import { deriveSeed, fromHex, initWeights, NAMED_CONFIGS, Policy, type RuntimeComponents } from '@murmur/protocol'
+import {
+  contributionsRoot,
+  deriveSeed,
+  fromHex,
+  initWeights,
+  NAMED_CONFIGS,
+  Policy,
+  type RuntimeComponents,
+  toHex0x,
+} from '@murmur/protocol'
 import * as ort from 'onnxruntime-web'
 import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
 
@@ -36,6 +45,17 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     tokens: totals.tokens,
     tokensPerSecond: totals.computeSeconds > 0 ? totals.tokens / totals.computeSeconds : 0,
   }
+}
+
+/** Whether a round's leaves rebuild its agreed contributions root (the page's first audit step). */
+function leavesHashToRoot(runId: Uint8Array, round: bigint, c: NonNullable<PeerRoundReport['contributions']>): boolean {
+  const credits = c.leaves.map((x) => ({
+    contributor: fromHex(x.address),
+    acceptedGroups: x.groups,
+    acceptedDeltas: x.deltas,
+    credit: BigInt(x.credit),
+  }))
+  return toHex0x(contributionsRoot(runId, round, credits)).toLowerCase() === c.root.toLowerCase()
 }
 
 /** onnxruntime-web with one EP; wasm threads only when the page is cross-origin isolated. */
@@ -93,7 +113,10 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           included: r.included,
           policyHash: r.policyHash,
           tokensPerSecond: r.computeSeconds > 0 ? r.sampledTokens / r.computeSeconds : 0,
-          contributions: r.contributions,
+          contributions: r.contributions && {
+            ...r.contributions,
+            consistent: leavesHashToRoot(run.runId, BigInt(r.round), r.contributions),
+          },
         },
       })
     },
