@@ -16,7 +16,6 @@ import {
   type RuntimeComponents,
   toHex0x,
 } from '@murmur/protocol'
-import * as ort from 'onnxruntime-web'
 import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m)
@@ -58,15 +57,20 @@ function leavesHashToRoot(runId: Uint8Array, round: bigint, c: NonNullable<PeerR
   return toHex0x(contributionsRoot(runId, round, credits)).toLowerCase() === c.root.toLowerCase()
 }
 
-/** onnxruntime-web with one EP; wasm threads only when the page is cross-origin isolated. */
-function webRuntime(device: WorkerStatus['device']): { runtime: RuntimeComponents; threads: number } {
+/**
+ * onnxruntime-web with one EP, loaded for it: the wasm-only build (a 14 MB binary) for wasm,
+ * the WebGPU build (28 MB, JSEP) only when the page computes on WebGPU. wasm threads only when
+ * the page is cross-origin isolated.
+ */
+async function webRuntime(device: WorkerStatus['device']): Promise<{ runtime: RuntimeComponents; threads: number }> {
+  const ort = device === 'webgpu' ? await import('onnxruntime-web') : await import('onnxruntime-web/wasm')
   const threads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)) : 1
   ort.env.wasm.numThreads = threads
   return { runtime: { ort: ort as never, executionProviders: [device], exclusiveRuns: true }, threads }
 }
 
 async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
-  const { runtime, threads } = webRuntime(m.device)
+  const { runtime, threads } = await webRuntime(m.device)
   const cfg = NAMED_CONFIGS[m.config]
   const weights = initWeights(cfg, deriveSeed('murmur/bench/engine', m.config))
   const policy = await Policy.load(runtime, cfg, weights)
@@ -81,7 +85,7 @@ async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
 
 async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   share = m.share
-  const { runtime, threads } = webRuntime(m.device)
+  const { runtime, threads } = await webRuntime(m.device)
   const run = swarmRun(fromHex(m.join.manifest), 'the join link')
   engine = new SwarmEngine(runtime, run)
   post({
