@@ -238,5 +238,14 @@ export {
 } from './train/run-dir.js'
 export { type RoundMetrics, type SoloTrainInit, type SoloTrainResult, trainSolo } from './train/solo.js'
 // the web client's server and join information (issue #8)
-export { JOIN_PATH, type JoinInfo, JoinInfoError, joinInfoFromFragment, joinLink, parseJoinInfo } from './web/join.js'
+export {
+  isBrowserDialable,
+  JOIN_PATH,
+  type JoinInfo,
+  JoinInfoError,
+  joinInfoFromFragment,
+  joinInfoOf,
+  joinLink,
+  parseJoinInfo,
+} from './web/join.js'
 export { serveWebClient, WEB_HEADERS, WebClientMissingError, type WebServer, type WebServerInit, webClientDir } from './web/serve.js'

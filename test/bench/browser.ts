@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib'
 import {
   type Benchmark,
   decodeTokensPerSecond,
+  joinInfoOf,
   machineInfo,
   nodeRuntime,
   serveWebClient,
@@ -19,7 +20,7 @@ import {
   wasmRuntime,
   webClientDir,
 } from '@murmur/node'
-import { deriveSeed, initWeights, NAMED_CONFIGS, Policy, type RuntimeComponents, toHex0x } from '@murmur/protocol'
+import { deriveSeed, initWeights, NAMED_CONFIGS, Policy, type RuntimeComponents } from '@murmur/protocol'
 import { launchChromium } from '../helpers/chromium.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
@@ -91,12 +92,7 @@ export const browserBenchmark: Benchmark = {
     })
     const web = await serveWebClient({
       root,
-      join: () => ({
-        v: 1,
-        runId: toHex0x(swarm.run.runId),
-        manifest: toHex0x(swarm.run.manifestBytes),
-        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
-      }),
+      join: () => joinInfoOf(swarm.run, swarm.peers),
     })
     const browser = await launchChromium()
     let browserDecode: { tokensPerSecond: number; threads: number }

@@ -9,13 +9,13 @@ import {
   auditEvidence,
   devKey,
   EVIDENCE_DIR,
+  joinInfoOf,
   type LedgerClient,
   nodeRuntime,
   serveWebClient,
   startLocalSwarm,
   webClientDir,
 } from '@murmur/node'
-import { toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { artifact, launchChromium } from '../helpers/chromium.js'
 import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
@@ -57,13 +57,7 @@ describe('browser peer with the ledger', () => {
     })
     const web = await serveWebClient({
       root: await webClientDir(),
-      join: () => ({
-        v: 1,
-        runId: toHex0x(swarm.run.runId),
-        manifest: toHex0x(swarm.run.manifestBytes),
-        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
-        chain: { rpcUrl: chain.rpcUrl, chainId: Number(chain.chainId), ledger: chain.ledger as `0x${string}` },
-      }),
+      join: () => joinInfoOf(swarm.run, swarm.peers, chain),
     })
     const browser = await launchChromium()
     try {

@@ -6,8 +6,7 @@
  * Once on wasm, once on the WebGPU EP.
  */
 import { join } from 'node:path'
-import { nodeRuntime, type SwarmRoundLine, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
-import { toHex0x } from '@murmur/protocol'
+import { joinInfoOf, nodeRuntime, type SwarmRoundLine, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { artifact, launchChromium } from '../helpers/chromium.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
@@ -43,12 +42,7 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
     const swarm = await startLocalSwarm({ runDir, peers: 2, runtime, dataDir: join(runDir, `swarm-browser-${device}`), roundDurationMs })
     const web = await serveWebClient({
       root: await webClientDir(),
-      join: () => ({
-        v: 1,
-        runId: toHex0x(swarm.run.runId),
-        manifest: toHex0x(swarm.run.manifestBytes),
-        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
-      }),
+      join: () => joinInfoOf(swarm.run, swarm.peers),
     })
     const browser = await launchChromium([...args])
     const console: string[] = []

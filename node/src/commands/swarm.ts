@@ -23,7 +23,7 @@ import { devKey, localManifest, MANIFEST_FILE, type SwarmRoundLine, startLocalSw
 import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
 import { type SwarmRun, swarmRun } from '../swarm/run.js'
 import { percent, statusLine } from '../train/progress.js'
-import { type JoinInfo, joinLink } from '../web/join.js'
+import { isBrowserDialable, type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import {
   chainIdOption,
@@ -428,17 +428,9 @@ async function serveWeb(
   say: (line: string) => void,
 ): Promise<WebServer> {
   const info = (): JoinInfo => {
-    const bootstrap = peer.multiaddrs().filter((a) => a.includes('/ws/'))
-    if (bootstrap.length === 0) throw new Error('this peer has no WebSocket listener (add --listen /ip4/…/tcp/PORT/ws)')
-    return {
-      v: 1,
-      runId: toHex0x(run.runId),
-      manifest: toHex0x(run.manifestBytes),
-      bootstrap,
-      ...(ledger
-        ? { chain: { rpcUrl: ledger.rpcUrl, chainId: Number(ledger.chainId), ledger: ledger.ledgerAddress as `0x${string}` } }
-        : {}),
-    }
+    const i = joinInfoOf(run, [peer], ledger && { rpcUrl: ledger.rpcUrl, chainId: ledger.chainId, ledger: ledger.ledgerAddress })
+    if (i.bootstrap.length === 0) throw new Error('this peer has no WebSocket listener (add --listen /ip4/…/tcp/PORT/ws)')
+    return i
   }
   let root: string
   try {
@@ -456,7 +448,7 @@ async function serveWeb(
     )
   })
   say(`web client ${web.url}`)
-  if (peer.multiaddrs().some((a) => a.includes('/ws/'))) say(`join link: ${joinLink(web.url, info())}`)
+  if (peer.multiaddrs().some(isBrowserDialable)) say(`join link: ${joinLink(web.url, info())}`)
   else say('warning: this peer listens on no WebSocket address, so browsers cannot join through it; add --listen /ip4/…/tcp/PORT/ws')
   return web
 }

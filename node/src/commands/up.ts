@@ -32,7 +32,7 @@ import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
 import { progressBar, statusLine } from '../train/progress.js'
 import { readGenesis, readRun, writeRun } from '../train/run-dir.js'
-import { type JoinInfo, joinLink } from '../web/join.js'
+import { type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import { intOption } from './options.js'
 
@@ -210,13 +210,7 @@ export function upCommand(io: CliIo): Command {
       say(
         `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
       )
-      const joinInfo: () => JoinInfo = () => ({
-        v: 1,
-        runId: toHex0x(swarm.run.runId),
-        manifest: toHex0x(swarm.run.manifestBytes),
-        bootstrap: swarm.peers.flatMap((p) => p.multiaddrs().filter((a) => a.includes('/ws/'))),
-        chain: { rpcUrl: chain.rpcUrl, chainId: Number(chain.chainId), ledger: ledger as `0x${string}` },
-      })
+      const joinInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl: chain.rpcUrl, chainId: chain.chainId, ledger })
       const web = o.headless ? null : await startWeb(o.webPort, joinInfo, say)
       const stop = new AbortController()
       const onSignal = () => stop.abort()

@@ -1,6 +1,6 @@
 import { hashRunManifest, toHex0x } from '@murmur/protocol'
 import { describe, expect, it } from 'vitest'
-import { type JoinInfo, JoinInfoError, joinInfoFromFragment, joinLink, parseJoinInfo } from './join.js'
+import { type JoinInfo, JoinInfoError, joinInfoFromFragment, joinInfoOf, joinLink, parseJoinInfo } from './join.js'
 
 const manifest = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff)
 const info: JoinInfo = {
@@ -32,5 +32,19 @@ describe('join information', () => {
     expect(() => parseJoinInfo(null)).toThrow(/not a JSON object/)
     expect(() => joinInfoFromFragment('#join=%%%')).toThrow(JoinInfoError)
     expect(() => joinInfoFromFragment('#join=bm90IGpzb24')).toThrow(/damaged/)
+  })
+
+  it('is built from the serving peers: only their WebSocket addresses, the chain id as a number', () => {
+    const peer = {
+      multiaddrs: () => [
+        '/ip4/127.0.0.1/tcp/4001/p2p/16Uiu2HAmAPBMvuoozXA4fz67Uzm5UWsmXMBtLCT2J88ZpAwTFfkd',
+        info.bootstrap[0]!,
+        '/dns4/example.org/tcp/443/wss/p2p/16Uiu2HAmAPBMvuoozXA4fz67Uzm5UWsmXMBtLCT2J88ZpAwTFfkd',
+      ],
+    }
+    const built = joinInfoOf({ runId: hashRunManifest(manifest), manifestBytes: manifest }, [peer], { ...info.chain!, chainId: 31337n })
+    expect(built.bootstrap).toEqual([info.bootstrap[0], peer.multiaddrs()[2]])
+    expect(parseJoinInfo(JSON.parse(JSON.stringify(built)))).toEqual({ ...info, bootstrap: built.bootstrap })
+    expect(joinInfoOf({ runId: hashRunManifest(manifest), manifestBytes: manifest }, []).chain).toBeUndefined()
   })
 })

@@ -53,6 +53,27 @@ export function parseJoinInfo(value: unknown): JoinInfo {
   return { v: 1, runId: o.runId, manifest: o.manifest, bootstrap: [...(o.bootstrap as string[])], ...(chain ? { chain } : {}) }
 }
 
+/** A multiaddr a browser can dial: a WebSocket listener (ws or wss) with its peer id. */
+export const isBrowserDialable = (addr: string) => /\/wss?\/p2p\//.test(addr)
+
+/**
+ * The join information of `run` as served by `peers` (their WebSocket addresses), with the
+ * chain when the run keeps a ledger. Call it per request: listeners and peers come and go.
+ */
+export function joinInfoOf(
+  run: { runId: Uint8Array; manifestBytes: Uint8Array },
+  peers: readonly { multiaddrs(): string[] }[],
+  chain?: { rpcUrl: string; chainId: number | bigint; ledger: string },
+): JoinInfo {
+  return {
+    v: 1,
+    runId: `0x${toHex(run.runId)}`,
+    manifest: `0x${toHex(run.manifestBytes)}`,
+    bootstrap: peers.flatMap((p) => p.multiaddrs().filter(isBrowserDialable)),
+    ...(chain ? { chain: { rpcUrl: chain.rpcUrl, chainId: Number(chain.chainId), ledger: chain.ledger as `0x${string}` } } : {}),
+  }
+}
+
 const b64url = (text: string) =>
   btoa(String.fromCharCode(...new TextEncoder().encode(text)))
     .replace(/\+/g, '-')
