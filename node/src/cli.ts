@@ -12,6 +12,7 @@ import { nodeCommand, swarmCommand } from './commands/swarm.js'
 import { tasksCommand } from './commands/tasks.js'
 import { trainCommand } from './commands/train.js'
 import { upCommand } from './commands/up.js'
+import { applyConfig, applyEnvironment, CONFIG_FILE, withEnvironment } from './config.js'
 import { EXIT } from './errors.js'
 import { packageVersion } from './version.js'
 
@@ -47,7 +48,17 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(evidenceCommand(io))
   program.addCommand(auditCommand(io))
   program.addCommand(doctorCommand(io))
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+  for (const cmd of program.commands) withEnvironment(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }))
+  // murmur.config.json (or --config-file FILE): each command's section, under flags and environment
+  program.option('--config-file <file>', `options per command from a JSON file (default: ./${CONFIG_FILE} when present)`)
+  program.hook('preSubcommand', (root, sub) => {
+    applyConfig(
+      sub,
+      root.opts<{ configFile?: string }>().configFile ?? process.env.MURMUR_CONFIG,
+      program.commands.map((c) => c.name()),
+    )
+    applyEnvironment(sub)
+  })
   return program
 }
 
