@@ -23,47 +23,38 @@ export interface LedgerView {
   error?: string
 }
 
-export async function readLedger(chain: NonNullable<JoinInfo['chain']>, runId: string, address: string): Promise<LedgerView> {
+/**
+ * One read of the ledger per poll: rounds committed, this tab's claimed credit, and the
+ * contributions roots of `rounds` (null for a round not committed yet), which the swarm view
+ * checks each round's leaves against.
+ */
+export async function readLedger(
+  chain: NonNullable<JoinInfo['chain']>,
+  runId: string,
+  address: string,
+  rounds: readonly number[] = [],
+): Promise<LedgerView & { roots: Map<number, string | null> }> {
   const { Contract, JsonRpcProvider } = await import('ethers')
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
+  const roots = new Map<number, string | null>()
   try {
     const ledger = new Contract(chain.ledger, LEDGER_VIEWS, provider)
-    const run = (await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }
+    const { committedRounds } = (await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }
     const credit = (await ledger.getFunction('creditOf')(runId, address)) as bigint
-    return { committedRounds: run.committedRounds, credit }
+    for (const r of rounds) {
+      if (BigInt(r) >= committedRounds) roots.set(r, null)
+      else roots.set(r, ((await ledger.getFunction('roundOf')(runId, r)) as { contributionsRoot: string }).contributionsRoot.toLowerCase())
+    }
+    return { committedRounds, credit, roots }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     return {
       committedRounds: 0n,
       credit: 0n,
+      roots,
       error: /LedgerUnknownRun|could not decode/.test(message) ? 'the run is not registered on this ledger yet' : message.slice(0, 200),
     }
   } finally {
     provider.destroy()
   }
-}
-
-/**
- * The contributions roots the ledger holds for `rounds` (null for a round not committed yet): what
- * the dashboard checks each round's leaves against.
- */
-export async function readRoundRoots(
-  chain: NonNullable<JoinInfo['chain']>,
-  runId: string,
-  rounds: readonly number[],
-): Promise<Map<number, string | null>> {
-  const { Contract, JsonRpcProvider } = await import('ethers')
-  const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
-  const out = new Map<number, string | null>()
-  try {
-    const ledger = new Contract(chain.ledger, LEDGER_VIEWS, provider)
-    const committed = ((await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }).committedRounds
-    for (const r of rounds) {
-      if (BigInt(r) >= committed) out.set(r, null)
-      else out.set(r, ((await ledger.getFunction('roundOf')(runId, r)) as { contributionsRoot: string }).contributionsRoot.toLowerCase())
-    }
-  } finally {
-    provider.destroy()
-  }
-  return out
 }

@@ -9,7 +9,7 @@ import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
 import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.js'
-import { type LedgerView, readLedger, readRoundRoots } from './ledger.js'
+import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
 import './style.css'
 
@@ -118,18 +118,16 @@ function auditRoundLocally(l: RoundLine): void {
   }
 }
 
-/** Checks the rounds whose leaves hashed right against the roots the ledger holds. */
-async function auditAgainstChain(): Promise<void> {
-  const chain = state.join?.chain
-  if (!chain) return
+/** Reads the ledger and checks the rounds whose leaves hashed right against the roots it holds. */
+async function pollLedger(chain: NonNullable<JoinInfo['chain']>, address: string): Promise<void> {
   const open = state.rounds.filter((l) => state.audit[ledgerRound(l)] === 'consistent').slice(-20)
-  if (open.length === 0) return
-  const roots = await readRoundRoots(chain, state.join!.runId, open.map(ledgerRound)).catch(() => null)
-  if (!roots) return
+  const { roots, ...view } = await readLedger(chain, state.join!.runId, address, open.map(ledgerRound))
+  state.ledger = view
   for (const l of open) {
     const onChain = roots.get(ledgerRound(l))
     if (onChain) state.audit[ledgerRound(l)] = onChain === l.contributions!.root.toLowerCase() ? 'on-chain' : 'mismatch'
   }
+  if (state.status) renderStatus(state.status)
   renderSwarm()
 }
 
@@ -233,13 +231,8 @@ function join(): void {
   const chain = state.join.chain
   if (chain) {
     const address = identity.address
-    const poll = async () => {
-      state.ledger = await readLedger(chain, state.join!.runId, address)
-      if (state.status) renderStatus(state.status)
-      await auditAgainstChain()
-    }
-    void poll()
-    setInterval(() => void poll(), 10_000)
+    void pollLedger(chain, address)
+    setInterval(() => void pollLedger(chain, address), 10_000)
   }
 }
 
