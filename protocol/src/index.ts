@@ -117,10 +117,12 @@ export { emptyKvCache, type KvCache, tileKvCache } from './engine/kv-cache.js'
 export {
   type Completion,
   DEFAULT_SAMPLING,
+  EXTERNAL_WEIGHTS_MIN_BYTES,
   type ForwardParameters,
   type ForwardResult,
   type GenerateParameters,
   Policy,
+  type PolicyLoadOptions,
 } from './engine/policy.js'
 export {
   checkReplay,
@@ -244,7 +246,15 @@ export {
   signMessage,
 } from './messages/signed.js'
 export { MESSAGE_TAGS, taggedKeccak } from './messages/tagged-hash.js'
-export { assertModelConfig, type ModelConfig, NAMED_CONFIGS, parameterCount, parseHfConfig, toHfConfig } from './model/config.js'
+export {
+  assertModelConfig,
+  type ModelConfig,
+  NAMED_CONFIGS,
+  parameterCount,
+  parseHfConfig,
+  TRAINABLE_CONFIGS,
+  toHfConfig,
+} from './model/config.js'
 export { matmulFlops } from './model/flops.js'
 export { gradients, gradRules, unbroadcast } from './model/grad.js'
 // policy engine: graph IR, autodiff, ONNX, reference evaluator, sessions
@@ -252,7 +262,7 @@ export type { ConstantData, Dim, DType, Graph, GraphInput, GraphOutput, Initiali
 export { formatShape, GraphBuilder, isStatic, numel } from './model/graph.js'
 export { clip, logSoftmax, maximum, minimum, rmsNorm, rotateHalfMatrix, silu, softmax } from './model/layers.js'
 export { buildSamplingGraph, buildTrainingGraph, DEFAULT_GRPO_LOSS, type GrpoLossConfig, SAMPLE_IO, TRAIN_IO } from './model/llama.js'
-export { toOnnx } from './model/onnx.js'
+export { type ExternalDataFile, type OnnxWithExternalData, toOnnx, toOnnxWithExternalData } from './model/onnx.js'
 export type { AttrsOf, OpAttrs, OpName } from './model/ops.js'
 export * as ops from './model/ops.js'
 export { type ParameterSpec, parameterSpecs, shapeSize } from './model/parameters.js'

@@ -5,6 +5,7 @@ import {
   NAMED_CONFIGS,
   type SoloRun,
   type TaskSpec,
+  TRAINABLE_CONFIGS,
   taskSpecFromDifficulty,
   taskSpecId,
 } from '@murmur/protocol'
@@ -59,7 +60,7 @@ export function initCommand(io: CliIo): Command {
     .description('create a run directory: run.json and a genesis checkpoint from a short supervised warm-up (resumable)')
     .requiredOption('--task <name>', 'task family (see `murmur tasks`), e.g. addition')
     .option('--difficulty <lo-hi>', 'difficulty knobs, e.g. 2-3 for 2–3-digit operands')
-    .addOption(new Option('--model <name>', 'model config').choices(Object.keys(NAMED_CONFIGS)).default('tiny'))
+    .addOption(new Option('--model <name>', 'model config').choices([...TRAINABLE_CONFIGS]).default('tiny'))
     .requiredOption('--out <dir>', 'run directory to create (or resume)')
     .option('--seed <n>', 'run seed: integer, or 0x + 64 hex digits', '0')
     .option('--warmup-steps <n>', 'supervised warm-up step budget', intOption('--warmup-steps', 0, 10_000_000))
@@ -100,7 +101,8 @@ export function initCommand(io: CliIo): Command {
         return
       }
       if (!resumed) await writeRun(opts.out, run)
-      const { runtime, device } = await selectDevice(opts.device)
+      const { runtime, device, log: deviceLog } = await selectDevice(opts.device)
+      if (opts.device === 'auto') io.stderr(`device ${device} (${deviceLog.join('; ')})\n`)
       const status = statusLine(io.stderr, Boolean(process.stderr.isTTY))
       const controller = new AbortController()
       const onSigint = () => controller.abort()

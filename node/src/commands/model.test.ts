@@ -112,7 +112,7 @@ describe('murmur model', () => {
     const bad = await cli('model', 'init', '--config', 'huge', '--out', tempDir())
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatchInlineSnapshot(`
-      "murmur: --config "huge" is neither a named config (tiny, small) nor a readable config.json (ENOENT).
+      "murmur: --config "huge" is neither a named config (tiny, small, 0.5b) nor a readable config.json (ENOENT).
       "
     `)
     const seed = await cli('model', 'init', '--config', 'tiny', '--seed', '-1', '--out', tempDir())

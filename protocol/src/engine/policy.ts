@@ -4,9 +4,9 @@
  * scoring, and seeded group generation.
  */
 import { InvalidArgumentError } from '../errors.js'
-import type { ModelConfig } from '../model/config.js'
+import { type ModelConfig, parameterCount } from '../model/config.js'
 import { buildSamplingGraph, SAMPLE_IO } from '../model/llama.js'
-import { toOnnx } from '../model/onnx.js'
+import { toOnnx, toOnnxWithExternalData } from '../model/onnx.js'
 import type { Weights } from '../model/weights.js'
 import { uniformAt } from '../random/rng.js'
 import { GraphSession } from '../runtime/session.js'
@@ -52,6 +52,14 @@ export interface Completion {
 
 export const DEFAULT_SAMPLING: SamplingParameters = { temperature: 1, topP: 1 }
 
+/** Models with at least this many bytes of fp32 weights load them as external data by default. */
+export const EXTERNAL_WEIGHTS_MIN_BYTES = 512 * 1024 * 1024
+
+export interface PolicyLoadOptions {
+  /** Hand the weights to the runtime as external data (default: for models ≥ 512 MiB of weights). */
+  externalWeights?: boolean
+}
+
 export class Policy {
   readonly cfg: ModelConfig
   private readonly session: GraphSession
@@ -61,10 +69,20 @@ export class Policy {
     this.session = session
   }
 
-  /** Builds the sampling graph with `weights` baked in and loads it into the runtime. */
-  static async load(runtime: RuntimeComponents, cfg: ModelConfig, weights: Weights): Promise<Policy> {
-    const model = toOnnx(buildSamplingGraph(cfg, weights))
-    return new Policy(cfg, await GraphSession.create(runtime, model, 'the sampling graph'))
+  /**
+   * Builds the sampling graph with `weights` as initialisers and loads it into the runtime.
+   * Weights of models over {@link EXTERNAL_WEIGHTS_MIN_BYTES} (or with `externalWeights`) go to
+   * the runtime as in-memory external data rather than inside the protobuf, which holds at
+   * most 2 GiB; either way the runtime owns them as initialisers (prepacked on CPU, resident
+   * on a GPU EP's device).
+   */
+  static async load(runtime: RuntimeComponents, cfg: ModelConfig, weights: Weights, opts: PolicyLoadOptions = {}): Promise<Policy> {
+    const graph = buildSamplingGraph(cfg, weights)
+    const external = opts.externalWeights ?? parameterCount(cfg) * 4 >= EXTERNAL_WEIGHTS_MIN_BYTES
+    if (!external) return new Policy(cfg, await GraphSession.create(runtime, toOnnx(graph), 'the sampling graph'))
+    // every tensor past a few dozen floats: norms and biases too, so only scalars stay inline
+    const { model, externalData } = toOnnxWithExternalData(graph, 256)
+    return new Policy(cfg, await GraphSession.create(runtime, model, 'the sampling graph', externalData))
   }
 
   get executionProviders(): readonly string[] {

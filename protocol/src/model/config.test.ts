@@ -270,6 +270,11 @@ describe('NAMED_CONFIGS', () => {
     expect(cfg.headDim % 2).toBe(0)
     expect(cfg.maxPositionEmbeddings).toBe(256)
   })
+
+  it('0.5b is exactly the shape of the real Qwen2.5-0.5B config.json', () => {
+    expect(NAMED_CONFIGS['0.5b']).toEqual(parseHfConfig(qwen()))
+    expect(parameterCount(NAMED_CONFIGS['0.5b'])).toBe(494_032_768)
+  })
 })
 
 describe('assertModelConfig', () => {

@@ -212,11 +212,12 @@ export function toHfConfig(cfg: ModelConfig): Record<string, unknown> {
 }
 
 /**
- * Named configs for tests, benchmarks and from-scratch runs. Both are Llama with grouped-query
- * attention (2 query heads per kv head), untied lm_head, and a placeholder 128-token vocabulary.
- * Widths are multiples of 64 so MatMuls tile well on CPU and WebGPU.
+ * Named configs for tests, benchmarks and from-scratch runs. tiny and small are Llama with
+ * grouped-query attention (2 query heads per kv head), untied lm_head, and a placeholder
+ * 128-token vocabulary; widths are multiples of 64 so MatMuls tile well on CPU and WebGPU.
+ * 0.5b has a real model's shapes, for GPU-sized throughput.
  */
-export const NAMED_CONFIGS: { readonly tiny: ModelConfig; readonly small: ModelConfig } = {
+export const NAMED_CONFIGS: { readonly tiny: ModelConfig; readonly small: ModelConfig; readonly '0.5b': ModelConfig } = {
   // 1,016,960 parameters
   tiny: {
     modelType: 'llama',
@@ -249,7 +250,28 @@ export const NAMED_CONFIGS: { readonly tiny: ModelConfig; readonly small: ModelC
     maxPositionEmbeddings: 256,
     attentionBias: false,
   },
+  // 494,032,768 parameters: Qwen2.5-0.5B's shapes (Qwen2, q/k/v bias, tied 151,936-token
+  // embedding, 14 query heads over 2 kv heads). With random weights it measures GPU-sized
+  // throughput; a real Qwen2.5-0.5B folder loads through parseHfConfig to the same config.
+  '0.5b': {
+    modelType: 'qwen2',
+    vocabSize: 151936,
+    hiddenSize: 896,
+    intermediateSize: 4864,
+    numLayers: 24,
+    numHeads: 14,
+    numKvHeads: 2,
+    headDim: 64,
+    rmsNormEps: 1e-6,
+    ropeTheta: 1000000,
+    tieWordEmbeddings: true,
+    maxPositionEmbeddings: 32768,
+    attentionBias: true,
+  },
 }
+
+/** The named configs a run can be trained from scratch on (`murmur init --model`); 0.5b is for throughput. */
+export const TRAINABLE_CONFIGS = ['tiny', 'small'] as const
 
 /** Number of scalar parameters (tied embeddings counted once), as `sum(p.numel())` in PyTorch. */
 export function parameterCount(cfg: ModelConfig): number {

@@ -8,7 +8,7 @@
  */
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../constants.js'
 import { GraphError } from '../errors.js'
-import type { ConstantData, Dim, Graph, Node, Shape, Value } from './graph.js'
+import type { ConstantData, Dim, Graph, Initializer, Node, Shape, Value } from './graph.js'
 import type { OpAttrs, OpName } from './ops.js'
 import { ProtoWriter } from './protobuf.js'
 
@@ -148,6 +148,15 @@ const lowerings: { [K in OpName]: Lowering<K> } = {
   softmax: (ctx, _n, inputs, out) => void ctx.emit('Softmax', inputs, [{ name: 'axis', i: -1 }], out),
 }
 
+function checkFinite(t: { name: string; data: ConstantData }): void {
+  if (t.data instanceof BigInt64Array) return
+  const d = t.data
+  for (let k = 0; k < d.length; k++) {
+    const v = d[k]!
+    if (!Number.isFinite(v)) throw new GraphError(`Tensor "${t.name}" has a non-finite value ${v} at ${k}.`)
+  }
+}
+
 function writeTensor(w: ProtoWriter, t: EmittedTensor): void {
   for (const d of t.dims) w.int(1, d)
   w.int(2, t.data instanceof BigInt64Array ? ELEM.int64 : ELEM.float32)
@@ -156,12 +165,39 @@ function writeTensor(w: ProtoWriter, t: EmittedTensor): void {
   const dv = new DataView(raw.buffer)
   if (t.data instanceof BigInt64Array) {
     for (let k = 0; k < t.data.length; k++) dv.setBigInt64(k * 8, t.data[k]!, true)
-  } else
+  } else {
+    checkFinite(t)
     t.data.forEach((v, k) => {
-      if (!Number.isFinite(v)) throw new GraphError(`Tensor "${t.name}" has a non-finite value ${v} at ${k}.`)
       dv.setFloat32(k * 4, v === 0 ? 0 : v, true)
     })
+  }
   w.bytes(9, raw)
+}
+
+/** An initialiser stored outside the protobuf: TensorProto.external_data (13) + data_location EXTERNAL (14). */
+function writeExternalTensor(w: ProtoWriter, t: EmittedTensor, file: ExternalDataFile): void {
+  for (const d of t.dims) w.int(1, d)
+  w.int(2, t.data instanceof BigInt64Array ? ELEM.int64 : ELEM.float32)
+  w.string(8, t.name)
+  const entry = (key: string, value: string) => w.message(13, (e) => e.string(1, key).string(2, value))
+  entry('location', file.path)
+  entry('offset', '0')
+  entry('length', String(file.data.byteLength))
+  w.int(14, 1)
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
+/** The little-endian bytes of an initialiser: a view of its own memory where the host is little-endian. */
+function tensorBytes(t: { name: string; data: ConstantData }): Uint8Array {
+  checkFinite(t)
+  if (LITTLE_ENDIAN) return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)
+  const out = new Uint8Array(t.data.byteLength)
+  const dv = new DataView(out.buffer)
+  const d = t.data
+  if (d instanceof BigInt64Array) for (let k = 0; k < d.length; k++) dv.setBigInt64(k * 8, d[k]!, true)
+  else for (let k = 0; k < d.length; k++) dv.setFloat32(k * 4, d[k]!, true)
+  return out
 }
 
 function writeAttr(w: ProtoWriter, a: Attr): void {
@@ -193,8 +229,35 @@ function writeValueInfo(w: ProtoWriter, name: string, v: Value): void {
   )
 }
 
+/** An external-data file of an ONNX model, handed to onnxruntime in memory (session option `externalData`). */
+export interface ExternalDataFile {
+  /** The `location` the model's TensorProto names: a relative file name. */
+  readonly path: string
+  readonly data: Uint8Array
+}
+
+export interface OnnxWithExternalData {
+  model: Uint8Array
+  externalData: ExternalDataFile[]
+}
+
 /** Canonical ONNX ModelProto bytes for `graph`. */
 export function toOnnx(graph: Graph): Uint8Array {
+  return writeModel(graph, () => false).model
+}
+
+/**
+ * ONNX bytes with every initialiser of at least `minBytes` stored as external data, one
+ * in-memory file per tensor (`weights/<k>.bin`, a view of the tensor's own memory, no copy).
+ * A protobuf holds at most 2 GiB, so a model of real size (the 0.5b config's 1.98 GB of fp32
+ * weights) cannot bake its weights in; this way they still load as initialisers — prepacked by
+ * the CPU EP and resident on a GPU EP's device — instead of travelling as inputs every run.
+ */
+export function toOnnxWithExternalData(graph: Graph, minBytes = 1 << 20): OnnxWithExternalData {
+  return writeModel(graph, (init) => init.data.byteLength >= minBytes)
+}
+
+function writeModel(graph: Graph, external: (init: Initializer) => boolean): OnnxWithExternalData {
   const names = new Map<number, string>()
   for (const { name, value } of graph.inputs) names.set(value.id, name)
   for (const { name, value } of graph.initializers) names.set(value.id, name)
@@ -245,6 +308,7 @@ export function toOnnx(graph: Graph): Uint8Array {
     ctx.emit('Identity', [nameOf(value)], [], to)
   }
 
+  const externalData: ExternalDataFile[] = []
   const w = new ProtoWriter()
   w.int(1, ONNX_IR_VERSION)
   w.string(2, 'murmur')
@@ -259,12 +323,18 @@ export function toOnnx(graph: Graph): Uint8Array {
       })
     })
     g.string(2, graph.name)
-    for (const init of graph.initializers)
-      g.message(5, (t) => writeTensor(t, { name: init.name, dims: init.value.shape as number[], data: init.data }))
+    for (const init of graph.initializers) {
+      const t = { name: init.name, dims: init.value.shape as number[], data: init.data }
+      if (external(init)) {
+        const file = { path: `weights/${externalData.length}.bin`, data: tensorBytes(init) }
+        externalData.push(file)
+        g.message(5, (m) => writeExternalTensor(m, t, file))
+      } else g.message(5, (m) => writeTensor(m, t))
+    }
     for (const t of helperTensors) g.message(5, (m) => writeTensor(m, t))
     for (const { name, value } of graph.inputs) g.message(11, (m) => writeValueInfo(m, name, value))
     for (const { name, value } of graph.outputs) g.message(12, (m) => writeValueInfo(m, name, value))
   })
   w.message(8, (o) => o.string(1, '').int(2, ONNX_OPSET))
-  return w.finish()
+  return { model: w.finish(), externalData }
 }

@@ -27,7 +27,8 @@ export interface Rng {
   nextInt(n: number): number
 }
 
-const BLOCK_BYTES = 4096
+const BLOCK_BYTES = 65536
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 const TWO_POW_26 = 67108864
 const TWO_POW_53 = 9007199254740992
 const UNIFORM_DOMAIN = 'murmur/uniform/v1'
@@ -58,14 +59,19 @@ export function createRng(seed: Uint8Array, stream: number | bigint = 0): Rng {
   const view = new DataView(nonce.buffer)
   view.setBigUint64(4, BigInt(stream), true)
   let counter = 0
-  let words = new Uint32Array(0)
-  let pos = 0
+  // the keystream is the same however it is chunked: each refill continues at the block counter
+  const zeros = new Uint8Array(BLOCK_BYTES)
+  const bytes = new Uint8Array(BLOCK_BYTES)
+  const words = new Uint32Array(BLOCK_BYTES / 4)
+  let pos = words.length
   const refill = () => {
-    const block = chacha20(seed, nonce, new Uint8Array(BLOCK_BYTES), undefined, counter)
+    chacha20(seed, nonce, zeros, bytes, counter)
     counter += BLOCK_BYTES / 64
-    const dv = new DataView(block.buffer, block.byteOffset, block.byteLength)
-    words = new Uint32Array(BLOCK_BYTES / 4)
-    for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(i * 4, true)
+    if (LITTLE_ENDIAN) words.set(new Uint32Array(bytes.buffer, bytes.byteOffset, words.length))
+    else {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      for (let i = 0; i < words.length; i++) words[i] = dv.getUint32(i * 4, true)
+    }
     pos = 0
   }
   const nextU32 = (): number => {

@@ -4,6 +4,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-common'
 import { RuntimeError } from '../errors.js'
+import type { ExternalDataFile } from '../model/onnx.js'
 import type { HostTensor, RuntimeComponents } from './types.js'
 
 /**
@@ -21,14 +22,23 @@ export class GraphSession {
     this.executionProviders = runtime.executionProviders
   }
 
-  /** Loads `model` (ONNX bytes) with exactly the runtime's execution providers. */
-  static async create(runtime: RuntimeComponents, model: Uint8Array, label = 'model'): Promise<GraphSession> {
+  /**
+   * Loads `model` (ONNX bytes) with exactly the runtime's execution providers; `externalData`
+   * are the in-memory files its external initialisers name (see toOnnxWithExternalData).
+   */
+  static async create(
+    runtime: RuntimeComponents,
+    model: Uint8Array,
+    label = 'model',
+    externalData: readonly ExternalDataFile[] = [],
+  ): Promise<GraphSession> {
     try {
       const session = await runtime.ort.InferenceSession.create(model, {
         graphOptimizationLevel: 'all',
         // warnings (e.g. shape ops placed on CPU by the WebGPU EP) are expected; errors still print
         logSeverityLevel: 3,
         ...runtime.sessionOptions,
+        ...(externalData.length ? { externalData: externalData.map((f) => ({ path: f.path, data: f.data })) } : {}),
         executionProviders: [...runtime.executionProviders],
       })
       return new GraphSession(runtime, session)

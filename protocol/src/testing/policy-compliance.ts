@@ -102,5 +102,27 @@ export function describePolicyCompliance(getRuntime: () => RuntimeComponents, op
         await policy.release()
       }
     })
+
+    it('loads weights as in-memory external data (how models over 2 GiB load) with the same logits and cache', async () => {
+      const baked = await Policy.load(getRuntime(), cfg, weights, { externalWeights: false })
+      const external = await Policy.load(getRuntime(), cfg, weights, { externalWeights: true })
+      try {
+        const tokens = [
+          [1, 5, 9, 2, 7],
+          [3, 3, 8, 0, 4],
+        ]
+        const a = await baked.forward({ tokens })
+        const b = await external.forward({ tokens })
+        expect(worstViolation(b.logits, Float64Array.from(a.logits), 1e-5, 1e-5)).toBeLessThanOrEqual(0)
+        const step = [[6], [2]]
+        const a2 = await baked.forward({ tokens: step, past: a.present })
+        const b2 = await external.forward({ tokens: step, past: b.present })
+        expect(worstViolation(b2.logits, Float64Array.from(a2.logits), 1e-5, 1e-5)).toBeLessThanOrEqual(0)
+        expect(b2.present.length).toBe(6)
+      } finally {
+        await baked.release()
+        await external.release()
+      }
+    })
   })
 }
