@@ -35,6 +35,18 @@ describe('murmur CLI', () => {
     expect(r.stderr).toContain("unknown option '--pears'")
   })
 
+  it('checks the engine benchmark selection flags and refuses them for other benchmarks', async () => {
+    const gpu = await cli('bench', 'engine', '--devices', 'cpu,gpu')
+    expect(gpu.code).toBe(2)
+    expect(gpu.stderr).toContain('--devices takes a comma-separated list of cpu, wasm, webgpu, cuda; got "cpu,gpu"')
+    const shape = await cli('bench', 'engine', '--train-shape', '8by64')
+    expect(shape.code).toBe(2)
+    expect(shape.stderr).toContain('--train-shape takes BxT, e.g. 8x64')
+    const other = await cli('bench', 'hash', '--configs', '0.5b')
+    expect(other.code).toBe(2)
+    expect(other.stderr).toContain('select what the engine benchmark measures; "hash" takes none')
+  })
+
   it('rejects a malformed integer flag with a message naming the limit', async () => {
     const r = await cli('up', '--peers', 'three')
     expect(r.code).toBe(2)

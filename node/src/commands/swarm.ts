@@ -160,7 +160,8 @@ export function swarmCommand(io: CliIo): Command {
         throw err
       }
     }
-    const { runtime } = await selectDevice(o.device)
+    const { runtime, device, log: deviceLog } = await selectDevice(o.device)
+    io.stderr(`device ${device} (${deviceLog.join('; ')})\n`)
     const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
     const swarm = await startLocalSwarm({
       runDir,
@@ -315,7 +316,8 @@ async function runNode(
     say: (line: string) => void
   },
 ): Promise<void> {
-  const { runtime, device } = await selectDevice(o.device)
+  const { runtime, device, log: deviceLog } = await selectDevice(o.device)
+  say(`device ${device} (${deviceLog.join('; ')})`)
   // where to start: our newest checkpoint, else genesis, else whatever the swarm announces
   const local = await readLatestSwarmCheckpoint(o.dataDir, run.cfg, say)
   // with bootstrap peers a peer joins the running swarm (its own θ if the swarm is there, else
@@ -369,7 +371,7 @@ async function runNode(
       if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
       else
         status.update(
-          `round ${r.round + 1} closed  θ ${r.policyHash.slice(0, 10)}…  reward ${r.reward.toFixed(3)}  ${r.included} deltas${r.ownDeltaIncluded ? ' (ours in)' : ''}  ${peer.libp2pHost.libp2p.getPeers().length} peers`,
+          `round ${r.round + 1} closed on ${device}  θ ${r.policyHash.slice(0, 10)}…  reward ${r.reward.toFixed(3)}  ${r.included} deltas${r.ownDeltaIncluded ? ' (ours in)' : ''}  ${peer.libp2pHost.libp2p.getPeers().length} peers`,
           true,
         )
       if (o.rounds !== undefined && ++closed >= o.rounds) {

@@ -48,7 +48,8 @@ export function trainCommand(io: CliIo): Command {
     )
     .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
     .action(async (runDir: string, opts: TrainOptions) => {
-      const { runtime, device } = await selectDevice(opts.device)
+      const { runtime, device, log: deviceLog } = await selectDevice(opts.device)
+      if (opts.device === 'auto') io.stderr(`device ${device} (${deviceLog.join('; ')})\n`)
       const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !opts.json)
       const controller = new AbortController()
       const onSigint = () => {

@@ -16,7 +16,7 @@ import {
   toHex0x,
   type Weights,
 } from '@murmur/protocol'
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { getCreateAddress, Wallet } from 'ethers'
 import { auditEvidence } from '../chain/audit.js'
 import { EVIDENCE_DIR, listEvidenceRounds, roundDirName } from '../chain/evidence.js'
@@ -24,7 +24,7 @@ import { LedgerClient } from '../chain/ledger-client.js'
 import type { CliIo } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
 import { CliError, EXIT } from '../errors.js'
-import { nodeRuntime } from '../runtime/runtimes.js'
+import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { dropSwarmCheckpointsAfter, readSwarmCheckpoint } from '../swarm/checkpoints.js'
 import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
 import { runContext } from '../train/context.js'
@@ -50,6 +50,7 @@ interface UpOptions {
   chainPort: number
   webPort: number
   headless: boolean
+  device: DeviceChoice
   json: boolean
 }
 
@@ -81,6 +82,7 @@ export function upCommand(io: CliIo): Command {
     )
     .option('--web-port <port>', 'port of the web client on 127.0.0.1 (0 = any free port)', intOption('--web-port', 0, 65_535), 8400)
     .option('--headless', 'do not serve the web client', false)
+    .addOption(new Option('--device <device>', 'execution provider of the local peers').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--json', 'print a JSON summary as the last line', false)
     .action(async (o: UpOptions) => {
       const say = (line: string) => (o.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`))
@@ -90,7 +92,8 @@ export function upCommand(io: CliIo): Command {
       say(`  node ${env.node}, ${env.cpus} cores, onnxruntime-node ${env.ort.version} (${env.ort.backends.join(', ')})`)
       const home = join(dataDir(), 'up')
       const runDir = join(home, 'run')
-      const runtime = await nodeRuntime('cpu')
+      const { runtime, device, log: deviceLog } = await selectDevice(o.device)
+      say(`  device ${device} (${deviceLog.join('; ')})`)
 
       // 1. the run and its genesis (made once, reused)
       if (!existsSync(join(runDir, 'run.json'))) {
