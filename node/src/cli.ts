@@ -8,6 +8,7 @@ import { evidenceCommand } from './commands/evidence.js'
 import { initCommand } from './commands/init.js'
 import { keysCommand } from './commands/keys.js'
 import { modelCommand } from './commands/model.js'
+import { setupCommand } from './commands/setup.js'
 import { nodeCommand, swarmCommand } from './commands/swarm.js'
 import { tasksCommand } from './commands/tasks.js'
 import { trainCommand } from './commands/train.js'
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(evidenceCommand(io))
   program.addCommand(auditCommand(io))
   program.addCommand(doctorCommand(io))
+  program.addCommand(setupCommand(io))
   for (const cmd of program.commands) withEnvironment(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }))
   // murmur.config.json (or --config-file FILE): each command's section, under flags and environment
   program.option('--config-file <file>', `options per command from a JSON file (default: ./${CONFIG_FILE} when present)`)

@@ -32,7 +32,7 @@ const HINTS: Record<NodeDevice, string> = {
   cpu: 'onnxruntime-node failed to load; reinstall with `npm ci`.',
   wasm: 'onnxruntime-web failed to load; reinstall with `npm ci`.',
   webgpu: `needs a Vulkan driver: an NVIDIA/AMD/Intel GPU driver, or Debian's chromium package for SwiftShader (${SWIFTSHADER_ICD}, set VK_ICD_FILENAMES to it) and libvulkan1.`,
-  cuda: 'the CUDA execution provider is not installed (it is not in the npm package); on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9, fetch it with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (needs the network).',
+  cuda: 'the CUDA execution provider is not installed (it is not in the npm package); on Linux x64 with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `murmur setup cuda`: it checks those, then runs onnxruntime-node’s installer with ONNXRUNTIME_NODE_INSTALL=cuda12 (needs the network; offline, see docs/OPERATOR.md "GPU peers: CUDA").',
 }
 
 /** Where onnxruntime-node keeps its native libraries (the CUDA EP's must be installed there). */
@@ -41,12 +41,21 @@ export function ortNativeDir(): string {
   return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch)
 }
 
+/**
+ * Whether the machine exposes a GPU to Vulkan: DRM render nodes (Mesa, AMD, Intel, and NVIDIA
+ * desktops) or NVIDIA's own device nodes (headless NVIDIA servers often have no /dev/dri). Then
+ * the Vulkan loader finds the vendor's ICD itself and murmur must not point it at SwiftShader.
+ */
+function hasGpuDeviceNodes(): boolean {
+  return existsSync('/dev/dri') || existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0')
+}
+
 async function runtimeFor(device: NodeDevice): Promise<RuntimeComponents> {
   if (device === 'wasm') return wasmRuntime()
   if (device === 'cuda' && !existsSync(join(ortNativeDir(), 'libonnxruntime_providers_cuda.so'))) {
     throw new Error(`libonnxruntime_providers_cuda.so is not in ${ortNativeDir()}`)
   }
-  if (device === 'webgpu' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD) && !existsSync('/dev/dri')) {
+  if (device === 'webgpu' && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD) && !hasGpuDeviceNodes()) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD // no GPU device nodes: use the software driver
   }
   return nodeRuntime(device)
