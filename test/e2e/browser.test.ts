@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { joinInfoOf, nodeRuntime, type SwarmRoundLine, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artifact, launchChromium } from '../helpers/chromium.js'
+import { artifact, launchChromium, webgpuChromiumArgs } from '../helpers/chromium.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -29,11 +29,12 @@ interface PageState {
 
 /**
  * One tab per device. WebGPU runs on the SwiftShader adapter of Debian's chromium (correct and
- * far slower than wasm, DESIGN.md §7), so its rounds are longer.
+ * far slower than wasm, DESIGN.md §7), so its rounds are longer; MURMUR_CHROMIUM_GPU=1 puts it
+ * on the machine's GPU (webgpuChromiumArgs).
  */
 const devices = [
   { device: 'wasm', roundDurationMs: 6000, args: [] as string[] },
-  { device: 'webgpu', roundDurationMs: 15_000, args: ['--enable-unsafe-webgpu'] },
+  { device: 'webgpu', roundDurationMs: 15_000, args: webgpuChromiumArgs() },
 ] as const
 
 describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, args }) => {
