@@ -222,6 +222,7 @@ export {
   startLocalSwarm,
 } from './swarm/local.js'
 export { type PeerRoundReport, SwarmPeer, type SwarmPeerInit } from './swarm/peer.js'
+export { NODE_CLIENT, PeerStatusBoard, type PeerStatusRow } from './swarm/peer-status.js'
 export { type SwarmRun, swarmRun } from './swarm/run.js'
 export { type RunContext, runContext } from './train/context.js'
 export { type GreedyAccuracy, greedyDecode, heldOutAccuracy } from './train/evaluate.js'

@@ -69,6 +69,21 @@ export const MAX_NAME_BYTES = 128
  * and task codecs respectively. */
 export const MAX_MANIFEST_BLOB_BYTES = 64 * 1024
 
+/** PeerStatus strings (messages/peer-status.ts): the compute device (`cpu`, `wasm`, `webgpu`,
+ * `cuda`) and the client software (`murmur-node/0.1.0`). Printable ASCII only, so a dashboard can
+ * show them as they are; the limits keep a status ~130 bytes. */
+export const MAX_PEER_DEVICE_BYTES = 16
+export const MAX_PEER_CLIENT_BYTES = 40
+
+/** Devices a PeerStatus may name: the execution providers murmur peers compute with. */
+export const PEER_DEVICES = ['cpu', 'wasm', 'webgpu', 'cuda'] as const
+
+/** A receiver in round r accepts PeerStatus of rounds r-2..r+1: a status is published when its
+ * author enters a round, and honest peers drift apart by a round or so (a late joiner's sync, a
+ * slow aggregation), never by more. */
+export const PEER_STATUS_ROUNDS_BEHIND = 2n
+export const PEER_STATUS_ROUNDS_AHEAD = 1n
+
 /** Replay sampling rates are integers in parts per million, so peers agree on them exactly. */
 export const PPM = 1_000_000
 

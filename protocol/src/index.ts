@@ -74,11 +74,16 @@ export {
   MAX_DELTA_PAYLOAD_BYTES,
   MAX_GOSSIP_MESSAGE_BYTES,
   MAX_GROUP_SIZE,
+  MAX_PEER_CLIENT_BYTES,
+  MAX_PEER_DEVICE_BYTES,
   MAX_ROUND_CONTRIBUTORS,
   MAX_SCORED_GROUP_BYTES,
   MAX_VALIDATORS,
   ONNX_IR_VERSION,
   ONNX_OPSET,
+  PEER_DEVICES,
+  PEER_STATUS_ROUNDS_AHEAD,
+  PEER_STATUS_ROUNDS_BEHIND,
   PPM,
   PROTOCOL_VERSION,
 } from './constants.js'
@@ -214,6 +219,15 @@ export {
   hashDeltaPayload,
   payloadNumel,
 } from './messages/delta-payload.js'
+export {
+  decodePeerStatus,
+  encodePeerStatus,
+  hashPeerStatus,
+  PEER_ROLE_BITS,
+  type PeerStatus,
+  peerRolesMask,
+  peerRolesOfMask,
+} from './messages/peer-status.js'
 export { type CreditEntry, decodeRoundResult, encodeRoundResult, hashRoundResult, type RoundResult } from './messages/round-result.js'
 export {
   AGGREGATION_RULES,
@@ -383,6 +397,7 @@ export {
   verifyDeltaHeader,
   verifyDeltaPayload,
 } from './verify/delta.js'
+export { type PeerStatusExpectation, type PeerStatusVerdict, verifyPeerStatus } from './verify/peer-status.js'
 export { type PolicyReplayCheckerComponents, policyReplayChecker } from './verify/policy-replay-checker.js'
 export { derivePromptSeed } from './verify/prompt-seed.js'
 export { REPLAY_SELECT_DOMAIN, type ReplaySampling, selectReplayIndices } from './verify/replay-selection.js'

@@ -5,6 +5,7 @@ import { MAX_DELTA_NUMEL } from '../src/constants.js'
 import type { CheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import type { Delta } from '../src/messages/delta.js'
 import type { DeltaPayload } from '../src/messages/delta-payload.js'
+import type { PeerStatus } from '../src/messages/peer-status.js'
 import type { CreditEntry, RoundResult } from '../src/messages/round-result.js'
 import type { RunManifest } from '../src/messages/run-manifest.js'
 import type { Completion, ScoredGroup } from '../src/messages/scored-group.js'
@@ -81,6 +82,21 @@ export const checkpoint: fc.Arbitrary<CheckpointAnnouncement> = fc.record({
   policyHash: bytesN(32),
   sizeBytes: u64,
   roundResultHash: bytesN(32),
+})
+
+/** Printable ASCII (0x20-0x7e), as PeerStatus strings are. */
+const printableAscii = (minLength: number, maxLength: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength, maxLength })
+
+export const peerStatus: fc.Arbitrary<PeerStatus> = fc.record({
+  run: bytesN(32),
+  round: u64,
+  author: bytesN(20),
+  roles: fc.integer({ min: 0, max: 7 }),
+  device: fc.oneof(fc.constantFrom('cpu', 'wasm', 'webgpu', 'cuda'), printableAscii(1, 16)),
+  client: printableAscii(0, 40),
+  tokensPerSecond: fc.nat({ max: 0xffffffff }),
+  groupsPublished: fc.nat({ max: 0xffffffff }),
 })
 
 const safeString = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength })

@@ -15,6 +15,7 @@ import {
   encodeDeltaPayload,
   hashDeltaPayload,
 } from '../src/messages/delta-payload.js'
+import type { PeerStatus } from '../src/messages/peer-status.js'
 import type { RoundResult } from '../src/messages/round-result.js'
 import { encodeRunManifest, hashRunManifest, type RunManifest } from '../src/messages/run-manifest.js'
 import type { ScoredGroup } from '../src/messages/scored-group.js'
@@ -113,4 +114,15 @@ export const sampleCheckpoint: CheckpointAnnouncement = {
   policyHash: POLICY_1,
   sizeBytes: 43_690_000n,
   roundResultHash: contentHash(utf8('round-result-0')),
+}
+
+export const samplePeerStatus: PeerStatus = {
+  run: RUN,
+  round: 7n,
+  author: alice.address,
+  roles: 3,
+  device: 'webgpu',
+  client: 'murmur-web/0.1.0',
+  tokensPerSecond: 1234,
+  groupsPublished: 56,
 }

@@ -20,6 +20,7 @@ import { buildContributionsTree, CONTRIBUTION_LEAF_ENCODING, contributionLeafHas
 import { encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { encodeDelta, hashDelta } from '../src/messages/delta.js'
 import { type DeltaPayload, denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
+import { encodePeerStatus, hashPeerStatus } from '../src/messages/peer-status.js'
 import { encodeRoundResult, hashRoundResult } from '../src/messages/round-result.js'
 import { encodeRunManifest, hashRunManifest } from '../src/messages/run-manifest.js'
 import { encodeScoredGroup, hashScoredGroup } from '../src/messages/scored-group.js'
@@ -44,6 +45,7 @@ import {
   sampleManifest,
   samplePayload,
   samplePayloadBytes,
+  samplePeerStatus,
   sampleRoundResult,
   testKey,
   validator,
@@ -120,6 +122,7 @@ export function messageVectors() {
       encodeCheckpointAnnouncement(sampleCheckpoint),
       hashCheckpointAnnouncement(encodeCheckpointAnnouncement(sampleCheckpoint)),
     ),
+    entry('PeerStatus', samplePeerStatus, encodePeerStatus(samplePeerStatus), hashPeerStatus(encodePeerStatus(samplePeerStatus))),
   ]
 }
 
@@ -142,6 +145,7 @@ export function eip712Vectors() {
     Delta: [delta, bob.privateKey],
     RoundResult: [roundResult, validator.privateKey],
     CheckpointAnnouncement: [sampleCheckpoint, validator.privateKey],
+    PeerStatus: [samplePeerStatus, alice.privateKey],
   }
   return {
     domain: {

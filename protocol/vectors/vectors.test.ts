@@ -16,6 +16,7 @@ import { verifyContributionProof } from '../src/merkle/contributions.js'
 import { decodeCheckpointAnnouncement, encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { decodeDelta, encodeDelta, hashDelta } from '../src/messages/delta.js'
 import { decodeDeltaPayload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
+import { decodePeerStatus, encodePeerStatus, hashPeerStatus } from '../src/messages/peer-status.js'
 import { decodeRoundResult, encodeRoundResult, hashRoundResult } from '../src/messages/round-result.js'
 import { decodeRunManifest, encodeRunManifest, hashRunManifest } from '../src/messages/run-manifest.js'
 import { decodeScoredGroup, encodeScoredGroup, hashScoredGroup } from '../src/messages/scored-group.js'
@@ -38,6 +39,7 @@ const codecs: Record<
   DeltaPayload: { encode: encodeDeltaPayload, decode: decodeDeltaPayload, hash: hashDeltaPayload },
   RoundResult: { encode: encodeRoundResult, decode: decodeRoundResult, hash: hashRoundResult },
   CheckpointAnnouncement: { encode: encodeCheckpointAnnouncement, decode: decodeCheckpointAnnouncement, hash: hashCheckpointAnnouncement },
+  PeerStatus: { encode: encodePeerStatus, decode: decodePeerStatus, hash: hashPeerStatus },
 }
 
 describe('protocol vectors', () => {

@@ -33,11 +33,11 @@ export class GossipPublishError extends NetError {
   }
 }
 
-/** A topic string that is not one of a run's four murmur topics. */
+/** A topic string that is not one of a run's five murmur topics. */
 export class UnknownTopicError extends NetError {
   override name = 'UnknownTopicError' as const
   constructor(topic: string) {
-    super(`"${topic}" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints).`, { topic })
+    super(`"${topic}" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints|status).`, { topic })
   }
 }
 

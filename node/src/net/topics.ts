@@ -10,6 +10,7 @@ export interface RunTopics {
   deltas: string
   roundResults: string
   checkpoints: string
+  status: string
 }
 
 export type TopicName = keyof RunTopics
@@ -20,6 +21,7 @@ export const TOPIC_KINDS: Readonly<Record<TopicName, SignedKind>> = {
   deltas: 'Delta',
   roundResults: 'RoundResult',
   checkpoints: 'CheckpointAnnouncement',
+  status: 'PeerStatus',
 }
 
 const SUFFIX: Readonly<Record<TopicName, string>> = {
@@ -27,6 +29,7 @@ const SUFFIX: Readonly<Record<TopicName, string>> = {
   deltas: 'deltas',
   roundResults: 'round-results',
   checkpoints: 'checkpoints',
+  status: 'status',
 }
 
 function runHex(runId: Uint8Array | string): string {
@@ -39,7 +42,7 @@ function runHex(runId: Uint8Array | string): string {
   return hex
 }
 
-/** The four topic strings of a run (its id is the 32-byte manifest hash). */
+/** The five topic strings of a run (its id is the 32-byte manifest hash). */
 export function runTopics(runId: Uint8Array | string): RunTopics {
   const hex = runHex(runId)
   return {
@@ -47,6 +50,7 @@ export function runTopics(runId: Uint8Array | string): RunTopics {
     deltas: `/murmur/${hex}/${SUFFIX.deltas}`,
     roundResults: `/murmur/${hex}/${SUFFIX.roundResults}`,
     checkpoints: `/murmur/${hex}/${SUFFIX.checkpoints}`,
+    status: `/murmur/${hex}/${SUFFIX.status}`,
   }
 }
 

@@ -94,6 +94,7 @@ import { parseTopic, type TopicName } from '../net/topics.js'
 import { generateGroups } from '../train/rollouts.js'
 import { weightsFromCheckpointBytes, writeSwarmCheckpoint } from './checkpoints.js'
 import type { SwarmEngine } from './engine.js'
+import { NODE_CLIENT, PeerStatusBoard, type PeerStatusRow } from './peer-status.js'
 
 /** How often the machine's clock ticks (deadlines are checked on ticks). */
 const TICK_MS = 50
@@ -210,6 +211,8 @@ export interface SwarmPeerInit {
    * t·(1/share − 1) ms; 0 pauses sampling while the peer keeps following the swarm. Default 1.
    */
   computeShare?: () => number
+  /** The client named in this peer's PeerStatus (default `murmur-node/<version>`; the browser peer says `murmur-web/…`). */
+  client?: string
 }
 
 interface HeldGroupEntry {
@@ -286,6 +289,8 @@ export class SwarmPeer {
   /** The volunteer budget's rest: no sampling before this time (see computeShare). */
   private restUntil = 0
   private roundStats = { startedAt: 0, computeMs: 0, tokens: 0, deltaBytes: 0, bytesSent: 0, servedAtStart: 0 }
+  /** The swarm's PeerStatus table, this peer's own status included. */
+  private readonly statuses: PeerStatusBoard
 
   /** Which completions this peer replays is secret (DESIGN.md §3): a sender cannot predict it. */
   private readonly replaySecret = crypto.getRandomValues(new Uint8Array(32))
@@ -319,6 +324,13 @@ export class SwarmPeer {
     this.now = init.now ?? Date.now
     this.log = init.log ?? (() => {})
     this.feedback = createErrorFeedback(init.engine.run.numel)
+    this.statuses = new PeerStatusBoard(this.address, {
+      privateKey: init.privateKey,
+      domain: init.engine.run.domain,
+      roles: init.roles,
+      device: init.engine.runtime.executionProviders[0] ?? 'cpu',
+      client: init.client ?? NODE_CLIENT,
+    })
   }
 
   static async start(init: SwarmPeerInit): Promise<SwarmPeer> {
@@ -343,7 +355,7 @@ export class SwarmPeer {
       blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
       blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024) },
     })
-    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints'] as const) this.host.gossip.subscribe(name, () => {})
+    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status'] as const) this.host.gossip.subscribe(name, () => {})
     if (this.init.dataDir && this.roles.includes('validator')) {
       const host = this.host.libp2p
       this.evidence = evidenceService()({
@@ -409,6 +421,11 @@ export class SwarmPeer {
     return this.state ? { round: this.state.round, phase: this.state.phase, policyHash: this.state.policyHash } : null
   }
 
+  /** The latest PeerStatus of every peer heard from (this one included), by address. */
+  peerStatuses(): PeerStatusRow[] {
+    return this.statuses.rows()
+  }
+
   /** The current θ (resolves once a fetched checkpoint is in). */
   async weights(): Promise<{ round: bigint; hash: Uint8Array; weights: Weights } | null> {
     if (!this.theta) return null
@@ -453,6 +470,7 @@ export class SwarmPeer {
     this.state = state
     this.beginRoundStats()
     this.announce(round, hash, weights)
+    this.publish('status', this.statuses.publish(round, this.counters.groupsPublished))
     this.wake(round)
     for (const e of effects) this.perform(e)
   }
@@ -1010,6 +1028,8 @@ export class SwarmPeer {
     this.beginRoundStats()
     this.counters.roundsClosed++
     this.announce(round, hash, weights)
+    this.statuses.noteRound(report.sampledTokens, report.computeSeconds)
+    this.publish('status', this.statuses.publish(round, this.counters.groupsPublished))
     this.init.onRound?.(report)
   }
 
@@ -1246,6 +1266,8 @@ export class SwarmPeer {
         this.noteAnnouncement(v.announcement, from)
         return { ok: true }
       }
+      case 'status':
+        return this.statuses.receive(signed, from, this.state?.round ?? null)
     }
   }
 

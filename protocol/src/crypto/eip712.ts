@@ -69,6 +69,12 @@ export const EIP712_TYPES = {
     { name: 'policyHash', type: 'bytes32' },
     { name: 'digest', type: 'bytes32' },
   ],
+  PeerStatus: [
+    { name: 'run', type: 'bytes32' },
+    { name: 'round', type: 'uint64' },
+    { name: 'author', type: 'address' },
+    { name: 'digest', type: 'bytes32' },
+  ],
 } as const satisfies Record<string, readonly Field[]>
 
 export type Eip712PrimaryType = keyof typeof EIP712_TYPES

@@ -11,7 +11,13 @@ import { encodeRoundResult } from './round-result.js'
 import { decodeSignedMessage, encodeSignedMessage, SIGNED_CODECS, type SignedMessage, signingDigest, signMessage } from './signed.js'
 
 const envelope: fc.Arbitrary<SignedMessage> = fc.record({
-  kind: fc.constantFrom('ScoredGroup' as const, 'Delta' as const, 'RoundResult' as const, 'CheckpointAnnouncement' as const),
+  kind: fc.constantFrom(
+    'ScoredGroup' as const,
+    'Delta' as const,
+    'RoundResult' as const,
+    'CheckpointAnnouncement' as const,
+    'PeerStatus' as const,
+  ),
   body: fc.uint8Array({ maxLength: 100 }),
   signature: bytesN(65),
 })
@@ -37,7 +43,7 @@ describe('signed envelope', () => {
     const bytes = encodeSignedMessage({ kind: 'Delta', body: new Uint8Array(1), signature: new Uint8Array(65) })
     bytes[1] = 9
     expect(() => decodeSignedMessage(bytes)).toThrowErrorMatchingInlineSnapshot(
-      `[MessageDecodeError: Cannot decode SignedMessage: field "kind" at byte 1 is 9, outside [1, 4].]`,
+      `[MessageDecodeError: Cannot decode SignedMessage: field "kind" at byte 1 is 9, outside [1, 5].]`,
     )
   })
 })

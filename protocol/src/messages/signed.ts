@@ -8,7 +8,15 @@
 import { equalBytes } from '../bytes/bytes.js'
 import { ByteReader } from '../bytes/reader.js'
 import { ByteWriter } from '../bytes/writer.js'
-import { MAX_DELTA_GROUPS, MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS, MAX_SCORED_GROUP_BYTES, PROTOCOL_VERSION } from '../constants.js'
+import {
+  MAX_DELTA_GROUPS,
+  MAX_PEER_CLIENT_BYTES,
+  MAX_PEER_DEVICE_BYTES,
+  MAX_ROUND_CONTRIBUTORS,
+  MAX_ROUND_DELTAS,
+  MAX_SCORED_GROUP_BYTES,
+  PROTOCOL_VERSION,
+} from '../constants.js'
 import { type Eip712Domain, type Eip712Message, typedDataDigest } from '../crypto/eip712.js'
 import { addressFromPrivateKey } from '../crypto/identity.js'
 import { SIGNATURE_BYTES, signDigest } from '../crypto/sign.js'
@@ -21,6 +29,7 @@ import {
   hashCheckpointAnnouncement,
 } from './checkpoint.js'
 import { type Delta, decodeDelta, deltaTypedMessage, encodeDelta, hashDelta } from './delta.js'
+import { decodePeerStatus, encodePeerStatus, hashPeerStatus, type PeerStatus, peerStatusTypedMessage } from './peer-status.js'
 import { decodeRoundResult, encodeRoundResult, hashRoundResult, type RoundResult, roundResultTypedMessage } from './round-result.js'
 import { decodeScoredGroup, encodeScoredGroup, hashScoredGroup, type ScoredGroup, scoredGroupTypedMessage } from './scored-group.js'
 
@@ -29,6 +38,7 @@ export interface SignedTypes {
   Delta: Delta
   RoundResult: RoundResult
   CheckpointAnnouncement: CheckpointAnnouncement
+  PeerStatus: PeerStatus
 }
 export type SignedKind = keyof SignedTypes
 
@@ -76,6 +86,15 @@ export const SIGNED_CODECS: { [K in SignedKind]: Codec<K> } = {
     decode: decodeCheckpointAnnouncement,
     hash: hashCheckpointAnnouncement,
     typed: checkpointTypedMessage,
+  },
+  // fixed fields (70 bytes) + two length-prefixed strings (4 + ≤16, 4 + ≤40): 134
+  PeerStatus: {
+    tag: 5,
+    maxBodyBytes: 70 + 4 + MAX_PEER_DEVICE_BYTES + 4 + MAX_PEER_CLIENT_BYTES,
+    encode: encodePeerStatus,
+    decode: decodePeerStatus,
+    hash: hashPeerStatus,
+    typed: peerStatusTypedMessage,
   },
 }
 

@@ -10,6 +10,7 @@ export const MESSAGE_TAGS = {
   Delta: 'murmur/delta/v1',
   RoundResult: 'murmur/round-result/v1',
   CheckpointAnnouncement: 'murmur/checkpoint/v1',
+  PeerStatus: 'murmur/peer-status/v1',
 } as const
 
 export function taggedKeccak(tag: string, bytes: Uint8Array): Uint8Array {

@@ -26,6 +26,7 @@ export type RejectReason =
   | 'norm-mismatch'
   | 'not-validator'
   | 'wrong-root'
+  | 'unknown-device'
 
 export type Rejection = { ok: false; reason: RejectReason; detail: string }
 export type Verdict = { ok: true } | Rejection

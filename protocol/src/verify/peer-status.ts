@@ -1,0 +1,58 @@
+// consensus-critical: any change to output bytes needs PROTOCOL_VERSION++ and new vectors.
+/**
+ * Verification of a signed PeerStatus: envelope and body decode, run, a round within
+ * r-PEER_STATUS_ROUNDS_BEHIND..r+PEER_STATUS_ROUNDS_AHEAD of the verifier's round r, a known
+ * device, and the signature by its author. The numbers it carries are the author's claims and are
+ * not checked against anything (credit comes from RoundResults only). Never throws on a peer's
+ * bytes.
+ */
+import { equalBytes, toHex0x } from '../bytes/bytes.js'
+import { PEER_DEVICES, PEER_STATUS_ROUNDS_AHEAD, PEER_STATUS_ROUNDS_BEHIND } from '../constants.js'
+import type { Eip712Domain } from '../crypto/eip712.js'
+import { recoverSigner } from '../crypto/verify.js'
+import { isProtocolError } from '../errors.js'
+import type { PeerStatus } from '../messages/peer-status.js'
+import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
+import { type Rejection, reject } from './verdict.js'
+
+export interface PeerStatusExpectation {
+  domain: Eip712Domain
+  /** The verifier's current round. */
+  round: bigint
+}
+
+export type PeerStatusVerdict = { ok: true; status: PeerStatus; id: Uint8Array } | Rejection
+
+export function verifyPeerStatus({
+  message,
+  expected,
+}: {
+  message: Uint8Array | SignedMessage
+  expected: PeerStatusExpectation
+}): PeerStatusVerdict {
+  let signed: SignedMessage
+  let status: PeerStatus
+  let id: Uint8Array
+  let digest: Uint8Array
+  try {
+    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
+    if (signed.kind !== 'PeerStatus') return reject('wrong-kind', `expected a PeerStatus, got a ${signed.kind}`)
+    ;({ value: status, id, digest } = signingDigest('PeerStatus', signed.body, expected.domain))
+  } catch (err) {
+    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
+    throw err
+  }
+  if (!equalBytes(status.run, expected.domain.salt))
+    return reject('wrong-run', `status is for run ${toHex0x(status.run)}, not ${toHex0x(expected.domain.salt)}`)
+  const lo = expected.round > PEER_STATUS_ROUNDS_BEHIND ? expected.round - PEER_STATUS_ROUNDS_BEHIND : 0n
+  const hi = expected.round + PEER_STATUS_ROUNDS_AHEAD
+  if (status.round < lo || status.round > hi)
+    return reject('wrong-round', `status is for round ${status.round}; round ${expected.round} accepts ${lo}..${hi}`)
+  if (!(PEER_DEVICES as readonly string[]).includes(status.device))
+    return reject('unknown-device', `device "${status.device}" is not one of ${PEER_DEVICES.join(', ')}`)
+  const signer = recoverSigner(digest, signed.signature)
+  if (!signer.ok) return reject('bad-signature', `signature is not acceptable: ${signer.problem}`)
+  if (!equalBytes(signer.address, status.author))
+    return reject('wrong-signer', `signed by ${toHex0x(signer.address)}, but the author is ${toHex0x(status.author)}`)
+  return { ok: true, status, id }
+}
