@@ -1,16 +1,19 @@
 /**
- * The page: joins the run named by the join link (or the serving peer's), shows the peer's live
- * status, the reward curve and this tab's contributions, and applies the volunteer controls.
- * The peer itself runs in worker.ts; this thread only renders.
+ * The page: the swarm's dashboard (the serving node's rounds, curves, peers and contributions,
+ * checked against the chain), and — on "Join" — a peer: it joins the run named by the join link
+ * (or the serving peer's), shows the peer's live status and this tab's contributions, and applies
+ * the volunteer controls. The peer itself runs in worker.ts; this thread only renders.
  */
-import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, parseJoinInfo } from '@murmur/node/browser'
+import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, type PeerStatusRow, parseJoinInfo } from '@murmur/node/browser'
 import { PROTOCOL_VERSION } from '@murmur/protocol'
 import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
+import { feedRoundLine, fetchFeed } from './dashboard.js'
 import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.js'
 import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
+import { joinPeers, peerCells } from './peers.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -73,6 +76,8 @@ function applySettings(): void {
 }
 
 function renderStatus(s: WorkerStatus): void {
+  $('peer-card').hidden = false
+  $('rounds-card').hidden = false
   const rows: [string, string][] = [
     ['address', s.address],
     ['peer id', s.peerId],
@@ -168,29 +173,69 @@ function renderSwarm(): void {
         ])
       }),
     )
+  renderPeers()
+}
+
+/** The Peers card: every peer's signed status joined with its credited work in the agreed rounds. */
+function renderPeers(): void {
   const you = identity?.address.toLowerCase()
-  $('contributors')
+  $('peers')
     .querySelector('tbody')!
     .replaceChildren(
-      ...[...contributors.entries()]
-        .sort(([, a], [, b]) => (a.credit === b.credit ? 0 : a.credit > b.credit ? -1 : 1))
-        .map(([address, v]) => {
-          const tr = cells(document.createElement('tr'), [
-            `${address.slice(0, 10)}…${address.slice(-4)}${address === you ? ' (you)' : ''}`,
-            v.groups,
-            v.deltas,
-            v.credit.toString(),
-          ])
-          if (address === you) tr.className = 'you'
-          return tr
-        }),
+      ...joinPeers(state.status?.peers ?? feedPeers, contributors).map((row) => {
+        const tr = cells(document.createElement('tr'), peerCells(row, you))
+        if (row.address === you) tr.className = 'you'
+        return tr
+      }),
     )
 }
 
+/**
+ * A closed round, from this tab's peer (`own`) or from the serving node's dashboard feed. Each
+ * round is counted and drawn once; a peer's line replaces the feed's for the same round.
+ */
+function addRound(l: RoundLine & { accuracy?: number }, own: boolean): void {
+  const at = state.rounds.findIndex((x) => x.round === l.round)
+  if (at >= 0) {
+    if (own) state.rounds[at] = l
+  } else {
+    state.rounds.push(l)
+    state.rounds.sort((a, b) => a.round - b.round)
+    auditRoundLocally(l)
+    renderSwarm()
+    curve.push(l.round, l.reward, own ? l.sampleAccuracy : null, l.accuracy ?? null)
+  }
+  if (own) renderRound(l)
+}
+
+/** The dashboard while this tab is not a peer: the serving node's rounds, every few seconds. */
+async function pollFeed(): Promise<void> {
+  if (worker || !state.join) return
+  const last = state.rounds.at(-1)?.round ?? 0
+  const rounds = await fetchFeed(last).catch((err: unknown) => {
+    log(`dashboard feed: ${err instanceof Error ? err.message : String(err)}`)
+    return { rounds: [], peers: feedPeers }
+  })
+  if (rounds === null) return // this server has no feed (a static host): nothing to follow
+  feedPeers = rounds.peers
+  for (const r of rounds.rounds) addRound(await feedRoundLine(state.join.runId, r), false)
+  renderPeers()
+  if (rounds.rounds.length) say(`Following the swarm: round ${state.rounds.at(-1)!.round} closed. Join to lend this tab.`, state.phase)
+  setTimeout(() => void pollFeed(), 4000)
+}
+
+/** The serving node's peer statuses, shown until this tab joins and holds its own. */
+let feedPeers: PeerStatusRow[] = []
+let ledgerTimer: ReturnType<typeof setInterval> | null = null
+function startLedgerPoll(): void {
+  const chain = state.join?.chain
+  if (!chain || !identity || ledgerTimer) return
+  const address = identity.address
+  void pollLedger(chain, address)
+  ledgerTimer = setInterval(() => void pollLedger(chain, address), 10_000)
+}
+
 function renderRound(l: RoundLine): void {
-  auditRoundLocally(l)
-  renderSwarm()
-  curve.push(l.round, l.reward, l.sampleAccuracy)
   const tr = document.createElement('tr')
   for (const v of [l.round, l.ownGroups, l.ownGroupsIncluded, l.included, l.reward.toFixed(3), `${l.policyHash.slice(0, 12)}…`]) {
     const td = document.createElement('td')
@@ -204,10 +249,9 @@ function onWorker(m: FromWorker): void {
   if (m.type === 'status') {
     state.status = m.status
     renderStatus(m.status)
-  } else if (m.type === 'round') {
-    state.rounds.push(m.line)
-    renderRound(m.line)
-  } else if (m.type === 'log') log(m.line)
+    renderPeers()
+  } else if (m.type === 'round') addRound(m.line, true)
+  else if (m.type === 'log') log(m.line)
   else if (m.type === 'bench-result') {
     state.bench = { tokensPerSecond: m.tokensPerSecond, device: m.device, threads: m.threads, params: m.params }
     say(`Decode benchmark: ${m.tokensPerSecond.toFixed(0)} tokens/s on ${m.device} (${m.params.toLocaleString()} parameters).`, 'ready')
@@ -228,12 +272,7 @@ function join(): void {
   worker.postMessage({ type: 'start', join: state.join, privateKey: identity.privateKey, device: state.device, share } satisfies ToWorker)
   state.phase = 'running'
   applySettings()
-  const chain = state.join.chain
-  if (chain) {
-    const address = identity.address
-    void pollLedger(chain, address)
-    setInterval(() => void pollLedger(chain, address), 10_000)
-  }
+  startLedgerPoll()
 }
 
 async function chooseDevice(): Promise<Device> {
@@ -335,7 +374,11 @@ async function main(): Promise<void> {
     a.click()
   }
   applySettings()
-  if (new URLSearchParams(location.search).has('autojoin')) join()
+  if (query.has('autojoin')) join()
+  else {
+    startLedgerPoll()
+    void pollFeed()
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 /** The page ↔ worker messages (structured-clone data only). */
-import type { JoinInfo } from '@murmur/node/browser'
+import type { JoinInfo, PeerStatusRow } from '@murmur/node/browser'
 
 export type Device = 'webgpu' | 'wasm'
 
@@ -24,6 +24,8 @@ export interface WorkerStatus {
   groupsIncluded: number
   tokens: number
   tokensPerSecond: number
+  /** The swarm's latest signed PeerStatus of every peer this one heard from (itself included). */
+  peers: PeerStatusRow[]
 }
 
 export interface RoundLine {

@@ -17,6 +17,7 @@ import {
   toHex0x,
 } from '@murmur/protocol'
 import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
+import { WEB_CLIENT } from './peers.js'
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m)
 
@@ -43,6 +44,7 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     groupsIncluded: totals.groupsIncluded,
     tokens: totals.tokens,
     tokensPerSecond: totals.computeSeconds > 0 ? totals.tokens / totals.computeSeconds : 0,
+    peers: peer.peerStatuses(),
   }
 }
 
@@ -101,6 +103,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     bootstrap: m.join.bootstrap,
     start: 'sync',
     computeShare: () => share,
+    client: WEB_CLIENT,
     log: (line) => post({ type: 'log', line }),
     onRound: (r: PeerRoundReport) => {
       totals.groupsIncluded += r.ownGroupsIncluded

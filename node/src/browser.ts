@@ -9,5 +9,7 @@
 export { type DecodeBenchParameters, decodeTokensPerSecond } from './bench/decode.js'
 export { SwarmEngine } from './swarm/engine.js'
 export { type PeerRoundReport, SwarmPeer, type SwarmPeerInit, type SwarmStart } from './swarm/peer.js'
+export type { PeerStatusRow } from './swarm/peer-status.js'
 export { runIdHex, type SwarmRun, swarmRun } from './swarm/run.js'
+export { DASHBOARD_PATH, type DashboardFeed, type DashboardRound } from './web/feed.js'
 export { JOIN_PATH, type JoinInfo, JoinInfoError, joinInfoFromFragment, joinLink, parseJoinInfo } from './web/join.js'

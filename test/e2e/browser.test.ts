@@ -21,7 +21,14 @@ afterAll(() => cleanup?.())
 interface PageState {
   phase: string
   identity: { address: string } | null
-  status: { device: string; connections: number; round: number | null; groupsPublished: number; groupsIncluded: number } | null
+  status: {
+    device: string
+    connections: number
+    round: number | null
+    groupsPublished: number
+    groupsIncluded: number
+    peers: { address: string; device: string; client: string }[]
+  } | null
   rounds: { round: number; ownGroupsIncluded: number }[]
   errors: string[]
   log: string[]
@@ -86,6 +93,15 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       expect(after.status!.connections).toBeGreaterThan(0)
       expect(after.status!.groupsPublished).toBeGreaterThan(0)
       expect(after.rounds.find((l) => l.round === withTab!.round)?.ownGroupsIncluded, diagnosis).toBe(withTab!.includedGroupsBy[tab])
+      // the Peers card: every node peer's signed PeerStatus (device cpu) beside the tab's own
+      await page.waitForFunction(
+        (n) => ((globalThis as unknown as { murmur: PageState }).murmur.status?.peers.filter((p) => p.device === 'cpu').length ?? 0) >= n,
+        swarm.peers.length,
+        { timeout: 30_000 },
+      )
+      const peers = (await state()).status!.peers
+      expect(peers.find((p) => p.address === tab)).toMatchObject({ device, client: expect.stringMatching(/^murmur-web\//) })
+      expect(await page.locator('#peers tbody tr').count()).toBeGreaterThanOrEqual(swarm.peers.length + 1)
       await page.screenshot({ path: artifact(`browser-peer-${device}.png`), fullPage: true })
     } finally {
       await browser.close()

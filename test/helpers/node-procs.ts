@@ -31,8 +31,12 @@ export class ProcessGroup {
   private readonly children: ChildProcessWithoutNullStreams[] = []
 
   /** Runs `node node/bin/murmur.js ...args` from the repository root. */
-  start<Line = Record<string, unknown>>(args: readonly string[]): MurmurProc<Line> {
-    const child = spawn(process.execPath, [murmurBin, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
+  start<Line = Record<string, unknown>>(args: readonly string[], env: NodeJS.ProcessEnv = {}): MurmurProc<Line> {
+    const child = spawn(process.execPath, [murmurBin, ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     this.children.push(child)
     const proc: MurmurProc<Line> = { child, lines: [], stderr: '', exited: new Promise((r) => child.on('close', (code) => r(code))) }
     let buffer = ''

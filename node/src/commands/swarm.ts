@@ -14,6 +14,7 @@ import type { CliIo } from '../cli.js'
 import { CliError, CliUsageError, EXIT } from '../errors.js'
 import { readKeystore } from '../keys/keystore.js'
 import { getPassword, processPasswordSource } from '../keys/password.js'
+import { createLogger, type LogOptions, lineLogger, logOptions } from '../log.js'
 import { type PeerMetrics, peerMetrics, serveMetrics } from '../metrics/metrics.js'
 import { readModelFolder } from '../model/folder.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
@@ -23,6 +24,7 @@ import { devKey, localManifest, MANIFEST_FILE, type SwarmRoundLine, startLocalSw
 import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
 import { type SwarmRun, swarmRun } from '../swarm/run.js'
 import { percent, statusLine } from '../train/progress.js'
+import { RoundFeed } from '../web/feed.js'
 import { isBrowserDialable, type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import {
@@ -96,7 +98,7 @@ async function awaitCommitted(client: LedgerClient, round: bigint, ms: number, s
   say(`ledger ${client.ledgerAddress}: ${last === null ? 0n : last + 1n} round(s) committed`)
 }
 
-interface SwarmOptions extends LedgerFlags {
+interface SwarmOptions extends LedgerFlags, LogOptions {
   peers: number
   rounds: number
   json: boolean
@@ -122,10 +124,11 @@ export function swarmCommand(io: CliIo): Command {
     .option('--eval-problems <n>', 'held-out problems per evaluation', intOption('--eval-problems', 1, 100_000))
     .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--debug', 'log every phase change, proposal and delta', false)
+  for (const option of logOptions()) command.addOption(option)
   return withLedgerOptions(command).action(async (runDir: string, o: SwarmOptions) => {
     if (!existsSync(join(runDir, 'run.json')))
       throw new CliError(`${runDir} is not a run directory (no run.json); create one with \`murmur init\`.`, EXIT.input)
-    const say = (line: string) => io.stderr(`${line}\n`)
+    const say = lineLogger(createLogger(o, io.stderr, Boolean(process.stderr.isTTY)))
     const dataDir = o.dataDir ?? join(runDir, 'swarm')
     // the swarm keeps the manifest already in its data dir; a new one names the ledger
     const target = await ledgerTarget(o)
@@ -161,7 +164,7 @@ export function swarmCommand(io: CliIo): Command {
       }
     }
     const { runtime, device, log: deviceLog } = await selectDevice(o.device)
-    io.stderr(`device ${device} (${deviceLog.join('; ')})\n`)
+    say(`device ${device} (${deviceLog.join('; ')})`)
     const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
     const swarm = await startLocalSwarm({
       runDir,
@@ -207,7 +210,7 @@ export function swarmCommand(io: CliIo): Command {
   })
 }
 
-interface NodeOptions extends LedgerFlags {
+interface NodeOptions extends LedgerFlags, LogOptions {
   run: string
   bootstrap: string[]
   keystore?: string
@@ -274,13 +277,14 @@ export function nodeCommand(io: CliIo): Command {
       intOption('--metrics-port', 0, 65_535),
     )
     .option('--metrics-host <host>', 'interface of the metrics endpoint', '127.0.0.1')
+  for (const option of logOptions()) command.addOption(option)
   return withLedgerOptions(command).action(async (o: NodeOptions) => {
     if ((o.keystore === undefined) === (o.devKey === undefined))
       throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
     for (const b of o.bootstrap)
       if (!/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(b))
         throw new CliUsageError(`--bootstrap ${b}: a bootstrap address must end in /p2p/<peer id>.`)
-    const say = (line: string) => io.stderr(`${line}\n`)
+    const say = lineLogger(createLogger(o, io.stderr, Boolean(process.stderr.isTTY)))
     const where = await locateRun(o.run)
     const run = swarmRun(new Uint8Array(await readFile(where.manifestPath)), where.manifestPath)
     const target = await ledgerTarget(o)
@@ -341,6 +345,7 @@ async function runNode(
     }
   }
   const engine = new SwarmEngine(runtime, run)
+  const feed = new RoundFeed()
   const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
   let closed = 0
   let lastClosed: bigint | null = null
@@ -367,6 +372,7 @@ async function runNode(
     log: say,
     onRound: (r) => {
       metrics?.onRound(r)
+      feed.recordReport(r)
       lastClosed = BigInt(r.round)
       if (o.json) io.stdout(`${JSON.stringify(r)}\n`)
       else
@@ -382,7 +388,7 @@ async function runNode(
   })
   say(`peer ${peer.address} (${device}) listening on ${peer.multiaddrs().join(' ')}`)
   if (start === 'sync') say('no local checkpoint or genesis: waiting for the swarm to announce its checkpoint')
-  const web = o.serveWeb ? await serveWeb(peer, run, ledger, o, say) : null
+  const web = o.serveWeb ? await serveWeb(peer, run, ledger, o, say, feed) : null
   metrics = o.metricsPort === undefined ? null : peerMetrics(peer, { address: peer.address, run: toHex0x(run.runId) })
   const metricsServer = metrics
     ? await serveMetrics(metrics.registry, { host: o.metricsHost, port: o.metricsPort! }).catch((err: NodeJS.ErrnoException) => {
@@ -428,6 +434,7 @@ async function serveWeb(
   ledger: LedgerClient | undefined,
   o: NodeOptions,
   say: (line: string) => void,
+  feed: RoundFeed,
 ): Promise<WebServer> {
   const info = (): JoinInfo => {
     const i = joinInfoOf(run, [peer], ledger && { rpcUrl: ledger.rpcUrl, chainId: ledger.chainId, ledger: ledger.ledgerAddress })
@@ -441,7 +448,13 @@ async function serveWeb(
     if (err instanceof WebClientMissingError) throw new CliError(err.message, EXIT.input)
     throw err
   }
-  const web = await serveWebClient({ root, join: info, host: o.webHost, port: o.webPort }).catch((err: NodeJS.ErrnoException) => {
+  const web = await serveWebClient({
+    root,
+    join: info,
+    rounds: () => feed.snapshot(peer.peerStatuses()),
+    host: o.webHost,
+    port: o.webPort,
+  }).catch((err: NodeJS.ErrnoException) => {
     throw new CliError(
       err.code === 'EADDRINUSE'
         ? `--web-port ${o.webPort} is in use; pick another (0 = any free port).`

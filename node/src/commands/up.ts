@@ -24,6 +24,7 @@ import { LedgerClient } from '../chain/ledger-client.js'
 import type { CliIo } from '../cli.js'
 import { describeEnvironment } from '../environment.js'
 import { CliError, EXIT } from '../errors.js'
+import { createLogger, type LogOptions, lineLogger, logOptions } from '../log.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { dropSwarmCheckpointsAfter, readSwarmCheckpoint } from '../swarm/checkpoints.js'
 import { devKey, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
@@ -32,6 +33,7 @@ import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
 import { progressBar, statusLine } from '../train/progress.js'
 import { readGenesis, readRun, writeRun } from '../train/run-dir.js'
+import { type DashboardFeed, RoundFeed } from '../web/feed.js'
 import { type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import { intOption } from './options.js'
@@ -51,6 +53,8 @@ interface UpOptions {
   webPort: number
   headless: boolean
   device: DeviceChoice
+  logLevel: LogOptions['logLevel']
+  logFormat: LogOptions['logFormat']
   json: boolean
 }
 
@@ -84,6 +88,8 @@ export function upCommand(io: CliIo): Command {
     .option('--headless', 'do not serve the web client', false)
     .addOption(new Option('--device <device>', 'execution provider of the local peers').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--json', 'print a JSON summary as the last line', false)
+    .addOption(logOptions()[0]!)
+    .addOption(logOptions()[1]!)
     .action(async (o: UpOptions) => {
       const say = (line: string) => (o.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`))
       const started = performance.now()
@@ -208,13 +214,14 @@ export function upCommand(io: CliIo): Command {
         resume: resume ?? undefined,
         evalEvery: 5,
         evalProblems: o.evalProblems,
-        log: (line) => io.stderr(`${line}\n`),
+        log: lineLogger(createLogger(o, io.stderr, Boolean(process.stderr.isTTY))),
       })
       say(
         `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
       )
       const joinInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl: chain.rpcUrl, chainId: chain.chainId, ledger })
-      const web = o.headless ? null : await startWeb(o.webPort, joinInfo, say)
+      const feed = new RoundFeed()
+      const web = o.headless ? null : await startWeb(o.webPort, joinInfo, () => feed.snapshot(swarm.peers[0]?.peerStatuses()), say)
       const stop = new AbortController()
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)
@@ -230,6 +237,14 @@ export function upCommand(io: CliIo): Command {
           if (next === null || next.done) break
           const line = next.value
           lines.push(line)
+          feed.record({
+            round: line.round,
+            reward: line.reward,
+            ...(line.accuracy === undefined ? {} : { accuracy: line.accuracy }),
+            policyHash: line.peers[0]?.policyHash ?? '',
+            included: line.included,
+            contributions: line.contributions,
+          })
           const committed = (await reader.lastCommittedRound().catch(() => null)) ?? -1n
           const hashes = new Set(line.peers.map((p) => p.policyHash))
           say(
@@ -243,14 +258,23 @@ export function upCommand(io: CliIo): Command {
         const deadline = Date.now() + 60_000
         while (target >= 0n && ((await reader.lastCommittedRound()) ?? -1n) < target && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 250))
-        const committedRounds = Number(((await reader.lastCommittedRound()) ?? -1n) + 1n)
         const final = await swarm.peers[0]!.weights()
         // stopping drains the peers' background work, the evidence writes among it: a validator
         // that saw the quorum after the submitter's commit landed may still be writing its copy
         await swarm.stop()
+        const committedRounds = Number(((await reader.lastCommittedRound()) ?? -1n) + 1n)
         const finalAccuracy = final ? await accuracyOf(final.weights) : genesisAccuracy
-        const audit =
-          committedRounds > 0 ? await auditEvidence(reader, { dir: join(swarmDir, 'peer-0', EVIDENCE_DIR), rounds: 'all' }) : null
+        // the audit covers every committed round peer 0 holds evidence of: a round that reached its
+        // quorum as the swarm stopped may have evidence but no commit (stopping cut the submission)
+        const evidenceDir = join(swarmDir, 'peer-0', EVIDENCE_DIR)
+        const held = committedRounds > 0 ? await listEvidenceRounds(evidenceDir) : []
+        const uncommitted = held.filter((r) => r >= BigInt(committedRounds))
+        if (uncommitted.length)
+          say(
+            `  round ${uncommitted.join(', ')} reached its quorum as the swarm stopped and was not committed; its evidence is kept, not audited`,
+          )
+        const audited = held.filter((r) => r < BigInt(committedRounds))
+        const audit = audited.length > 0 ? await auditEvidence(reader, { dir: evidenceDir, rounds: audited }) : null
         const agreed = lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1)
         summary = {
           // the swarm may close (and commit) one more round while this waits for the last one
@@ -292,7 +316,12 @@ export function upCommand(io: CliIo): Command {
 }
 
 /** Serves the web client for `murmur up`; a missing build or a busy port is said, not fatal. */
-async function startWeb(port: number, info: () => JoinInfo, say: (line: string) => void): Promise<WebServer | null> {
+async function startWeb(
+  port: number,
+  info: () => JoinInfo,
+  rounds: () => DashboardFeed,
+  say: (line: string) => void,
+): Promise<WebServer | null> {
   let root: string
   try {
     root = await webClientDir()
@@ -301,13 +330,13 @@ async function startWeb(port: number, info: () => JoinInfo, say: (line: string) 
     say(`  ${err.message} Running headless.`)
     return null
   }
-  const serve = (p: number) => serveWebClient({ root, join: info, port: p })
+  const serve = (p: number) => serveWebClient({ root, join: info, rounds, port: p })
   const web = await serve(port).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE' || port === 0) throw err
     say(`  port ${port} is busy: serving the web client on another port (pick one with --web-port)`)
     return serve(0)
   })
-  say(`  web client ${web.url} — open it to add this browser as a peer`)
+  say(`  web client and dashboard ${web.url} — open it to watch the swarm, or to add this browser as a peer`)
   say(`  join link (carries the run, the peers and the chain): ${joinLink(web.url, info())}`)
   return web
 }

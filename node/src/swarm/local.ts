@@ -79,6 +79,8 @@ export interface SwarmRoundLine {
   spreadMs: number
   /** Groups in θ_{r+1} by author (the largest count any peer saw): browser tabs and other workers included. */
   includedGroupsBy: Record<`0x${string}`, number>
+  /** The agreed contributions root and leaves, from the first peer that holds the RoundResult body. */
+  contributions: PeerRoundReport['contributions']
 }
 
 export interface LocalSwarm {
@@ -176,6 +178,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
         for (const [a, n] of Object.entries(r.includedGroupsBy) as [`0x${string}`, number][]) acc[a] = Math.max(acc[a] ?? 0, n)
         return acc
       }, {}),
+      contributions: got.find((r) => r.contributions)?.contributions ?? null,
       compressionRatio: (() => {
         const d = got.filter((r) => r.deltaBytes > 0)
         return d.length ? median(d.map((r) => r.denseDeltaBytes / r.deltaBytes)) : null

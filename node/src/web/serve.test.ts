@@ -3,11 +3,13 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DASHBOARD_PATH, RoundFeed } from './feed.js'
 import { JOIN_PATH, type JoinInfo } from './join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from './serve.js'
 
 let root: string
 let web: WebServer
+const feed = new RoundFeed()
 const info = { v: 1, runId: `0x${'ab'.repeat(32)}`, manifest: '0x00', bootstrap: [] } as unknown as JoinInfo
 
 beforeAll(async () => {
@@ -17,7 +19,8 @@ beforeAll(async () => {
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>murmur</title>')
   writeFileSync(join(root, 'assets', 'a-123.wasm'), new Uint8Array([0, 97, 115, 109]))
   writeFileSync(join(dir, 'secret.txt'), 'SECRET-CONTENT')
-  web = await serveWebClient({ root, join: () => info })
+  feed.record({ round: 1, reward: 0.25, accuracy: 0.4, policyHash: `0x${'01'.repeat(32)}`, included: 3, contributions: null })
+  web = await serveWebClient({ root, join: () => info, rounds: () => feed.snapshot() })
 })
 afterAll(() => web?.close())
 
@@ -37,6 +40,24 @@ function get(path: string, method = 'GET'): Promise<{ status: number; headers: R
 }
 
 describe('web client server', () => {
+  it('serves the dashboard feed as JSON, cross-origin isolated, and 404 when a server has none', async () => {
+    const r = await get(DASHBOARD_PATH)
+    expect(r.status).toBe(200)
+    expect(r.headers['content-type']).toBe('application/json')
+    expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp')
+    expect(JSON.parse(r.body).peers).toEqual([])
+    expect(JSON.parse(r.body).rounds).toEqual([
+      { round: 1, reward: 0.25, accuracy: 0.4, policyHash: `0x${'01'.repeat(32)}`, included: 3, contributions: null },
+    ])
+    const bare = await serveWebClient({ root, join: () => info })
+    try {
+      const res = await fetch(new URL(DASHBOARD_PATH, bare.url))
+      expect(res.status).toBe(404)
+    } finally {
+      await bare.close()
+    }
+  })
+
   it('serves the page and assets cross-origin isolated, with their types', async () => {
     const page = await get('/')
     expect(page.status).toBe(200)

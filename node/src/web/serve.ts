@@ -1,6 +1,6 @@
 /**
- * Serves the built web client (client-web/dist) and the run's join information on localhost or
- * the LAN, with the headers the page needs: COOP/COEP (cross-origin isolation, so
+ * Serves the built web client (client-web/dist), the run's join information and the dashboard's
+ * rounds feed on localhost or the LAN, with the headers the page needs: COOP/COEP (cross-origin isolation, so
  * onnxruntime-web can run multi-threaded wasm) and CORP on every response. Static files only,
  * GET/HEAD only, no directory listing, no path outside the root.
  */
@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, extname, join, normalize, sep } from 'node:path'
+import { DASHBOARD_PATH, type DashboardFeed } from './feed.js'
 import { JOIN_PATH, type JoinInfo } from './join.js'
 
 export const WEB_HEADERS = {
@@ -62,6 +63,8 @@ export interface WebServerInit {
   root: string
   /** Join information served at JOIN_PATH (a function: it may change as peers come and go). */
   join: () => JoinInfo
+  /** The dashboard's rounds, served at DASHBOARD_PATH (404 without). */
+  rounds?: () => DashboardFeed
   /** Default 127.0.0.1; 0.0.0.0 serves the LAN (a phone). */
   host?: string
   /** Default 0 (any free port). */
@@ -94,6 +97,10 @@ export async function serveWebClient(init: WebServerInit): Promise<WebServer> {
       } catch (err) {
         return send(503, `join information unavailable: ${(err as Error).message}\n`)
       }
+    }
+    if (path === DASHBOARD_PATH) {
+      if (!init.rounds) return send(404, 'this node serves no dashboard feed\n')
+      return send(200, JSON.stringify(init.rounds()), 'application/json')
     }
     const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path))
     if (file !== root && !file.startsWith(root + sep)) return send(403, 'outside the web root\n')
