@@ -6,7 +6,7 @@
 import type { JoinInfo } from '@murmur/node/browser'
 
 /**
- * The three views the page reads, in human-readable ABI: the full generated ABI (with the
+ * The views and the event the page reads, in human-readable ABI: the full generated ABI (with the
  * bytecode beside it) would more than double what the page downloads. ledger.test.ts checks
  * these against the generated ABI, so they cannot drift from the contract.
  */
@@ -14,6 +14,8 @@ export const LEDGER_VIEWS = [
   'function runOf(bytes32 runId) view returns (tuple(address creator, uint16 quorum, uint16 validatorCount, uint64 committedRounds, bytes32 genesisPolicyHash))',
   'function creditOf(bytes32 runId, address contributor) view returns (uint256)',
   'function roundOf(bytes32 runId, uint64 round) view returns (tuple(bytes32 previousPolicyHash, bytes32 policyHash, bytes32 contributionsRoot))',
+  'function isClaimed(bytes32 runId, uint64 round, address contributor) view returns (bool)',
+  'event RoundCommitted(bytes32 indexed runId, uint64 indexed round, bytes32 previousPolicyHash, bytes32 policyHash, bytes32 contributionsRoot, bytes32 resultDigest)',
 ] as const
 
 export interface LedgerView {
@@ -23,35 +25,65 @@ export interface LedgerView {
   error?: string
 }
 
+export interface LedgerRead extends LedgerView {
+  /** Contributions root on chain of each round asked for (null: not committed yet). */
+  roots: Map<number, string | null>
+  /** The commit transaction of each round committed in blocks [fromBlock, toBlock]. */
+  txs: Map<number, string>
+  /** The last block the commit events were read to (the next read starts after it). */
+  toBlock: number
+  /** For the audited address: its claimed credit and the claimed flag of each round asked for. */
+  audit?: { address: string; credit: bigint; claimed: Map<number, boolean> }
+}
+
 /**
- * One read of the ledger per poll: rounds committed, this tab's claimed credit, and the
+ * One read of the ledger per poll: rounds committed, this tab's claimed credit, the
  * contributions roots of `rounds` (null for a round not committed yet), which the swarm view
- * checks each round's leaves against.
+ * checks each round's leaves against, the commit transactions since `fromBlock`, and — for the
+ * address being audited — its claimed credit and which of `audit.rounds` it claimed.
  */
 export async function readLedger(
   chain: NonNullable<JoinInfo['chain']>,
   runId: string,
   address: string,
   rounds: readonly number[] = [],
-): Promise<LedgerView & { roots: Map<number, string | null> }> {
+  { fromBlock = 0, audit }: { fromBlock?: number; audit?: { address: string; rounds: readonly number[] } } = {},
+): Promise<LedgerRead> {
   const { Contract, JsonRpcProvider } = await import('ethers')
   const provider = new JsonRpcProvider(chain.rpcUrl, chain.chainId, { staticNetwork: true, batchMaxCount: 1 })
   const roots = new Map<number, string | null>()
+  const txs = new Map<number, string>()
   try {
     const ledger = new Contract(chain.ledger, LEDGER_VIEWS, provider)
     const { committedRounds } = (await ledger.getFunction('runOf')(runId)) as { committedRounds: bigint }
     const credit = (await ledger.getFunction('creditOf')(runId, address)) as bigint
-    for (const r of rounds) {
-      if (BigInt(r) >= committedRounds) roots.set(r, null)
-      else roots.set(r, ((await ledger.getFunction('roundOf')(runId, r)) as { contributionsRoot: string }).contributionsRoot.toLowerCase())
+    const rootOf = async (r: number) =>
+      BigInt(r) >= committedRounds
+        ? null
+        : ((await ledger.getFunction('roundOf')(runId, r)) as { contributionsRoot: string }).contributionsRoot.toLowerCase()
+    for (const r of new Set([...rounds, ...(audit?.rounds ?? [])])) roots.set(r, await rootOf(r))
+    const toBlock = await provider.getBlockNumber()
+    if (toBlock >= fromBlock) {
+      const committed = ledger.filters.RoundCommitted!(runId)
+      for (const log of await ledger.queryFilter(committed, fromBlock, toBlock))
+        txs.set(Number(BigInt(log.topics[2]!)), log.transactionHash)
     }
-    return { committedRounds, credit, roots }
+    const read: LedgerRead = { committedRounds, credit, roots, txs, toBlock }
+    if (audit) {
+      const claimed = new Map<number, boolean>()
+      for (const r of audit.rounds)
+        if (BigInt(r) < committedRounds) claimed.set(r, (await ledger.getFunction('isClaimed')(runId, r, audit.address)) as boolean)
+      read.audit = { address: audit.address, credit: (await ledger.getFunction('creditOf')(runId, audit.address)) as bigint, claimed }
+    }
+    return read
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     return {
       committedRounds: 0n,
       credit: 0n,
       roots,
+      txs,
+      toBlock: fromBlock - 1,
       error: /LedgerUnknownRun|could not decode/.test(message) ? 'the run is not registered on this ledger yet' : message.slice(0, 200),
     }
   } finally {

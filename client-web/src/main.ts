@@ -6,6 +6,7 @@
  */
 import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, type PeerStatusRow, parseJoinInfo } from '@murmur/node/browser'
 import { PROTOCOL_VERSION } from '@murmur/protocol'
+import { type AddressAudit, auditAddress } from './audit.js'
 import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
@@ -40,6 +41,10 @@ const state = {
    * not hash to the agreed root).
    */
   audit: {} as Record<number, 'consistent' | 'on-chain' | 'mismatch' | 'inconsistent'>,
+  /** Each committed round's commit transaction (ledger round numbers, from 0). */
+  txs: {} as Record<number, string>,
+  /** The address picked in the Peers table, its leaves proven against the ledger's roots. */
+  addressAudit: null as (AddressAudit & { claimedCredit: bigint | null }) | null,
 }
 ;(globalThis as unknown as { murmur: typeof state }).murmur = state
 
@@ -123,17 +128,74 @@ function auditRoundLocally(l: RoundLine): void {
   }
 }
 
-/** Reads the ledger and checks the rounds whose leaves hashed right against the roots it holds. */
+/** The next block to read commit events from. */
+let nextBlock = 0
+
+/**
+ * Reads the ledger: checks the rounds whose leaves hashed right against the roots it holds,
+ * collects the rounds' commit transactions, and re-audits the address the user picked.
+ */
 async function pollLedger(chain: NonNullable<JoinInfo['chain']>, address: string): Promise<void> {
   const open = state.rounds.filter((l) => state.audit[ledgerRound(l)] === 'consistent').slice(-20)
-  const { roots, ...view } = await readLedger(chain, state.join!.runId, address, open.map(ledgerRound))
+  const who = state.addressAudit?.address
+  const auditRounds = who
+    ? state.rounds.filter((l) => l.contributions?.leaves.some((x) => x.address.toLowerCase() === who)).map(ledgerRound)
+    : []
+  const read = await readLedger(chain, state.join!.runId, address, open.map(ledgerRound), {
+    fromBlock: nextBlock,
+    ...(who ? { audit: { address: who, rounds: auditRounds } } : {}),
+  })
+  const { roots, txs, toBlock, audit, ...view } = read
   state.ledger = view
+  if (!view.error) nextBlock = toBlock + 1
+  for (const [r, tx] of txs) state.txs[r] = tx
   for (const l of open) {
     const onChain = roots.get(ledgerRound(l))
     if (onChain) state.audit[ledgerRound(l)] = onChain === l.contributions!.root.toLowerCase() ? 'on-chain' : 'mismatch'
   }
+  if (who && audit && !view.error) {
+    state.addressAudit = { ...auditAddress(state.join!.runId, who, state.rounds, roots, audit.claimed), claimedCredit: audit.credit }
+    renderAddressAudit()
+  }
   if (state.status) renderStatus(state.status)
   renderSwarm()
+}
+
+/** Opens the audit of `address` (a row of the Peers table): its leaves, proven against the ledger. */
+function openAudit(address: string): void {
+  state.addressAudit = { address: address.toLowerCase(), rows: [], earned: 0n, claimedCredit: null }
+  renderAddressAudit()
+  const chain = state.join?.chain
+  if (chain && identity) void pollLedger(chain, identity.address)
+  $('audit-card').scrollIntoView({ behavior: 'smooth' })
+}
+
+function renderAddressAudit(): void {
+  const a = state.addressAudit
+  const card = $('audit-card')
+  card.hidden = !a
+  if (!a) return
+  const proven = a.rows.filter((r) => r.onChain === true).length
+  $('audit-summary').textContent = !state.join?.chain
+    ? `${a.address}: this run has no ledger to check its leaves against.`
+    : `${a.address}: ${a.rows.length} round${a.rows.length === 1 ? '' : 's'} credited here, ${proven} proven against the ledger's roots; ` +
+      `credit earned ${a.earned}, claimed on chain ${a.claimedCredit ?? '…'}.`
+  $('audit')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...[...a.rows].reverse().map((r) => {
+        const tr = cells(document.createElement('tr'), [
+          r.round + 1,
+          r.groups,
+          r.deltas,
+          r.credit.toString(),
+          r.onChain === null ? 'not committed yet' : r.onChain ? '✓ proof matches the ledger root' : '✗ proof fails the ledger root',
+          r.claimed === null ? '…' : r.claimed ? '✓ claimed' : 'not claimed',
+        ])
+        tr.title = `proof: ${r.proof.join(', ') || '(single leaf: the leaf is the root)'}`
+        return tr
+      }),
+    )
 }
 
 const AUDIT_TEXT = { consistent: 'pending', 'on-chain': '✓ on chain', mismatch: '✗ other root on chain', inconsistent: '✗ leaves ≠ root' }
@@ -163,14 +225,19 @@ function renderSwarm(): void {
               ? AUDIT_TEXT.inconsistent
               : 'no ledger'
             : AUDIT_TEXT[audit ?? 'consistent']
-        return cells(document.createElement('tr'), [
+        const tx = state.txs[ledgerRound(l)]
+        const tr = cells(document.createElement('tr'), [
           l.round,
+          `${l.policyHash.slice(0, 10)}…`,
           l.included,
           c ? c.leaves.length : '—',
           credit?.toString() ?? '—',
           ledger,
+          tx ? `${tx.slice(0, 10)}…` : '—',
           c ? `${c.root.slice(0, 12)}…` : '—',
         ])
+        if (tx) tr.title = `commit transaction ${tx}`
+        return tr
       }),
     )
   renderPeers()
@@ -185,6 +252,9 @@ function renderPeers(): void {
       ...joinPeers(state.status?.peers ?? feedPeers, contributors).map((row) => {
         const tr = cells(document.createElement('tr'), peerCells(row, you))
         if (row.address === you) tr.className = 'you'
+        tr.classList.add('clickable')
+        tr.title = `audit ${row.address}`
+        tr.onclick = () => openAudit(row.address)
         return tr
       }),
     )

@@ -21,7 +21,7 @@ describe('the murmur executable', () => {
     expect(r.stdout).toBe('')
   })
 
-  it('runs `up --json` with its dashboard: 5 rounds committed on chain and audited, held-out accuracy up, a screenshot of the dashboard', async () => {
+  it('runs `up --json` with its dashboard: 5 rounds committed on chain and audited, held-out accuracy up, the dashboard’s per-address audit, screenshots', async () => {
     const group = new ProcessGroup()
     const home = mkdtempSync(join(tmpdir(), 'murmur-e2e-up-'))
     const up = group.start(
@@ -59,6 +59,17 @@ describe('the murmur executable', () => {
       await page.screenshot({ path: artifact('dashboard-up.png'), fullPage: true })
       const rows = await page.locator('#swarm-rounds tbody tr').count()
       expect(rows).toBeGreaterThanOrEqual(3)
+      // the per-address audit: a peer's leaves, proven against the roots the ledger holds
+      await page.locator('#peers tbody tr').first().click()
+      type Audit = { addressAudit: { rows: { onChain: boolean | null }[] } | null }
+      await page.waitForFunction(
+        () => (globalThis as unknown as { murmur: Audit }).murmur.addressAudit?.rows.some((r) => r.onChain === true),
+        null,
+        { timeout: 120_000, polling: 500 },
+      )
+      const audit = await page.evaluate(() => (globalThis as unknown as { murmur: Audit }).murmur.addressAudit!.rows.map((r) => r.onChain))
+      expect(audit).not.toContain(false)
+      await page.locator('#audit-card').screenshot({ path: artifact('dashboard-audit.png') })
       const code = await Promise.race([up.exited, new Promise((r) => setTimeout(() => r('timeout'), 400_000))])
       expect(code, show()).toBe(0)
     } finally {

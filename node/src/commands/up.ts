@@ -35,6 +35,7 @@ import { progressBar, statusLine } from '../train/progress.js'
 import { readGenesis, readRun, writeRun } from '../train/run-dir.js'
 import { type DashboardFeed, RoundFeed } from '../web/feed.js'
 import { type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
+import { lanAddress, lanJoinInfo } from '../web/lan.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import { intOption } from './options.js'
 
@@ -52,6 +53,7 @@ interface UpOptions {
   chainPort: number
   webPort: number
   headless: boolean
+  lan: boolean
   device: DeviceChoice
   logLevel: LogOptions['logLevel']
   logFormat: LogOptions['logFormat']
@@ -86,6 +88,11 @@ export function upCommand(io: CliIo): Command {
     )
     .option('--web-port <port>', 'port of the web client on 127.0.0.1 (0 = any free port)', intOption('--web-port', 0, 65_535), 8400)
     .option('--headless', 'do not serve the web client', false)
+    .option(
+      '--lan',
+      'serve the web client, the peers and the chain on every interface, with a join link for a phone on this network (a network you trust: the chain has public dev keys)',
+      false,
+    )
     .addOption(new Option('--device <device>', 'execution provider of the local peers').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--json', 'print a JSON summary as the last line', false)
     .addOption(logOptions()[0]!)
@@ -154,7 +161,11 @@ export function upCommand(io: CliIo): Command {
       // and the ledger (deterministic address: the deployer's first transaction)
       const chainDir = join(home, 'chain')
       const swarmDir = join(home, 'swarm')
-      const chain = await startLocalChain({ port: o.chainPort, dataDir: chainDir }).catch(async (err: unknown) => {
+      const lanIp = o.lan ? lanAddress() : null
+      if (o.lan && !lanIp)
+        throw new CliError('--lan: this machine has no non-loopback IPv4 address; join from this machine instead.', EXIT.input)
+      const bind = lanIp ? { host: '0.0.0.0' } : {}
+      const chain = await startLocalChain({ port: o.chainPort, dataDir: chainDir, ...bind }).catch(async (err: unknown) => {
         const message = (err as Error).message
         // another `murmur up` on this home, or a busy port: say so, touch nothing
         if (/is in use by process|Cannot lock|Cannot serve JSON-RPC/.test(message))
@@ -164,7 +175,7 @@ export function upCommand(io: CliIo): Command {
         say(`  the chain in ${chainDir} cannot be restored (${(err as Error).message}); moved to ${aside}, starting a new one`)
         await rename(chainDir, aside)
         if (existsSync(swarmDir)) await rename(swarmDir, `${swarmDir}.unrestorable-${Date.now()}`)
-        return startLocalChain({ port: o.chainPort, dataDir: chainDir })
+        return startLocalChain({ port: o.chainPort, dataDir: chainDir, ...bind })
       })
       const provider = ledgerProvider(chain.rpcUrl)
       const deployer = new Wallet(chain.accounts[0]!, provider)
@@ -214,14 +225,16 @@ export function upCommand(io: CliIo): Command {
         resume: resume ?? undefined,
         evalEvery: 5,
         evalProblems: o.evalProblems,
+        ...(lanIp ? { listen: ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'] } : {}),
         log: lineLogger(createLogger(o, io.stderr, Boolean(process.stderr.isTTY))),
       })
       say(
         `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
       )
-      const joinInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl: chain.rpcUrl, chainId: chain.chainId, ledger })
+      const localInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl: chain.rpcUrl, chainId: chain.chainId, ledger })
+      const joinInfo = lanIp ? () => lanJoinInfo(localInfo(), lanIp) : localInfo
       const feed = new RoundFeed()
-      const web = o.headless ? null : await startWeb(o.webPort, joinInfo, () => feed.snapshot(swarm.peers[0]?.peerStatuses()), say)
+      const web = o.headless ? null : await startWeb(o.webPort, joinInfo, () => feed.snapshot(swarm.peers[0]?.peerStatuses()), say, lanIp)
       const stop = new AbortController()
       const onSignal = () => stop.abort()
       process.once('SIGINT', onSignal)
@@ -321,6 +334,7 @@ async function startWeb(
   info: () => JoinInfo,
   rounds: () => DashboardFeed,
   say: (line: string) => void,
+  lanIp: string | null,
 ): Promise<WebServer | null> {
   let root: string
   try {
@@ -330,14 +344,20 @@ async function startWeb(
     say(`  ${err.message} Running headless.`)
     return null
   }
-  const serve = (p: number) => serveWebClient({ root, join: info, rounds, port: p })
+  const serve = (p: number) => serveWebClient({ root, join: info, rounds, port: p, ...(lanIp ? { host: '0.0.0.0' } : {}) })
   const web = await serve(port).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE' || port === 0) throw err
     say(`  port ${port} is busy: serving the web client on another port (pick one with --web-port)`)
     return serve(0)
   })
   say(`  web client and dashboard ${web.url} — open it to watch the swarm, or to add this browser as a peer`)
-  say(`  join link (carries the run, the peers and the chain): ${joinLink(web.url, info())}`)
+  if (lanIp) {
+    const url = `http://${lanIp}:${web.port}/`
+    say(`  on this network (a phone): ${url} — join link ${joinLink(url, info())}`)
+    say(
+      '  --lan: the chain, the peers and the web client listen on every interface; the chain’s dev keys are public, so use a network you trust',
+    )
+  } else say(`  join link (carries the run, the peers and the chain): ${joinLink(web.url, info())}`)
   return web
 }
 

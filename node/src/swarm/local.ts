@@ -112,6 +112,8 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   debug?: boolean
   /** Start every peer at this round and θ (a resumed session) instead of genesis at round 0. */
   resume?: { round: bigint; weights: Weights }
+  /** Listen addresses of every peer (default: TCP and WebSocket on 127.0.0.1, any port). */
+  listen?: string[]
 }
 
 /** Starts N connected peers on genesis (or the manifest already in `dataDir`). */
@@ -220,12 +222,17 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       onRound,
       log: (line) => o.log?.(`peer ${i}: ${line}`),
       debug: o.debug,
+      ...(o.listen ? { listen: o.listen } : {}),
     })
     peers.push(peer)
     if (o.faults?.(i)) faulty.add(peer)
   }
   // full mesh on loopback: explicit dials (libp2p 3 does not auto-dial discovered peers)
-  for (let i = 1; i < peers.length; i++) for (let j = 0; j < i; j++) await peers[i]!.libp2pHost.dial(peers[j]!.libp2pHost.multiaddrs()[0]!)
+  const local = (p: SwarmPeer) => {
+    const all = p.libp2pHost.multiaddrs()
+    return all.find((a) => a.toString().startsWith('/ip4/127.0.0.1/')) ?? all[0]!
+  }
+  for (let i = 1; i < peers.length; i++) for (let j = 0; j < i; j++) await peers[i]!.libp2pHost.dial(local(peers[j]!))
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline && !peers.every((p) => p.libp2pHost.gossip.meshPeers('groups').length >= Math.min(peers.length - 1, 1))) {
     await new Promise((r) => setTimeout(r, 50))
