@@ -9,10 +9,9 @@
 import { equalBytes, toHex0x } from '../bytes/bytes.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
-import { isProtocolError } from '../errors.js'
 import type { CheckpointAnnouncement } from '../messages/checkpoint.js'
-import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
-import { type Rejection, reject } from './verdict.js'
+import type { SignedMessage } from '../messages/signed.js'
+import { openEnvelope, type Rejection, reject } from './verdict.js'
 
 export type CheckpointVerdict = { ok: true; announcement: CheckpointAnnouncement; id: Uint8Array } | Rejection
 
@@ -24,18 +23,9 @@ export function verifyCheckpointAnnouncement({
   /** The run's domain, and the exact size of the model's canonical checkpoint bytes. */
   expected: { domain: Eip712Domain; sizeBytes: bigint }
 }): CheckpointVerdict {
-  let signed: SignedMessage
-  let announcement: CheckpointAnnouncement
-  let id: Uint8Array
-  let digest: Uint8Array
-  try {
-    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
-    if (signed.kind !== 'CheckpointAnnouncement') return reject('wrong-kind', `expected a CheckpointAnnouncement, got a ${signed.kind}`)
-    ;({ value: announcement, id, digest } = signingDigest('CheckpointAnnouncement', signed.body, expected.domain))
-  } catch (err) {
-    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
-    throw err
-  }
+  const opened = openEnvelope('CheckpointAnnouncement', message, expected.domain)
+  if (!opened.ok) return opened
+  const { signed, value: announcement, id, digest } = opened
   if (!equalBytes(announcement.run, expected.domain.salt))
     return reject('wrong-run', `checkpoint is for run ${toHex0x(announcement.run)}, not ${toHex0x(expected.domain.salt)}`)
   if (announcement.sizeBytes !== expected.sizeBytes)

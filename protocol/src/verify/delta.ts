@@ -13,8 +13,8 @@ import { recoverSigner } from '../crypto/verify.js'
 import { isProtocolError } from '../errors.js'
 import type { Delta } from '../messages/delta.js'
 import { type DeltaPayload, decodeDeltaPayload, denseFromPayload, hashDeltaPayload, payloadNumel } from '../messages/delta-payload.js'
-import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
-import { type Rejection, reject } from './verdict.js'
+import type { SignedMessage } from '../messages/signed.js'
+import { openEnvelope, type Rejection, reject } from './verdict.js'
 
 export interface DeltaExpectation {
   domain: Eip712Domain
@@ -38,18 +38,9 @@ export function verifyDeltaHeader({
   message: Uint8Array | SignedMessage
   expected: DeltaExpectation
 }): DeltaHeaderVerdict {
-  let signed: SignedMessage
-  let delta: Delta
-  let id: Uint8Array
-  let digest: Uint8Array
-  try {
-    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
-    if (signed.kind !== 'Delta') return reject('wrong-kind', `expected a Delta, got a ${signed.kind}`)
-    ;({ value: delta, id, digest } = signingDigest('Delta', signed.body, expected.domain))
-  } catch (err) {
-    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
-    throw err
-  }
+  const opened = openEnvelope('Delta', message, expected.domain)
+  if (!opened.ok) return opened
+  const { signed, value: delta, id, digest } = opened
   if (!equalBytes(delta.run, expected.domain.salt))
     return reject('wrong-run', `delta is for run ${toHex0x(delta.run)}, not ${toHex0x(expected.domain.salt)}`)
   if (delta.round !== expected.round)

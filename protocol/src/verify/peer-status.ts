@@ -10,10 +10,9 @@ import { equalBytes, toHex0x } from '../bytes/bytes.js'
 import { PEER_DEVICES, PEER_STATUS_ROUNDS_AHEAD, PEER_STATUS_ROUNDS_BEHIND } from '../constants.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
-import { isProtocolError } from '../errors.js'
 import type { PeerStatus } from '../messages/peer-status.js'
-import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
-import { type Rejection, reject } from './verdict.js'
+import type { SignedMessage } from '../messages/signed.js'
+import { openEnvelope, type Rejection, reject } from './verdict.js'
 
 export interface PeerStatusExpectation {
   domain: Eip712Domain
@@ -30,18 +29,9 @@ export function verifyPeerStatus({
   message: Uint8Array | SignedMessage
   expected: PeerStatusExpectation
 }): PeerStatusVerdict {
-  let signed: SignedMessage
-  let status: PeerStatus
-  let id: Uint8Array
-  let digest: Uint8Array
-  try {
-    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
-    if (signed.kind !== 'PeerStatus') return reject('wrong-kind', `expected a PeerStatus, got a ${signed.kind}`)
-    ;({ value: status, id, digest } = signingDigest('PeerStatus', signed.body, expected.domain))
-  } catch (err) {
-    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
-    throw err
-  }
+  const opened = openEnvelope('PeerStatus', message, expected.domain)
+  if (!opened.ok) return opened
+  const { signed, value: status, id, digest } = opened
   if (!equalBytes(status.run, expected.domain.salt))
     return reject('wrong-run', `status is for run ${toHex0x(status.run)}, not ${toHex0x(expected.domain.salt)}`)
   const lo = expected.round > PEER_STATUS_ROUNDS_BEHIND ? expected.round - PEER_STATUS_ROUNDS_BEHIND : 0n

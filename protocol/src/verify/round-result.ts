@@ -9,11 +9,10 @@ import { compareBytes, equalBytes, toHex0x } from '../bytes/bytes.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import type { Address } from '../crypto/identity.js'
 import { recoverSigner } from '../crypto/verify.js'
-import { isProtocolError } from '../errors.js'
 import { contributionsRoot } from '../merkle/contributions.js'
 import type { RoundResult } from '../messages/round-result.js'
-import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
-import { type Rejection, reject } from './verdict.js'
+import type { SignedMessage } from '../messages/signed.js'
+import { openEnvelope, type Rejection, reject } from './verdict.js'
 
 export interface RoundResultExpectation {
   domain: Eip712Domain
@@ -32,18 +31,9 @@ export function verifyRoundResult({
   message: Uint8Array | SignedMessage
   expected: RoundResultExpectation
 }): RoundResultVerdict {
-  let signed: SignedMessage
-  let result: RoundResult
-  let id: Uint8Array
-  let digest: Uint8Array
-  try {
-    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
-    if (signed.kind !== 'RoundResult') return reject('wrong-kind', `expected a RoundResult, got a ${signed.kind}`)
-    ;({ value: result, id, digest } = signingDigest('RoundResult', signed.body, expected.domain))
-  } catch (err) {
-    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
-    throw err
-  }
+  const opened = openEnvelope('RoundResult', message, expected.domain)
+  if (!opened.ok) return opened
+  const { signed, value: result, id, digest } = opened
   if (!equalBytes(result.run, expected.domain.salt))
     return reject('wrong-run', `result is for run ${toHex0x(result.run)}, not ${toHex0x(expected.domain.salt)}`)
   if (result.round !== expected.round) return reject('wrong-round', `result is for round ${result.round}, expected ${expected.round}`)

@@ -9,12 +9,11 @@
 import { equalBytes, toHex0x } from '../bytes/bytes.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
-import { isProtocolError } from '../errors.js'
 import type { ScoredGroup } from '../messages/scored-group.js'
-import { decodeSignedMessage, type SignedMessage, signingDigest } from '../messages/signed.js'
+import type { SignedMessage } from '../messages/signed.js'
 import { derivePromptSeed } from './prompt-seed.js'
 import { type ReplaySampling, selectReplayIndices } from './replay-selection.js'
-import { type Rejection, reject } from './verdict.js'
+import { openEnvelope, type Rejection, reject } from './verdict.js'
 
 /** Recomputes rewards: the task's verifier, bound to the run's task spec by the app. */
 export interface RewardOracle {
@@ -57,18 +56,9 @@ export async function verifyScoredGroup(
   components: ScoredGroupVerifierComponents,
   { message, expected, replay }: { message: Uint8Array | SignedMessage; expected: ScoredGroupExpectation; replay: ReplaySampling },
 ): Promise<ScoredGroupVerdict> {
-  let signed: SignedMessage
-  let group: ScoredGroup
-  let id: Uint8Array
-  let digest: Uint8Array
-  try {
-    signed = message instanceof Uint8Array ? decodeSignedMessage(message) : message
-    if (signed.kind !== 'ScoredGroup') return reject('wrong-kind', `expected a ScoredGroup, got a ${signed.kind}`)
-    ;({ value: group, id, digest } = signingDigest('ScoredGroup', signed.body, expected.domain))
-  } catch (err) {
-    if (isProtocolError(err, 'MessageDecodeError')) return reject('malformed', err.message)
-    throw err
-  }
+  const opened = openEnvelope('ScoredGroup', message, expected.domain)
+  if (!opened.ok) return opened
+  const { signed, value: group, id, digest } = opened
   if (!equalBytes(group.run, expected.domain.salt))
     return reject('wrong-run', `group is for run ${toHex0x(group.run)}, not ${toHex0x(expected.domain.salt)}`)
   if (group.round !== expected.round)
