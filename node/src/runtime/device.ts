@@ -32,7 +32,7 @@ const HINTS: Record<NodeDevice, string> = {
   cpu: 'onnxruntime-node failed to load; reinstall with `npm ci`.',
   wasm: 'onnxruntime-web failed to load; reinstall with `npm ci`.',
   webgpu: `needs a Vulkan driver: an NVIDIA/AMD/Intel GPU driver, or Debian's chromium package for SwiftShader (${SWIFTSHADER_ICD}, set VK_ICD_FILENAMES to it) and libvulkan1.`,
-  cuda: 'the CUDA execution provider is not installed (it is not in the npm package); on Linux x64 with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `murmur setup cuda`: it checks those, then runs onnxruntime-node’s installer with ONNXRUNTIME_NODE_INSTALL=cuda12 (needs the network; offline, see docs/OPERATOR.md "GPU peers: CUDA").',
+  cuda: 'the CUDA execution provider is not installed (it is not in the npm package); on Linux x64 with an NVIDIA GPU, CUDA 12 and cuDNN 9, run `murmur setup cuda`: it checks those, then runs onnxruntime-node’s installer with ONNXRUNTIME_NODE_INSTALL=cuda12 (needs the network; offline, see docs/OPERATING.md "GPU peers: CUDA").',
 }
 
 /** Where onnxruntime-node keeps its native libraries (the CUDA EP's must be installed there). */
