@@ -19,9 +19,9 @@ export interface LogOptions {
 }
 
 /** `--log-level` and `--log-format`, for every command that logs (env MURMUR_<COMMAND>_LOG_LEVEL etc. via config). */
-export function logOptions(): Option[] {
+export function logOptions(defaultLevel: LogLevel = 'info'): Option[] {
   return [
-    new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default('info'),
+    new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]).default(defaultLevel),
     new Option('--log-format <format>', 'pretty: one human line per record; json: one JSON object per line')
       .choices([...LOG_FORMATS])
       .default('pretty'),
