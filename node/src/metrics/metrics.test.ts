@@ -11,8 +11,8 @@ function source() {
     status: () => ({ round: 7n, phase: 'rollouts' }),
     libp2pHost: {
       libp2p: { getConnections: () => [1, 2] },
-      gossip: { rejections: () => ({ ...rejections }), ignoredCount: () => 4 },
-      blobs: { stats: () => ({ requests: 2, bytes: 1024 }) },
+      gossip: { rejections: () => ({ ...rejections }), ignoredCount: () => 4, receivedStats: () => ({ messages: 9, bytes: 4096 }) },
+      blobs: { stats: () => ({ requests: 2, bytes: 1024 }), fetchStats: () => ({ blobs: 1, bytes: 2048 }) },
     },
   }
   return { peer, counters, rejections }
@@ -36,6 +36,9 @@ describe('peer metrics', () => {
     expect(value(text, 'murmur_peers_connected')).toBe(2)
     expect(value(text, 'murmur_pending_tasks')).toBe(3)
     expect(value(text, 'murmur_blob_served_bytes_total')).toBe(1024)
+    expect(value(text, 'murmur_blob_fetched_bytes_total')).toBe(2048)
+    expect(value(text, 'murmur_gossip_received_total')).toBe(9)
+    expect(value(text, 'murmur_gossip_received_bytes_total')).toBe(4096)
     expect(text).toContain('murmur_process_cpu_seconds_total')
     // a later scrape adds only what changed
     counters.groupsPublished = 8

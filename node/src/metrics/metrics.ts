@@ -15,8 +15,8 @@ export interface MetricsSource {
   status(): { round: bigint; phase: string } | null
   readonly libp2pHost: {
     libp2p: { getConnections(): unknown[] }
-    gossip: { rejections(): Record<string, number>; ignoredCount(): number }
-    blobs: { stats(): { requests: number; bytes: number } }
+    gossip: { rejections(): Record<string, number>; ignoredCount(): number; receivedStats(): { messages: number; bytes: number } }
+    blobs: { stats(): { requests: number; bytes: number }; fetchStats(): { blobs: number; bytes: number } }
   }
 }
 
@@ -68,6 +68,24 @@ export function peerMetrics(peer: MetricsSource, labels: { address: string; run:
   )
   tallyCounter(registry, 'murmur_blob_served_bytes_total', 'bytes served over /murmur/blob/1', () => peer.libp2pHost.blobs.stats().bytes)
   tallyCounter(registry, 'murmur_blob_requests_served_total', 'blob requests served', () => peer.libp2pHost.blobs.stats().requests)
+  tallyCounter(
+    registry,
+    'murmur_blob_fetched_bytes_total',
+    'bytes fetched over /murmur/blob/1 (hash-verified)',
+    () => peer.libp2pHost.blobs.fetchStats().bytes,
+  )
+  tallyCounter(
+    registry,
+    'murmur_gossip_received_total',
+    'gossip messages that reached the validators',
+    () => peer.libp2pHost.gossip.receivedStats().messages,
+  )
+  tallyCounter(
+    registry,
+    'murmur_gossip_received_bytes_total',
+    'bytes of gossip messages that reached the validators',
+    () => peer.libp2pHost.gossip.receivedStats().bytes,
+  )
   const rejected = new Map<string, number>()
   new Counter({
     name: 'murmur_gossip_rejected_total',

@@ -69,6 +69,7 @@ export class BlobService {
   private inFlight = 0
   private readonly waiting: Array<() => void> = []
   private readonly served = { requests: 0, bytes: 0 }
+  private readonly fetched = { blobs: 0, bytes: 0 }
 
   constructor(components: BlobServiceComponents, init: BlobServiceInit) {
     this.components = components
@@ -100,6 +101,11 @@ export class BlobService {
     return { ...this.served }
   }
 
+  /** Blobs and bytes this peer fetched from others (verified against their hash). */
+  fetchStats(): { blobs: number; bytes: number } {
+    return { ...this.fetched }
+  }
+
   /**
    * Fetches the blob whose sha256 is `hash`, trying `holders` in order until one delivers bytes
    * that hash to it. Throws {@link BlobUnavailableError} listing every attempt when none does.
@@ -115,6 +121,8 @@ export class BlobService {
       options.signal?.throwIfAborted()
       try {
         const bytes = await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify))
+        this.fetched.blobs++
+        this.fetched.bytes += bytes.length
         if (this.storeFetched) await (options.verify ? this.components.store.putAs(hash, bytes) : this.components.store.put(bytes))
         return bytes
       } catch (err) {

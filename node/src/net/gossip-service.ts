@@ -100,6 +100,7 @@ export class GossipService {
   private readonly disconnected = new Set<string>()
   private started = false
   private ignored = 0
+  private readonly received = { messages: 0, bytes: 0 }
 
   constructor(components: GossipServiceComponents, init: GossipServiceInit) {
     this.components = components
@@ -174,6 +175,11 @@ export class GossipService {
     return Object.fromEntries([...this.rejected].sort(([a], [b]) => (a < b ? -1 : 1)))
   }
 
+  /** Gossip messages (and their data bytes) that reached this peer's validators, since start. */
+  receivedStats(): { messages: number; bytes: number } {
+    return { ...this.received }
+  }
+
   /** Messages the validator ignored (honest but for another round), since start. */
   ignoredCount(): number {
     return this.ignored
@@ -209,6 +215,8 @@ export class GossipService {
   private async runValidator(topic: string, source: PeerId, msg: Message): Promise<TopicValidatorResult> {
     const name = this.byTopic.get(topic)
     if (name === undefined) return TopicValidatorResult.Ignore
+    this.received.messages++
+    this.received.bytes += msg.data.length
     if (msg.type !== 'signed') return this.reject('malformed', 'unsigned gossip message (StrictSign)', source)
     if (msg.data.length > this.maxMessageBytes) {
       return this.reject('oversize', `${msg.data.length} bytes; the limit is ${this.maxMessageBytes}`, source)
