@@ -179,7 +179,9 @@ export function upCommand(io: CliIo): Command {
           if (existsSync(swarmDir)) await rename(swarmDir, `${swarmDir}.unrestorable-${Date.now()}`)
           return startLocalChain({ port: o.chainPort, dataDir: chainDir, ...bind })
         })
-        const provider = ledgerProvider(chain.rpcUrl)
+        // bound to every interface (--lan), the chain is still reached over loopback from here
+        const rpcUrl = chain.rpcUrl.replace('://0.0.0.0:', '://127.0.0.1:')
+        const provider = ledgerProvider(rpcUrl)
         const deployer = new Wallet(chain.accounts[0]!, provider)
         const expected = getCreateAddress({ from: deployer.address, nonce: 0 })
         const restored = (await provider.getCode(expected)) !== '0x'
@@ -189,7 +191,7 @@ export function upCommand(io: CliIo): Command {
           if ((await provider.getBalance(to)) < 10n ** 18n) await (await deployer.sendTransaction({ to, value: 10n ** 19n })).wait()
         }
         say(
-          `  local chain ${chain.rpcUrl} (chain id ${chain.chainId}${restored ? `, restored from ${chainDir}` : ''}), ContributionLedger at ${ledger}`,
+          `  local chain ${rpcUrl} (chain id ${chain.chainId}${restored ? `, restored from ${chainDir}` : ''}), ContributionLedger at ${ledger}`,
         )
 
         // 3. the swarm: a new run, or the last session's resumed where the ledger left it
@@ -197,7 +199,7 @@ export function upCommand(io: CliIo): Command {
           swarmDir,
           cfg: ctx.cfg,
           genesis: genesis.weights,
-          chain,
+          chain: { rpcUrl, chainId: chain.chainId },
           ledger,
           peers: o.peers,
           roundMs: o.roundMs,
@@ -213,7 +215,7 @@ export function upCommand(io: CliIo): Command {
           settings: { chainId: chain.chainId, ledger: fromHex(ledger) },
           ledger: async (i, run) => {
             const client = await LedgerClient.connect({
-              rpcUrl: chain.rpcUrl,
+              rpcUrl,
               ledger,
               privateKey: devKey(i),
               chainId: chain.chainId,
@@ -233,7 +235,7 @@ export function upCommand(io: CliIo): Command {
         say(
           `  ${o.peers} peers on loopback, run ${toHex0x(swarm.run.runId).slice(0, 18)}…, rounds of ${o.roundMs} ms${o.rounds ? `, ${o.rounds} rounds` : ' (Ctrl-C to stop)'}`,
         )
-        const localInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl: chain.rpcUrl, chainId: chain.chainId, ledger })
+        const localInfo = () => joinInfoOf(swarm.run, swarm.peers, { rpcUrl, chainId: chain.chainId, ledger })
         const joinInfo = lanIp ? () => lanJoinInfo(localInfo(), lanIp) : localInfo
         const feed = new RoundFeed()
         const web = o.headless ? null : await startWeb(o.webPort, joinInfo, () => feed.snapshot(swarm.peers[0]?.peerStatuses()), say, lanIp)
@@ -319,7 +321,7 @@ export function upCommand(io: CliIo): Command {
             genesisAccuracy,
             finalAccuracy,
             auditOk: audit?.ok ?? false,
-            rpcUrl: chain.rpcUrl,
+            rpcUrl,
             ledger,
             webUrl: web?.url ?? null,
             runId: toHex0x(swarm.run.runId),
