@@ -1,3 +1,4 @@
+import { adversarialBenchmark } from './adversarial.js'
 import { aggregateBenchmark } from './aggregate.js'
 import { engineBenchmark } from './engine.js'
 import { hashBenchmark } from './hash.js'
@@ -18,6 +19,7 @@ export const benchmarks: readonly Benchmark[] = [
   aggregateBenchmark,
   swarmBenchmark,
   ledgerAuditBenchmark,
+  adversarialBenchmark,
 ]
 
 export type { Benchmark, BenchReport } from './report.js'

@@ -34,6 +34,7 @@ import {
   compareBytes,
   compressionConfigOf,
   compressWithFeedback,
+  contentHash,
   contributionsRoot,
   createAdamWState,
   createErrorFeedback,
@@ -174,6 +175,20 @@ export interface RoundCommitter {
   ): Promise<{ status: 'claimed' | 'already' }>
 }
 
+/**
+ * Ways an adversarial peer corrupts its own work (the attack suite and the tests use them; an
+ * honest peer has none). Each still speaks the real protocol and signs with its own key.
+ * - `wrongReward`: one completion's reward inflated in each group it publishes;
+ * - `corruptPayload`: its delta payload's first byte flipped after hashing the header;
+ * - `delta`: its pseudo-gradient `sign-flip`ped, `scale`d ×100 (sent whatever its norm), built on
+ *   a `stale-base` (the previous round's θ), or sent with a `lie-norm` (a norm 100× too small).
+ */
+export interface PeerFaults {
+  wrongReward?: boolean
+  corruptPayload?: boolean
+  delta?: 'sign-flip' | 'scale' | 'stale-base' | 'lie-norm'
+}
+
 export interface SwarmPeerInit {
   engine: SwarmEngine
   privateKey: Uint8Array
@@ -193,7 +208,7 @@ export interface SwarmPeerInit {
    * Misbehaviour for tests and adversary drills: sign groups whose first reward is wrong, or
    * publish deltas whose payload bytes are corrupt (hashed and announced as such).
    */
-  faults?: { wrongReward?: boolean; corruptPayload?: boolean }
+  faults?: PeerFaults
   /**
    * The run's ledger (a LedgerClient): validators submit each agreed round, the round's
    * submitter first, the next validators after one round each if it is still missing.
@@ -266,6 +281,8 @@ export class SwarmPeer {
 
   /** θ of the current round, once known (a fetched checkpoint may still be in flight). */
   private theta: { round: bigint; hash: Uint8Array; weights: Promise<Weights> } | null = null
+  /** The θ hash before the current one (only the `stale-base` attack uses it). */
+  private previousTheta: Uint8Array | null = null
   private policy: { hash: Uint8Array; policy: Promise<Policy> } | null = null
   private momentum: Float32Array | null = null
   private adam: AdamWState = createAdamWState()
@@ -709,9 +726,15 @@ export class SwarmPeer {
       }
       if (this.stopped || this.state?.round !== round) return
       const pseudo = pseudoGradient(run.specs, current.weights, local)
+      const attack = this.init.faults?.delta
+      if (attack === 'sign-flip' || attack === 'scale') {
+        const k = attack === 'sign-flip' ? -1 : 100
+        for (let i = 0; i < pseudo.length; i++) pseudo[i] = Math.fround(pseudo[i]! * k)
+      }
       const compressed = compressWithFeedback({ state: this.feedback, delta: pseudo, config: compressionConfigOf(m) })
-      const norm = deltaPayloadNorm(compressed.payload)
-      if (!(norm <= m.maxDeltaNorm)) {
+      const actualNorm = deltaPayloadNorm(compressed.payload)
+      const norm = attack === 'lie-norm' ? Math.fround(actualNorm / 100) : actualNorm
+      if (!(norm <= m.maxDeltaNorm) && attack !== 'scale') {
         this.log(`round ${round}: own delta has norm ${norm} > maxDeltaNorm ${m.maxDeltaNorm}; not sent`)
         return
       }
@@ -721,7 +744,8 @@ export class SwarmPeer {
         run: run.runId,
         round,
         author: fromHex(this.address),
-        basePolicyHash: this.theta!.hash,
+        // a stale base is the previous round's θ; in the first round, an invented one
+        basePolicyHash: attack === 'stale-base' ? (this.previousTheta ?? contentHash(this.theta!.hash)) : this.theta!.hash,
         payloadHash: hashDeltaPayload(compressed.bytes),
         payloadSizeBytes: compressed.bytes.length,
         norm,
@@ -1022,6 +1046,7 @@ export class SwarmPeer {
     }
     const hash = fromHex(policyHash)
     weights.catch(() => undefined) // a fetch ends only by success or by stop(); consumers see the rejection
+    this.previousTheta = this.theta?.hash ?? null
     this.theta = { round, hash, weights }
     this.loadPolicy(hash, weights)
     this.resetRoundData()

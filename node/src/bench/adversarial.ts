@@ -1,0 +1,182 @@
+/**
+ * `adversarial` benchmark (issue #10, first slice): in-process peers on loopback (real libp2p),
+ * a fraction of them adversarial — each a real peer speaking the protocol with its own key, its
+ * work corrupted by one attack family (SwarmPeerInit.faults) — against the same swarm without
+ * adversaries, on the same seeds and budget. Per family and fraction: final held-out accuracy
+ * vs clean, whether the honest peers agreed on θ every round, the adversaries' share of the
+ * credit in the agreed rounds, and the honest peers' rejections by reason.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { addressFromPrivateKey, createSoloRun, NAMED_CONFIGS, taskSpecFromDifficulty, toHex0x } from '@murmur/protocol'
+import { nodeRuntime } from '../runtime/runtimes.js'
+import { devKey, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import type { PeerFaults } from '../swarm/peer.js'
+import { heldOutAccuracy } from '../train/evaluate.js'
+import { createGenesis } from '../train/genesis.js'
+import { writeRun } from '../train/run-dir.js'
+import { type Benchmark, machineInfo } from './report.js'
+
+export const ATTACKS: Record<string, PeerFaults> = {
+  'forged reward': { wrongReward: true },
+  'corrupt payload': { corruptPayload: true },
+  'sign-flipped delta': { delta: 'sign-flip' },
+  'delta ×100': { delta: 'scale' },
+  'stale base policy': { delta: 'stale-base' },
+  'lied norm': { delta: 'lie-norm' },
+}
+
+export interface AttackResult {
+  attack: string
+  adversaries: number
+  peers: number
+  finalAccuracy: number
+  /** The honest peers held one θ after every round. */
+  agreed: boolean
+  /** Adversaries' credit ÷ all credit in the agreed rounds' contributions. */
+  adversaryCreditShare: number
+  /** Rejections by reason, summed over the honest peers (gossip validators and delta payload checks). */
+  rejected: Record<string, number>
+  /** Deltas of adversaries included in an agreed round. */
+  adversaryDeltasIncluded: number
+}
+
+export const adversarialBenchmark: Benchmark = {
+  name: 'adversarial',
+  description: 'attack families at 0%, 20% and 33% adversarial peers: accuracy vs clean, credit share, rejections by reason',
+  async run({ quick, log }) {
+    const startedAt = new Date().toISOString()
+    const runtime = await nodeRuntime('cpu')
+    const runDir = await mkdtemp(join(tmpdir(), 'murmur-adversarial-'))
+    const peers = quick ? 3 : 6
+    const rounds = quick ? 3 : 6
+    const roundDurationMs = quick ? 6000 : 8000
+    const fractions = quick ? [1 / 3] : [0.2, 1 / 3]
+    const attacks = quick ? ['stale base policy', 'lied norm'] : Object.keys(ATTACKS)
+    try {
+      const run = createSoloRun({
+        name: 'adversarial-bench',
+        model: 'tiny',
+        config: NAMED_CONFIGS.tiny,
+        task: taskSpecFromDifficulty('addition', '1'),
+        seed: new Uint8Array(32).fill(7),
+        grpo: { learningRate: 1e-3, groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 3, trainBatchSize: 64 },
+        warmup: { steps: quick ? 60 : 200, batchSize: 64, learningRate: 3e-3, evalEvery: 1000, evalProblems: 64, targetAccuracy: 0.3 },
+      })
+      await writeRun(runDir, run)
+      log(`adversarial: genesis warm-up in ${runDir}`)
+      await createGenesis({ runtime, runDir })
+
+      const runCase = async (attack: string, adversaries: number): Promise<AttackResult> => {
+        const faults = attack === 'clean' ? undefined : ATTACKS[attack]
+        // the adversaries are the last peers (peer 0 stays honest: it evaluates and proposes first)
+        const isAdversary = (i: number) => i >= peers - adversaries
+        log(`adversarial: ${attack}, ${adversaries} of ${peers} peers, ${rounds} rounds of ${roundDurationMs} ms`)
+        const swarm = await startLocalSwarm({
+          runDir,
+          peers,
+          runtime,
+          dataDir: join(runDir, `case-${attack.replace(/\W+/g, '-')}-${adversaries}`),
+          roundDurationMs,
+          faults: (i) => (isAdversary(i) ? faults : undefined),
+        })
+        const adversaryAddresses = new Set(
+          Array.from({ length: peers }, (_, i) => i)
+            .filter(isAdversary)
+            .map((i) => toHex0x(addressFromPrivateKey(devKey(i))).toLowerCase()),
+        )
+        const lines: SwarmRoundLine[] = []
+        let finalAccuracy = 0
+        const rejected: Record<string, number> = {}
+        try {
+          for await (const line of swarm.rounds) {
+            lines.push(line)
+            if (lines.length >= rounds) break
+          }
+          const w = await swarm.peers[0]!.weights()
+          if (w) {
+            const policy = await swarm.engine.acquire(w.hash, w.weights)
+            try {
+              const ctx = swarm.run.ctx
+              finalAccuracy = (
+                await heldOutAccuracy({ policy, task: ctx.task, tokenizer: ctx.tokenizer, problems: quick ? 50 : 200, maxNewTokens: 3 })
+              ).accuracy
+            } finally {
+              await swarm.engine.release(w.hash)
+            }
+          }
+          swarm.peers.forEach((p, i) => {
+            if (isAdversary(i)) return
+            for (const [reason, n] of Object.entries(p.libp2pHost.gossip.rejections())) rejected[reason] = (rejected[reason] ?? 0) + n
+            if (p.counters.deltasInvalid)
+              rejected['delta payload invalid'] = (rejected['delta payload invalid'] ?? 0) + p.counters.deltasInvalid
+          })
+        } finally {
+          await swarm.stop()
+        }
+        let total = 0n
+        let theirs = 0n
+        let adversaryDeltasIncluded = 0
+        for (const l of lines)
+          for (const leaf of l.contributions?.leaves ?? []) {
+            total += BigInt(leaf.credit)
+            if (adversaryAddresses.has(leaf.address.toLowerCase())) {
+              theirs += BigInt(leaf.credit)
+              adversaryDeltasIncluded += leaf.deltas
+            }
+          }
+        return {
+          attack,
+          adversaries,
+          peers,
+          finalAccuracy,
+          agreed: lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
+          adversaryCreditShare: total === 0n ? 0 : Number((theirs * 1_000_000n) / total) / 1_000_000,
+          rejected,
+          adversaryDeltasIncluded,
+        }
+      }
+
+      const clean = await runCase('clean', 0)
+      const results: AttackResult[] = [clean]
+      for (const attack of attacks) for (const f of fractions) results.push(await runCase(attack, Math.max(1, Math.round(f * peers))))
+      const pct = (x: number) => `${(100 * x).toFixed(1)}%`
+      return {
+        name: 'adversarial',
+        startedAt,
+        machine: machineInfo(),
+        results: { model: 'tiny', task: 'addition 1 digit', peers, rounds, roundDurationMs, cases: results },
+        table: {
+          headers: [
+            'attack',
+            'adversaries',
+            'final accuracy (clean)',
+            'θ agreed',
+            'adversary credit',
+            'adversary deltas in θ',
+            'rejected (honest peers)',
+          ],
+          rows: results.map((r) => [
+            r.attack,
+            `${r.adversaries} of ${r.peers}`,
+            `${pct(r.finalAccuracy)} (${pct(clean.finalAccuracy)})`,
+            r.agreed ? 'yes' : 'NO',
+            pct(r.adversaryCreditShare),
+            r.adversaryDeltasIncluded,
+            Object.entries(r.rejected)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ') || '—',
+          ]),
+        },
+        notes: [
+          'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, so a credit share above 0 is not by itself a successful attack.',
+          "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching.",
+          "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
+        ],
+      }
+    } finally {
+      await rm(runDir, { recursive: true, force: true })
+    }
+  },
+}

@@ -1,0 +1,55 @@
+/**
+ * Adversarial peers (issue 10, first slice): real peers with their own keys that corrupt their
+ * deltas in ways the verifiers must catch — a delta on an invented or stale base policy, and one
+ * whose header lies about its norm. The honest peers agree on θ every round, never include the
+ * adversaries' deltas, and count why they rejected them.
+ */
+import { join } from 'node:path'
+import { devKey, nodeRuntime, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
+import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toySwarmRun } from '../helpers/swarm-run.js'
+
+let runDir: string
+let cleanup: () => void
+beforeAll(async () => {
+  ;({ dir: runDir, cleanup } = await toySwarmRun())
+})
+afterAll(() => cleanup?.())
+
+describe('a swarm with adversarial peers', () => {
+  it('rejects stale-base and lied-norm deltas with their reasons; honest peers agree and include none of them', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 5,
+      runtime,
+      dataDir: join(runDir, 'swarm-adversary'),
+      roundDurationMs: 5000,
+      // 3 honest validators of 5 are the quorum: the adversaries cannot stall a round by not endorsing it
+      faults: (i) => (i === 3 ? { delta: 'lie-norm' } : i === 4 ? { delta: 'stale-base' } : undefined),
+    })
+    const adversaries = new Set([3, 4].map((i) => toHex0x(addressFromPrivateKey(devKey(i))).toLowerCase()))
+    const lines: SwarmRoundLine[] = []
+    try {
+      for await (const line of swarm.rounds) {
+        lines.push(line)
+        if (lines.length >= 3) break
+      }
+      for (const line of lines) {
+        // the round lines carry the honest peers only
+        expect(line.peers).toHaveLength(3)
+        expect(new Set(line.peers.map((p) => p.policyHash)).size, JSON.stringify(line.peers)).toBe(1)
+        for (const leaf of line.contributions?.leaves ?? []) if (adversaries.has(leaf.address.toLowerCase())) expect(leaf.deltas).toBe(0)
+      }
+      expect(lines.some((l) => l.included >= 1)).toBe(true)
+      const honest = swarm.peers.slice(0, 3)
+      for (const p of honest) {
+        expect(p.libp2pHost.gossip.rejections()['wrong-policy'] ?? 0, 'stale-base deltas').toBeGreaterThan(0)
+        expect(p.counters.deltasInvalid, 'lied-norm payloads').toBeGreaterThan(0)
+      }
+    } finally {
+      await swarm.stop()
+    }
+  }, 180_000)
+})
