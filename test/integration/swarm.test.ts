@@ -82,6 +82,47 @@ describe('swarm of in-process peers on loopback', () => {
     }
   })
 
+  it('a peer stopped while it syncs a checkpoint ends quietly (no unhandled rejection)', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({ runDir, peers: 3, runtime, dataDir: join(runDir, 'swarm-stop-sync'), roundDurationMs: 4000 })
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    let joiner: SwarmPeer | undefined
+    try {
+      await take(swarm, 1)
+      let stopping: Promise<void> | undefined
+      const syncing = new Promise<void>((resolve) => {
+        void SwarmPeer.start({
+          engine: swarm.engine,
+          privateKey: devKey(11),
+          roles: ['worker'],
+          start: 'sync',
+          bootstrap: [swarm.peers[0]!.multiaddrs()[0]!],
+          // stop the moment it starts fetching: the fetch then ends with "peer stopped"
+          log: (line) => {
+            if (line.startsWith('syncing to round') && joiner && !stopping) {
+              stopping = joiner.stop()
+              resolve()
+            }
+          },
+        }).then((p) => {
+          joiner = p
+          p.begin()
+        })
+      })
+      await syncing
+      await stopping
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(unhandled).toEqual([])
+      expect(joiner!.counters.syncs).toBe(0)
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+      await joiner?.stop()
+      await swarm.stop()
+    }
+  })
+
   it('a peer publishing invalid groups or corrupt deltas is rejected by every honest peer and loses score', async () => {
     const runtime = await nodeRuntime('cpu')
     // peers 0-2 are the honest validators; 3 signs wrong rewards, 4 serves corrupt delta payloads

@@ -1420,8 +1420,14 @@ export class SwarmPeer {
       this.counters.syncs++
       this.joinedMidRound = target.round
       this.enter(target.round, hash, Promise.resolve(weights))
-    })().finally(() => {
-      this.syncing = null
-    })
+    })()
+      // a fetch ends by success or by stop(); a stopped peer's sync just ends (it used to reject
+      // unhandled and take the whole process down with it)
+      .catch((err: unknown) => {
+        if (!this.stopped) this.log(`sync to round ${target.round} failed: ${err instanceof Error ? err.message : String(err)}`)
+      })
+      .finally(() => {
+        this.syncing = null
+      })
   }
 }
