@@ -121,7 +121,16 @@ export {
 } from './model/folder.js'
 // networking: libp2p host, gossip with protocol validators, /murmur/blob/1 (issue #6)
 export { announcedBlob, BlobHolders } from './net/blob-holders.js'
-export { BLOB_CHUNK_BYTES, BLOB_HASH_BYTES, BLOB_PROTOCOL, BLOB_STATUS, DEFAULT_MAX_BLOB_BYTES } from './net/blob-protocol.js'
+export {
+  BLOB_CHUNK_BYTES,
+  BLOB_HASH_BYTES,
+  BLOB_PIECE_BYTES,
+  BLOB_PROTOCOL,
+  BLOB_STATUS,
+  DEFAULT_MAX_BLOB_BYTES,
+  decodeBlobRequest,
+  encodeBlobRequest,
+} from './net/blob-protocol.js'
 export {
   type BlobFetchOptions,
   BlobService,

@@ -32,11 +32,15 @@ export {
 } from './aggregate/next-policy.js'
 export { type NextWeights, nextWeights } from './aggregate/next-weights.js'
 export {
+  decodeOuterState,
+  encodeOuterState,
   momentumFromHistory,
+  OUTER_STATE_DOMAIN,
   type OuterOptimizer,
   type OuterStepParameters,
   type OuterStepResult,
   outerOptimizerOf,
+  outerStateKey,
   outerStep,
 } from './aggregate/outer-step.js'
 export { trimCount, trimmedMeanOf } from './aggregate/trimmed-mean.js'

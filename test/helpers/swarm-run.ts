@@ -7,24 +7,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createGenesis, nodeRuntime, writeRun } from '@murmur/node'
-import { createSoloRun, type ModelConfig, NAMED_CONFIGS, taskSpecFromDifficulty } from '@murmur/protocol'
-
-export const TOY: ModelConfig = {
-  ...NAMED_CONFIGS.tiny,
-  hiddenSize: 64,
-  intermediateSize: 128,
-  numLayers: 1,
-  numHeads: 2,
-  numKvHeads: 1,
-  headDim: 32,
-}
+import { createSoloRun, taskSpecFromDifficulty } from '@murmur/protocol'
+import { TOY_CONFIG } from '@murmur/protocol/testing'
 
 export async function toySwarmRun(): Promise<{ dir: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-swarm-run-'))
   const run = createSoloRun({
     name: 'toy-swarm',
     model: 'toy',
-    config: TOY,
+    config: TOY_CONFIG,
     task: taskSpecFromDifficulty('addition', '1'),
     seed: new Uint8Array(32).fill(7),
     grpo: { groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 3, learningRate: 3e-3, trainBatchSize: 64 },

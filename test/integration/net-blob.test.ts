@@ -3,7 +3,7 @@
  * CheckpointAnnouncement), fetch several MiB from holders, verify against the hash, skip a
  * holder that corrupts bytes or never answers.
  */
-import { BLOB_PROTOCOL, type BlobStore, isBlobUnavailable, MemoryBlobStore, type MurmurHost } from '@murmur/node'
+import { BLOB_PIECE_BYTES, BLOB_PROTOCOL, type BlobStore, isBlobUnavailable, MemoryBlobStore, type MurmurHost } from '@murmur/node'
 import { contentHash, deriveSeed, encodeSignedMessage, equalBytes, signMessage } from '@murmur/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { awaitMesh, collect, connect, domain, peerKey, RUN_ID, startPeer, waitFor } from '../helpers/net-peers.js'
@@ -35,15 +35,14 @@ function blob(label: string, sizeBytes: number): Uint8Array {
   return new Uint8Array(words.buffer, 0, sizeBytes)
 }
 
-/** A store that holds the real bytes but serves them with one bit flipped. */
-function corruptingStore(inner: BlobStore): BlobStore {
+/** A store that holds the real bytes but serves them with one bit flipped (in the middle, or in every `every` bytes). */
+function corruptingStore(inner: BlobStore, every?: number): BlobStore {
   return {
     get: async (hash) => {
       const bytes = await inner.get(hash)
       if (!bytes) return undefined
       const bad = bytes.slice()
-      const at = bad.length >> 1
-      bad[at] = bad[at]! ^ 1
+      for (let at = every === undefined ? bad.length >> 1 : 7; at < bad.length; at += every ?? bad.length) bad[at] = bad[at]! ^ 1
       return bad
     },
     has: (hash) => inner.has(hash),
@@ -168,5 +167,77 @@ describe('/murmur/blob/1 on a loopback swarm', () => {
     await expect(a.blobs.fetch(contentHash(missing), [])).rejects.toThrowErrorMatchingInlineSnapshot(
       `[BlobUnavailableError: No holder is known for blob 0x4fc3d7270b7ef5c8ac2e4ca3436065929ed8c96363985a246d8ca429eb15b0c9; wait for an announcement (Delta or CheckpointAnnouncement) and retry.]`,
     )
+  })
+
+  it('fetches a big blob in pieces from several holders at once, each serving a share', async () => {
+    const [a, b, c, d] = [await peer('a'), await peer('b'), await peer('c'), await peer('d')]
+    for (const h of [b, c, d]) await connect(a, h)
+    const bytes = blob('pieces', 9 * MiB + 5)
+    for (const h of [b, c, d]) await h.blobs.store.put(bytes)
+    const got = await a.blobs.fetch(contentHash(bytes), [b.peerId, c.peerId, d.peerId], { maxBytes: bytes.length, sizeBytes: bytes.length })
+    expect(equalBytes(got, bytes)).toBe(true)
+    const pieces = Math.ceil(bytes.length / BLOB_PIECE_BYTES)
+    expect(a.blobs.fetchStats().pieces).toBe(pieces)
+    const served = [b, c, d].map((h) => h.blobs.stats())
+    expect(served.reduce((n, s) => n + s.requests, 0)).toBe(pieces)
+    expect(served.reduce((n, s) => n + s.bytes, 0)).toBe(bytes.length)
+    // every holder took part: no single one carried the whole blob
+    for (const s of served) expect(s.requests).toBeGreaterThan(0)
+  })
+
+  it('gives the pieces of a holder that fails to the others', async () => {
+    const [a, b, c, gone] = [await peer('a'), await peer('b'), await peer('c'), await peer('gone')]
+    for (const h of [b, c, gone]) await connect(a, h)
+    const bytes = blob('failover', 6 * MiB)
+    await b.blobs.store.put(bytes)
+    await c.blobs.store.put(bytes)
+    // `gone` was announced as a holder but no longer has the blob
+    const got = await a.blobs.fetch(contentHash(bytes), [gone.peerId, b.peerId, c.peerId], { sizeBytes: bytes.length })
+    expect(equalBytes(got, bytes)).toBe(true)
+    expect(a.blobs.fetchStats().pieces).toBe(6)
+    expect(gone.blobs.stats().requests).toBe(0)
+  })
+
+  it('joins pieces that fail the hash when one holder lies, then finds and penalises the liar asking for the whole blob', async () => {
+    const liarStore = new MemoryBlobStore()
+    const [a, liar, b] = [await peer('a'), await peer('liar', { blobStore: corruptingStore(liarStore, BLOB_PIECE_BYTES) }), await peer('b')]
+    await connect(a, liar)
+    await connect(a, b)
+    const bytes = blob('lying pieces', 8 * MiB)
+    await liarStore.put(bytes)
+    await b.blobs.store.put(bytes)
+    const got = await a.blobs.fetch(contentHash(bytes), [liar.peerId, b.peerId], { sizeBytes: bytes.length })
+    expect(equalBytes(got, bytes)).toBe(true)
+    // the liar served pieces (each with a flipped bit), then the whole blob, which gave it away
+    expect(liar.blobs.stats().requests).toBeGreaterThan(1)
+    await waitFor("the liar's score at a to fall below zero", () => a.gossip.score(liar.peerId) < 0)
+    expect(a.gossip.score(b.peerId)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('refuses a range outside the blob and a request of the wrong length', async () => {
+    const [a, b] = [await peer('a'), await peer('b')]
+    await connect(a, b)
+    const bytes = blob('ranges', 2 * MiB)
+    await b.blobs.store.put(bytes)
+    const ask = async (request: Uint8Array) => {
+      const stream = await a.libp2p.dialProtocol(b.peerId, BLOB_PROTOCOL)
+      stream.send(request)
+      await stream.close()
+      const chunks: Uint8Array[] = []
+      for await (const c of stream) chunks.push(c.subarray())
+      return chunks[0]?.[0]
+    }
+    const range = (offset: bigint, length: number) => {
+      const r = new Uint8Array(44)
+      r.set(contentHash(bytes))
+      new DataView(r.buffer).setBigUint64(32, offset)
+      new DataView(r.buffer).setUint32(40, length)
+      return r
+    }
+    expect(await ask(range(BigInt(bytes.length) - 10n, 11))).toBe(3) // badRequest: past the end
+    expect(await ask(range(0n, 0))).toBe(3) // badRequest: empty
+    expect(await ask(range(2n ** 60n, 1))).toBe(3) // badRequest: offset beyond any blob
+    expect(await ask(new Uint8Array(40))).toBe(3) // neither form
+    expect(await ask(range(5n, 10))).toBe(0) // ok
   })
 })

@@ -82,6 +82,51 @@ describe('swarm of in-process peers on loopback', () => {
     }
   })
 
+  it('with Nesterov outer momentum, a late joiner fetches θ and its momentum, then reproduces every θ itself', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 3,
+      runtime,
+      dataDir: join(runDir, 'swarm-momentum'),
+      roundDurationMs: 5000,
+      settings: { outerMomentum: 0.9, outerLearningRate: 0.7 },
+    })
+    const joinerReports: PeerRoundReport[] = []
+    let joiner: SwarmPeer | undefined
+    try {
+      const lines = await take(swarm, 6, async (line) => {
+        if (line.round === 1)
+          joiner = await SwarmPeer.start({
+            engine: swarm.engine,
+            privateKey: devKey(12),
+            roles: ['worker', 'trainer'],
+            start: 'sync',
+            bootstrap: [swarm.peers[0]!.multiaddrs()[0]!],
+            onRound: (r) => joinerReports.push(r),
+          }).then((p) => {
+            p.begin()
+            return p
+          })
+      })
+      for (const line of lines) expect(oneHash(line), JSON.stringify(line.peers)).toBe(true)
+      expect(joiner!.counters.syncs).toBe(1)
+      // every θ it fetched came with its momentum (the round it joined mid-way may be one)
+      expect(joiner!.counters.outerStatesFetched).toBe(joiner!.counters.checkpointsFetched)
+      expect(joinerReports.length).toBeGreaterThanOrEqual(3)
+      // from the first full round on it computed θ_{r+1} with the m_r it fetched: the quorum's,
+      // every round (with zero momentum its θ would differ and it would fetch every round)
+      for (const r of joinerReports.slice(1)) expect(r.fetchedCheckpoint, `round ${r.round}`).toBe(false)
+      for (const r of joinerReports) {
+        const line = lines.find((l) => l.round === r.round + 1)
+        if (line) expect(r.policyHash).toBe(line.peers[0]!.policyHash)
+      }
+    } finally {
+      await joiner?.stop()
+      await swarm.stop()
+    }
+  })
+
   it('a peer stopped while it syncs a checkpoint ends quietly (no unhandled rejection)', async () => {
     const runtime = await nodeRuntime('cpu')
     const swarm = await startLocalSwarm({ runDir, peers: 3, runtime, dataDir: join(runDir, 'swarm-stop-sync'), roundDurationMs: 4000 })

@@ -330,7 +330,7 @@ async function runNode(
   let start: SwarmStart = 'sync'
   if (local) {
     say(`resuming from round ${local.round} (θ ${toHex(local.policyHash).slice(0, 12)}…) in ${o.dataDir}`)
-    start = { round: local.round, weights: local.weights, waitForSwarm }
+    start = { round: local.round, weights: local.weights, momentum: local.momentum, waitForSwarm }
   } else {
     const genesisDir = o.genesis ?? where.genesisDir
     if (genesisDir) {

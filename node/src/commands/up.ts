@@ -405,7 +405,7 @@ async function resumePoint(o: {
   peers: number
   roundMs: number
   say: (line: string) => void
-}): Promise<{ round: bigint; weights: Weights } | null> {
+}): Promise<{ round: bigint; weights: Weights; momentum: Float32Array | null } | null> {
   const manifestPath = join(o.swarmDir, MANIFEST_FILE)
   const fresh = async (why: string) => {
     if (existsSync(o.swarmDir)) o.say(`  starting a new run: ${why}`)
@@ -427,8 +427,10 @@ async function resumePoint(o: {
     const round = last === null ? 0n : last + 1n
     const peer0 = join(o.swarmDir, 'peer-0')
     let weights: Weights
+    let momentum: Float32Array | null = null
     try {
-      weights = round === 0n ? o.genesis : (await readSwarmCheckpoint(peer0, o.cfg, round)).weights
+      if (round === 0n) weights = o.genesis
+      else ({ weights, momentum } = await readSwarmCheckpoint(peer0, o.cfg, round))
     } catch (err) {
       return fresh(`θ of round ${round} is not on disk (${(err as Error).message})`)
     }
@@ -440,7 +442,7 @@ async function resumePoint(o: {
         if (r >= round) await rm(join(evidence, roundDirName(r)), { recursive: true })
     }
     o.say(`  resuming the last run at round ${round} (${round} rounds on the ledger)`)
-    return { round, weights }
+    return { round, weights, momentum }
   } finally {
     reader.close()
   }

@@ -28,6 +28,7 @@ const COUNTERS: Record<string, string> = {
   deltasInvalid: 'deltas rejected (bad payload, wrong base, …)',
   roundsClosed: 'rounds this peer closed (moved to the next θ)',
   checkpointsFetched: 'checkpoints fetched from other peers',
+  outerStatesFetched: 'outer-optimiser momentum states fetched with a checkpoint',
   syncs: 'syncs to the swarm’s announced checkpoint',
   recovered: 'messages fetched by id after gossip missed them',
   ledgerCommits: 'rounds this peer committed on the ledger',

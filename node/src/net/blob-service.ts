@@ -3,10 +3,23 @@
  * the peers that announced them. Each request has a timeout; requests share a concurrency bound;
  * a holder that sends bytes not matching the hash (or more than announced, or a broken frame) is
  * penalised and the next holder is tried. When none delivers: {@link BlobUnavailableError}.
+ * A big blob whose size is known (a checkpoint) is fetched in pieces from several holders at
+ * once; a holder that fails a piece is dropped and its pieces go to the others.
  */
 import type { AbortOptions, ComponentLogger, Logger, PeerId, Stream, StreamHandlerOptions } from '@libp2p/interface'
 import { contentHash, equalBytes, toHex } from '@murmur/protocol'
-import { BLOB_HASH_BYTES, BLOB_PROTOCOL, BLOB_STATUS, blobStatusName, DEFAULT_MAX_BLOB_BYTES } from './blob-protocol.js'
+import {
+  BLOB_HASH_BYTES,
+  BLOB_MULTI_HOLDER_MIN_BYTES,
+  BLOB_PIECE_BYTES,
+  BLOB_PROTOCOL,
+  BLOB_RANGE_REQUEST_BYTES,
+  BLOB_STATUS,
+  blobStatusName,
+  DEFAULT_MAX_BLOB_BYTES,
+  decodeBlobRequest,
+  encodeBlobRequest,
+} from './blob-protocol.js'
 import type { BlobStore } from './blob-store.js'
 import { type BlobAttempt, BlobUnavailableError, NetError } from './errors.js'
 import { FrameError, readFramed, readRequest, sendFramed } from './framed-stream.js'
@@ -42,6 +55,13 @@ export interface BlobFetchOptions extends AbortOptions {
    * fetched by its id checks that the envelope's body hashes to that id instead.
    */
   verify?: (bytes: Uint8Array) => boolean
+  /**
+   * The exact size, when known (a checkpoint announcement says it): a blob this big with
+   * several holders is fetched in pieces from all of them at once.
+   */
+  sizeBytes?: number
+  /** Keep the fetched bytes in the store (default: the service's `storeFetched`). */
+  store?: boolean
 }
 
 export function blobService(init: BlobServiceInit = {}) {
@@ -69,7 +89,7 @@ export class BlobService {
   private inFlight = 0
   private readonly waiting: Array<() => void> = []
   private readonly served = { requests: 0, bytes: 0 }
-  private readonly fetched = { blobs: 0, bytes: 0 }
+  private readonly fetched = { blobs: 0, bytes: 0, pieces: 0 }
 
   constructor(components: BlobServiceComponents, init: BlobServiceInit) {
     this.components = components
@@ -101,8 +121,8 @@ export class BlobService {
     return { ...this.served }
   }
 
-  /** Blobs and bytes this peer fetched from others (verified against their hash). */
-  fetchStats(): { blobs: number; bytes: number } {
+  /** Blobs and bytes this peer fetched from others (verified against their hash), and pieces of multi-holder fetches. */
+  fetchStats(): { blobs: number; bytes: number; pieces: number } {
     return { ...this.fetched }
   }
 
@@ -115,16 +135,24 @@ export class BlobService {
     const local = await this.components.store.get(hash)
     if (local !== undefined) return local
     const maxBytes = Math.min(options.maxBytes ?? this.maxBlobBytes, this.maxBlobBytes)
+    const keep = async (bytes: Uint8Array) => {
+      this.fetched.blobs++
+      this.fetched.bytes += bytes.length
+      if (options.store ?? this.storeFetched)
+        await (options.verify ? this.components.store.putAs(hash, bytes) : this.components.store.put(bytes))
+      return bytes
+    }
+    const remote = holders.filter((p, i) => !p.equals(this.components.peerId) && holders.findIndex((q) => q.equals(p)) === i)
+    const size = options.sizeBytes
+    if (size !== undefined && size >= BLOB_MULTI_HOLDER_MIN_BYTES && size <= maxBytes && remote.length > 1 && !options.verify) {
+      const bytes = await this.fetchPieces(hash, remote, size, options.signal)
+      if (bytes) return keep(bytes)
+    }
     const attempts: BlobAttempt[] = []
-    for (const peer of holders) {
-      if (peer.equals(this.components.peerId)) continue
+    for (const peer of remote) {
       options.signal?.throwIfAborted()
       try {
-        const bytes = await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify))
-        this.fetched.blobs++
-        this.fetched.bytes += bytes.length
-        if (this.storeFetched) await (options.verify ? this.components.store.putAs(hash, bytes) : this.components.store.put(bytes))
-        return bytes
+        return await keep(await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify)))
       } catch (err) {
         if (options.signal?.aborted) throw err
         const reason = err instanceof HolderFailure ? err.reason : 'dial'
@@ -137,6 +165,44 @@ export class BlobService {
       }
     }
     throw new BlobUnavailableError({ hash: `0x${toHex(hash)}`, attempts })
+  }
+
+  /**
+   * `size` bytes in BLOB_PIECE_BYTES pieces, each holder working through the queue of pieces
+   * (at most the concurrency bound at once); a holder whose piece fails leaves and its piece goes
+   * back to the queue. Null when the holders could not deliver every piece, or the joined bytes
+   * do not hash to `hash`: the caller then asks holders for the whole blob one at a time, which
+   * tells an honest holder from a liar.
+   */
+  private async fetchPieces(hash: Uint8Array, holders: readonly PeerId[], size: number, signal?: AbortSignal): Promise<Uint8Array | null> {
+    const out = new Uint8Array(size)
+    const queue = Array.from({ length: Math.ceil(size / BLOB_PIECE_BYTES) }, (_, i) => i)
+    let left = queue.length
+    const worker = async (peer: PeerId): Promise<void> => {
+      for (let piece = queue.shift(); piece !== undefined; piece = queue.shift()) {
+        const offset = piece * BLOB_PIECE_BYTES
+        const length = Math.min(BLOB_PIECE_BYTES, size - offset)
+        try {
+          const bytes = await this.withSlot(() => this.request(peer, hash, length, signal, () => true, { offset, length }))
+          if (bytes.length !== length) throw new HolderFailure('protocol', `${bytes.length} bytes for a ${length}-byte piece`)
+          out.set(bytes, offset)
+          this.fetched.pieces++
+          left--
+        } catch (err) {
+          queue.push(piece)
+          this.log('piece %d of blob %s from %p failed: %s', piece, toHex(hash).slice(0, 16), peer, (err as Error).message)
+          return
+        }
+      }
+    }
+    await Promise.all(holders.slice(0, this.maxConcurrent).map(worker))
+    signal?.throwIfAborted()
+    if (left > 0) return null
+    if (!equalBytes(contentHash(out), hash)) {
+      this.log('blob %s joined from %d holders does not hash to its key; asking for it whole', toHex(hash).slice(0, 16), holders.length)
+      return null
+    }
+    return out
   }
 
   private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
@@ -156,6 +222,7 @@ export class BlobService {
     maxBytes: number,
     outer?: AbortSignal,
     verify?: (bytes: Uint8Array) => boolean,
+    range?: { offset: number; length: number },
   ): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs)
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout
@@ -170,7 +237,7 @@ export class BlobService {
     const onAbort = () => stream.abort(new NetError('blob request aborted'))
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      stream.send(hash)
+      stream.send(encodeBlobRequest(hash, range))
       await stream.close({ signal })
       const bytes = await readResponse(stream, maxBytes)
       if (verify && !verify(bytes)) throw new HolderFailure('hash-mismatch', `${bytes.length} bytes that are not the requested message`)
@@ -193,12 +260,17 @@ export class BlobService {
     const onAbort = () => stream.abort(new NetError('blob response timed out'))
     signal.addEventListener('abort', onAbort, { once: true })
     try {
-      const request = await readRequest(stream, BLOB_HASH_BYTES)
-      if (request === null || request.length !== BLOB_HASH_BYTES) {
+      const raw = await readRequest(stream, BLOB_RANGE_REQUEST_BYTES)
+      const request = raw === null ? null : decodeBlobRequest(raw)
+      if (request === null) {
         stream.send(Uint8Array.of(BLOB_STATUS.badRequest))
       } else {
-        const bytes = await this.components.store.get(request)
-        if (bytes === undefined) stream.send(Uint8Array.of(BLOB_STATUS.notFound))
+        const { key, range } = request
+        const blob = await this.components.store.get(key)
+        const bytes = blob === undefined || range === undefined ? blob : blob.subarray(range.offset, range.offset + range.length)
+        if (blob === undefined || bytes === undefined) stream.send(Uint8Array.of(BLOB_STATUS.notFound))
+        else if (range !== undefined && (range.length === 0 || range.offset + range.length > blob.length))
+          stream.send(Uint8Array.of(BLOB_STATUS.badRequest))
         else if (bytes.length > this.maxBlobBytes) stream.send(Uint8Array.of(BLOB_STATUS.tooLarge))
         else {
           await sendFramed(stream, BLOB_STATUS.ok, bytes, signal)

@@ -1,7 +1,8 @@
 /**
  * A peer's round checkpoints in its data dir: `checkpoints/round-NNNNNN/` holds
  * `model.safetensors` (the canonical policy bytes, whose sha256 is the policy hash) and
- * `checkpoint.json` (round, policy hash, outer momentum file if any). Written atomically
+ * `checkpoint.json` (round, policy hash, and the sha256 of `outer-state.bin`, the outer optimiser's
+ * momentum, when the run has one: a restart resumes with it). Written atomically
  * (temp dir + rename), the newest `keep` are kept, and reading re-hashes the bytes, so a torn
  * or edited checkpoint is reported and skipped, never trained on.
  */
@@ -9,7 +10,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import {
   contentHash,
+  decodeOuterState,
   decodeSafetensors,
+  encodeOuterState,
   encodeWeights,
   equalBytes,
   type ModelConfig,
@@ -25,17 +28,22 @@ export interface SwarmCheckpoint {
   round: bigint
   policyHash: Uint8Array
   weights: Weights
+  /** The outer optimiser's momentum that goes with θ (null: SGD, or not known). */
+  momentum: Float32Array | null
 }
+
+const OUTER_STATE_FILE = 'outer-state.bin'
 
 const dirName = (round: bigint) => `round-${String(round).padStart(6, '0')}`
 
-/** Writes θ_round; returns its directory. */
+/** Writes θ_round (and its outer momentum, when given); returns its directory. */
 export async function writeSwarmCheckpoint(
   dataDir: string,
   cfg: ModelConfig,
   round: bigint,
   weights: Weights,
   keep: number,
+  momentum: Float32Array | null = null,
 ): Promise<string> {
   const parent = join(dataDir, SWARM_CHECKPOINTS_DIR)
   await mkdir(parent, { recursive: true })
@@ -45,15 +53,24 @@ export async function writeSwarmCheckpoint(
   await mkdir(tmp)
   const bytes = encodeWeights(cfg, weights)
   await writeFile(join(tmp, 'model.safetensors'), bytes)
-  await writeFile(
-    join(tmp, 'checkpoint.json'),
-    `${JSON.stringify({ round: Number(round), policyHash: toHex(contentHash(bytes)) }, null, 2)}\n`,
-  )
+  const meta: CheckpointJson = { round: Number(round), policyHash: toHex(contentHash(bytes)) }
+  if (momentum) {
+    const state = encodeOuterState(momentum)
+    await writeFile(join(tmp, OUTER_STATE_FILE), state)
+    meta.outerStateSha256 = toHex(contentHash(state))
+  }
+  await writeFile(join(tmp, 'checkpoint.json'), `${JSON.stringify(meta, null, 2)}\n`)
   await rm(final, { recursive: true, force: true })
   await rename(tmp, final)
   const rounds = await listSwarmCheckpoints(dataDir)
   for (const r of rounds.slice(0, Math.max(0, rounds.length - keep))) await rm(join(parent, dirName(r)), { recursive: true, force: true })
   return final
+}
+
+interface CheckpointJson {
+  round: number
+  policyHash: string
+  outerStateSha256?: string
 }
 
 export async function listSwarmCheckpoints(dataDir: string): Promise<bigint[]> {
@@ -104,12 +121,23 @@ export async function readSwarmCheckpoint(dataDir: string, cfg: ModelConfig, rou
   const dir = join(dataDir, SWARM_CHECKPOINTS_DIR, dirName(round))
   try {
     const bytes = new Uint8Array(await readFile(join(dir, 'model.safetensors')))
-    const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as { round?: unknown; policyHash?: unknown }
+    const meta = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8')) as Partial<Record<keyof CheckpointJson, unknown>>
     const hash = contentHash(bytes)
     if (meta.round !== Number(round)) throw new Error(`checkpoint.json says round ${String(meta.round)}`)
     if (meta.policyHash !== toHex(hash))
       throw new Error(`model.safetensors hashes to ${toHex(hash)}, checkpoint.json says ${String(meta.policyHash)}`)
-    return { round, policyHash: hash, weights: weightsFromCheckpointBytes(cfg, bytes) }
+    const weights = weightsFromCheckpointBytes(cfg, bytes)
+    let momentum: Float32Array | null = null
+    if (meta.outerStateSha256 !== undefined) {
+      const state = new Uint8Array(await readFile(join(dir, OUTER_STATE_FILE)))
+      if (meta.outerStateSha256 !== toHex(contentHash(state)))
+        throw new Error(`${OUTER_STATE_FILE} hashes to ${toHex(contentHash(state))}, checkpoint.json says ${String(meta.outerStateSha256)}`)
+      momentum = decodeOuterState(
+        state,
+        [...weights.values()].reduce((n, t) => n + t.data.length, 0),
+      )
+    }
+    return { round, policyHash: hash, weights, momentum }
   } catch (err) {
     throw new Error(`checkpoint ${dir} is unreadable (${(err as Error).message})`, { cause: err })
   }

@@ -111,7 +111,7 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   log?: (line: string) => void
   debug?: boolean
   /** Start every peer at this round and θ (a resumed session) instead of genesis at round 0. */
-  resume?: { round: bigint; weights: Weights }
+  resume?: { round: bigint; weights: Weights; momentum?: Float32Array | null }
   /** Listen addresses of every peer (default: TCP and WebSocket on 127.0.0.1, any port). */
   listen?: string[]
 }

@@ -40,12 +40,14 @@ import {
   createErrorFeedback,
   type Delta,
   decodeDelta,
+  decodeOuterState,
   decodeRoundResult,
   decodeScoredGroup,
   decodeSignedMessage,
   deltaPayloadNorm,
   derivePromptSeed,
   type ErrorFeedbackState,
+  encodeOuterState,
   encodeRoundResult,
   encodeSignedMessage,
   encodeWeights,
@@ -57,6 +59,7 @@ import {
   hashRoundResult,
   isZeroVarianceGroup,
   nextWeights,
+  outerStateKey,
   type Policy,
   policyReplayChecker,
   promptTokens,
@@ -157,7 +160,15 @@ export interface PeerRoundReport {
  * any peer announces exactly its (round, θ) (the hash proves it), or syncs to a quorum's newer
  * checkpoint, and starts alone only after two rounds of silence.
  */
-export type SwarmStart = { round: bigint; weights: Weights; waitForSwarm?: boolean } | 'sync'
+export type SwarmStart =
+  | {
+      round: bigint
+      weights: Weights
+      /** The outer optimiser's momentum that goes with θ (a restart's checkpoint); none at genesis. */
+      momentum?: Float32Array | null
+      waitForSwarm?: boolean
+    }
+  | 'sync'
 
 /** What a peer needs of the ledger (LedgerClient in node/src/chain implements it). */
 export interface RoundCommitter {
@@ -284,7 +295,12 @@ export class SwarmPeer {
   /** The θ hash before the current one (only the `stale-base` attack uses it). */
   private previousTheta: Uint8Array | null = null
   private policy: { hash: Uint8Array; policy: Promise<Policy> } | null = null
-  private momentum: Float32Array | null = null
+  /**
+   * The outer optimiser's momentum that goes with θ of the current round: computed with θ, read
+   * from a restart's checkpoint, or fetched from the validators that signed θ (and proved by the
+   * next round, whose θ reproduces only with the right one).
+   */
+  private momentum: Promise<Float32Array | null> = Promise.resolve(null)
   private adam: AdamWState = createAdamWState()
   private feedback: ErrorFeedbackState
   private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
@@ -327,6 +343,7 @@ export class SwarmPeer {
     deltasInvalid: 0,
     roundsClosed: 0,
     checkpointsFetched: 0,
+    outerStatesFetched: 0,
     syncs: 0,
     recovered: 0,
     ledgerCommits: 0,
@@ -412,11 +429,13 @@ export class SwarmPeer {
       setTimeout(() => {
         if (this.state === null && !this.syncing && !this.stopped) {
           this.log('no announcement from the swarm: starting alone')
+          this.momentum = Promise.resolve(start.momentum ?? null)
           this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
         }
       }, 2 * this.run.manifest.roundDurationMs).unref()
       return
     }
+    this.momentum = Promise.resolve(start.momentum ?? null)
     this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
   }
 
@@ -852,7 +871,7 @@ export class SwarmPeer {
         weights: current.weights,
         deltas,
         config: aggregationConfigOf(run.manifest),
-        momentum: this.momentum,
+        momentum: await this.momentum,
       })
       const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs })
       const body: RoundResult = {
@@ -1035,14 +1054,14 @@ export class SwarmPeer {
     }
     let weights: Promise<Weights>
     if (candidate) {
-      this.momentum = candidate.momentum
+      this.momentum = Promise.resolve(candidate.momentum)
+      // m_{r+1} follows from m_r and the round's aggregate, and θ_{r+1} agreed: serve it
+      if (candidate.momentum) void this.host.blobs.store.putAs(outerStateKey(fromHex(policyHash)), encodeOuterState(candidate.momentum))
       weights = Promise.resolve(candidate.weights)
     } else {
       const voters = [...this.results.values()].filter((r) => hex(r.result.newPolicyHash) === policyHash).map((r) => r.from)
       weights = this.fetchCheckpoint(fromHex(policyHash), voters)
-      if (this.run.manifest.outerMomentum > 0)
-        this.log('the run uses outer momentum, which a fetched checkpoint does not carry; continuing from zero momentum')
-      this.momentum = null
+      this.momentum = this.fetchOuterState(fromHex(policyHash), voters)
     }
     const hash = fromHex(policyHash)
     weights.catch(() => undefined) // a fetch ends only by success or by stop(); consumers see the rejection
@@ -1139,7 +1158,8 @@ export class SwarmPeer {
     for (let attempt = 1; !this.stopped; attempt++) {
       const holders = this.holdersOf(hash, extra)
       try {
-        const bytes = await this.host.blobs.fetch(hash, holders, { maxBytes: Number(this.run.checkpointBytes) })
+        const size = Number(this.run.checkpointBytes)
+        const bytes = await this.host.blobs.fetch(hash, holders, { maxBytes: size, sizeBytes: size })
         const weights = weightsFromCheckpointBytes(cfg, bytes)
         this.counters.checkpointsFetched++
         return weights
@@ -1151,13 +1171,58 @@ export class SwarmPeer {
     throw new Error('peer stopped')
   }
 
+  /**
+   * The outer momentum that goes with the θ hashing to `hash`, from the validators that signed
+   * it (then any peer). Its bytes carry no signature: a wrong one shows in the next round, whose
+   * θ this peer then cannot reproduce, and it fetches θ and momentum again. Null when the run
+   * has no momentum, or nobody served it (this peer then follows the quorum's checkpoints).
+   */
+  private fetchOuterState(hash: Uint8Array, voters: readonly PeerId[]): Promise<Float32Array | null> {
+    if (!(this.run.manifest.outerMomentum > 0)) return Promise.resolve(null)
+    const key = outerStateKey(hash)
+    const numel = this.run.numel
+    const decodes = (bytes: Uint8Array) => {
+      try {
+        decodeOuterState(bytes, numel)
+        return true
+      } catch {
+        return false
+      }
+    }
+    const state = (async () => {
+      for (let attempt = 1; attempt <= FETCH_ATTEMPTS && !this.stopped; attempt++) {
+        try {
+          const bytes = await this.host.blobs.fetch(key, this.holdersOf(key, voters), {
+            maxBytes: 4 * numel,
+            verify: decodes,
+            store: false,
+          })
+          this.counters.outerStatesFetched++
+          return decodeOuterState(bytes, numel)
+        } catch (err) {
+          this.log(`outer momentum of θ ${hex(hash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}`)
+          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref())
+        }
+      }
+      if (!this.stopped)
+        this.log(
+          `no peer served the outer momentum of θ ${hex(hash).slice(0, 12)}…: aggregating from zero momentum, so this peer adopts the quorum's θ until a fetch succeeds`,
+        )
+      return null
+    })()
+    state.catch(() => undefined)
+    return state
+  }
+
   /** Serves, persists and announces θ_round once it is in. */
   private announce(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
+    const momentum = this.momentum
     this.background('checkpoint announcement', async () => {
       const w = await weights
       const bytes = encodeWeights(this.run.cfg, w)
       await this.host.blobs.store.put(bytes)
-      if (this.init.dataDir) await writeSwarmCheckpoint(this.init.dataDir, this.run.cfg, round, w, this.init.keepCheckpoints ?? 5)
+      if (this.init.dataDir)
+        await writeSwarmCheckpoint(this.init.dataDir, this.run.cfg, round, w, this.init.keepCheckpoints ?? 5, await momentum)
       if (this.stopped) return
       const agreed = [...this.results.values()].find((r) => equalBytes(r.result.newPolicyHash, hash))
       const a: CheckpointAnnouncement = {
@@ -1392,6 +1457,7 @@ export class SwarmPeer {
       this.localHash = local
       if (equalBytes(local, a.policyHash)) {
         this.log(`joining round ${a.round}: a peer announced our own checkpoint`)
+        this.momentum = Promise.resolve(start.momentum ?? null)
         this.enter(start.round, local, Promise.resolve(start.weights))
         return
       }
@@ -1419,6 +1485,7 @@ export class SwarmPeer {
       if (this.stopped || (this.state && this.state.round >= target.round)) return
       this.counters.syncs++
       this.joinedMidRound = target.round
+      this.momentum = this.fetchOuterState(hash, target.peers)
       this.enter(target.round, hash, Promise.resolve(weights))
     })()
       // a fetch ends by success or by stop(); a stopped peer's sync just ends (it used to reject

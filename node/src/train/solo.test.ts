@@ -2,23 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSoloRun, type ModelConfig, NAMED_CONFIGS, taskSpecFromDifficulty } from '@murmur/protocol'
+import { createSoloRun, taskSpecFromDifficulty } from '@murmur/protocol'
+import { TOY_CONFIG as TOY } from '@murmur/protocol/testing'
 import { afterAll, describe, expect, it } from 'vitest'
 import { nodeRuntime } from '../runtime/runtimes.js'
 import { createGenesis } from './genesis.js'
 import { readRun, writeRun } from './run-dir.js'
 import { type RoundMetrics, trainSolo } from './solo.js'
-
-/** A shrunken tiny model (1 layer, width 64): same vocabulary, fast enough for a test. */
-const TOY: ModelConfig = {
-  ...NAMED_CONFIGS.tiny,
-  hiddenSize: 64,
-  intermediateSize: 128,
-  numLayers: 1,
-  numHeads: 2,
-  numKvHeads: 1,
-  headDim: 32,
-}
 
 const made: string[] = []
 const tempDir = (prefix: string) => {

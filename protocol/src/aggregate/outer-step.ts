@@ -14,6 +14,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import type { RunManifest } from '../messages/run-manifest.js'
+import { deriveSeed } from '../random/rng.js'
 
 export type OuterOptimizer = { kind: 'sgd'; learningRate: number } | { kind: 'nesterov'; learningRate: number; momentum: number }
 
@@ -84,6 +85,43 @@ export function momentumFromHistory({
   for (const u of updates) {
     if (u.length !== numel) throw new InvalidArgumentError(`An update has ${u.length} values; expected ${numel}.`)
     for (let i = 0; i < numel; i++) m[i] = f32(momentum * m[i]! + u[i]!)
+  }
+  return m
+}
+
+/**
+ * The outer optimiser's state that goes with θ (Nesterov's m; SGD has none) travels between
+ * peers as `numel` little-endian float32 values. It is not in any signed message: a peer that
+ * fetches θ_r by its quorum-signed hash fetches m_r from the validators that signed it, and the
+ * next round proves it (θ_{r+1} computed with a wrong m does not reproduce the quorum's hash, and
+ * the peer fetches again). Peers serve it under {@link outerStateKey}(hash of θ).
+ */
+export const OUTER_STATE_DOMAIN = 'murmur/outer-state/v1'
+
+/** The 32-byte key under which peers serve the outer optimiser state of the θ hashing to `policyHash`. */
+export function outerStateKey(policyHash: Uint8Array): Uint8Array {
+  if (policyHash.length !== 32) throw new InvalidArgumentError(`A policy hash is 32 bytes, got ${policyHash.length}.`)
+  return deriveSeed(OUTER_STATE_DOMAIN, policyHash)
+}
+
+/** m as numel little-endian float32 values. */
+export function encodeOuterState(momentum: Float32Array): Uint8Array {
+  const out = new Uint8Array(momentum.length * 4)
+  const view = new DataView(out.buffer)
+  for (let i = 0; i < momentum.length; i++) view.setFloat32(4 * i, momentum[i]!, true)
+  return out
+}
+
+/** @throws InvalidArgumentError unless `bytes` are numel finite little-endian float32 values. */
+export function decodeOuterState(bytes: Uint8Array, numel: number): Float32Array {
+  if (bytes.length !== numel * 4)
+    throw new InvalidArgumentError(`An outer optimiser state of ${numel} values is ${numel * 4} bytes, got ${bytes.length}.`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const m = new Float32Array(numel)
+  for (let i = 0; i < numel; i++) {
+    const v = view.getFloat32(4 * i, true)
+    if (!Number.isFinite(v)) throw new InvalidArgumentError(`Outer optimiser state value ${i} is ${v}; every value must be finite.`)
+    m[i] = v
   }
   return m
 }

@@ -1,5 +1,5 @@
 /** Small fixtures shared by protocol tests and the apps' compliance suites. */
-import type { ModelConfig } from '../model/config.js'
+import { type ModelConfig, NAMED_CONFIGS } from '../model/config.js'
 import type { RefTensor } from '../runtime/reference.js'
 import type { HostTensor } from '../runtime/types.js'
 
@@ -18,6 +18,20 @@ export const MICRO_CONFIG: ModelConfig = {
   tieWordEmbeddings: true,
   maxPositionEmbeddings: 64,
   attentionBias: true,
+}
+
+/**
+ * The tiny model shrunk to one layer of width 64 (same vocabulary): learns one-digit addition in
+ * seconds on two cores, for the apps' training and swarm tests.
+ */
+export const TOY_CONFIG: ModelConfig = {
+  ...NAMED_CONFIGS.tiny,
+  hiddenSize: 64,
+  intermediateSize: 128,
+  numLayers: 1,
+  numHeads: 2,
+  numKvHeads: 1,
+  headDim: 32,
 }
 
 export function hostToRef(t: HostTensor): RefTensor {
