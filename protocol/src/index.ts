@@ -155,6 +155,9 @@ export {
   TaskSpecError,
   TokenizerFormatError,
 } from './errors.js'
+// fuzzing (issue #10): a seeded mutation fuzzer and the decoders and verifiers it feeds
+export { type FuzzCrash, type FuzzReport, type FuzzTarget, fuzzTarget, mutate } from './fuzz/fuzz.js'
+export { fuzzTargets } from './fuzz/targets.js'
 // GRPO: group-relative advantages and the pure parts of solo training (issue #4)
 export { ADVANTAGE_EPS, type GroupAdvantagesParameters, groupAdvantages, isZeroVarianceGroup } from './grpo/advantages.js'
 export {

@@ -46,6 +46,7 @@ import {
   samplePayload,
   samplePayloadBytes,
   samplePeerStatus,
+  sampleRound,
   sampleRoundResult,
   testKey,
   validator,
@@ -66,23 +67,6 @@ export function identityVectors() {
       peerId: peerIdToString(peerId),
     }
   })
-}
-
-/** The sample round: alice's group, bob's delta on it, credits, tree and result. */
-export function sampleRound() {
-  const groupBytes = encodeScoredGroup(sampleGroup)
-  const groupId = hashScoredGroup(groupBytes)
-  const delta = sampleDelta([groupId])
-  const deltaBytes = encodeDelta(delta)
-  const deltaId = hashDelta(deltaBytes)
-  const tokens = sampleGroup.completions.reduce((n, c) => n + c.tokens.length, 0)
-  const credits = roundCredits({
-    groups: [{ id: groupId, author: alice.address, promptIndex: sampleGroup.promptIndex, tokens, accepted: true }],
-    deltas: [{ id: deltaId, author: bob.address, groups: [groupId], accepted: true }],
-  })
-  const tree = buildContributionsTree(RUN, 0n, credits)
-  const roundResult = sampleRoundResult([deltaId], tree.root, credits)
-  return { groupId, delta, deltaId, credits, tree, roundResult }
 }
 
 export function messageVectors() {

@@ -5,7 +5,7 @@
  */
 import '../../node/src/polyfill.js'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { benchmarks as nodeBenchmarks, toMarkdown } from '@murmur/node'
+import { type BenchReport, benchmarks as nodeBenchmarks, toMarkdown } from '@murmur/node'
 import { browserBenchmark } from './browser.js'
 
 /** The node package's benchmarks, and those that need this package's tools (a browser). */
@@ -22,9 +22,11 @@ if (unknown.length) {
 }
 for (const bench of benchmarks.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
   console.log(`▶ ${bench.name}: ${bench.description}`)
-  const report = await bench.run({ quick, log: (l) => console.log(`  ${l}`) })
-  writeFileSync(new URL(`${bench.name}.json`, outDir), `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(new URL(`${bench.name}.md`, outDir), toMarkdown(report))
+  const write = (report: BenchReport) => {
+    writeFileSync(new URL(`${bench.name}.json`, outDir), `${JSON.stringify(report, null, 2)}\n`)
+    writeFileSync(new URL(`${bench.name}.md`, outDir), toMarkdown(report))
+  }
+  write(await bench.run({ quick, log: (l) => console.log(`  ${l}`), partial: write, outDir: outDir.pathname }))
 }
 const summary = readdirSync(outDir)
   .filter((f) => f.endsWith('.md') && f !== 'SUMMARY.md')

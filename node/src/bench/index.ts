@@ -1,6 +1,7 @@
 import { adversarialBenchmark } from './adversarial.js'
 import { aggregateBenchmark } from './aggregate.js'
 import { engineBenchmark } from './engine.js'
+import { fuzzBenchmark } from './fuzz.js'
 import { hashBenchmark } from './hash.js'
 import { learnBenchmark } from './learn.js'
 import { ledgerAuditBenchmark } from './ledger-audit.js'
@@ -20,6 +21,7 @@ export const benchmarks: readonly Benchmark[] = [
   swarmBenchmark,
   ledgerAuditBenchmark,
   adversarialBenchmark,
+  fuzzBenchmark,
 ]
 
 export type { Benchmark, BenchReport } from './report.js'

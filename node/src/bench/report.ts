@@ -14,7 +14,14 @@ export interface BenchReport {
 export interface Benchmark {
   name: string
   description: string
-  run: (opts: { quick: boolean; log: (line: string) => void }) => Promise<BenchReport>
+  run: (opts: {
+    quick: boolean
+    log: (line: string) => void
+    /** A long benchmark reports what it has after each case, so a run cut short still leaves results. */
+    partial?: (report: BenchReport) => void
+    /** Where a benchmark may keep extra artifacts (the fuzzer's corpus); none when unset. */
+    outDir?: string
+  }) => Promise<BenchReport>
 }
 
 export function machineInfo(): BenchReport['machine'] {

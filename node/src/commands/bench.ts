@@ -75,14 +75,21 @@ export function benchCommand(io: CliIo): Command {
         throw new CliUsageError(
           `--configs, --devices, --decode-batches and --train-shape select what the engine benchmark measures; "${name}" takes none.`,
         )
-      const run = { quick: opts.quick, log: (l: string) => io.stderr(`${l}\n`) }
-      const report: BenchReport = name === 'engine' ? await runEngineBenchmark(selection, run) : await bench.run(run)
-      if (opts.out) {
+      const write = (report: BenchReport) => {
+        if (!opts.out) return
         const dir = resolve(opts.out)
         mkdirSync(dir, { recursive: true })
         writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`)
         writeFileSync(join(dir, `${name}.md`), toMarkdown(report))
       }
+      const run = {
+        quick: opts.quick,
+        log: (l: string) => io.stderr(`${l}\n`),
+        partial: write,
+        ...(opts.out ? { outDir: resolve(opts.out) } : {}),
+      }
+      const report: BenchReport = name === 'engine' ? await runEngineBenchmark(selection, run) : await bench.run(run)
+      write(report)
       io.stdout(opts.json ? `${JSON.stringify(report)}\n` : toMarkdown(report))
     })
 }

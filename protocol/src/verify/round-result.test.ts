@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { alice, domain, POLICY_0, validator } from '../../vectors/fixtures.js'
-import { sampleRound } from '../../vectors/protocol-vectors.js'
+import { sampleRound } from '../messages/samples.js'
 import { encodeSignedMessage, signMessage } from '../messages/signed.js'
 import { type RoundResultExpectation, verifyRoundResult } from './round-result.js'
 
