@@ -10,7 +10,7 @@ import { createGenesis, nodeRuntime, writeRun } from '@murmur/node'
 import { createSoloRun, taskSpecFromDifficulty } from '@murmur/protocol'
 import { TOY_CONFIG } from '@murmur/protocol/testing'
 
-export async function toySwarmRun(): Promise<{ dir: string; cleanup: () => void }> {
+export async function toySwarmRun({ promptsPerPeer = 8 }: { promptsPerPeer?: number } = {}): Promise<{ dir: string; cleanup: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-swarm-run-'))
   const run = createSoloRun({
     name: 'toy-swarm',
@@ -18,7 +18,7 @@ export async function toySwarmRun(): Promise<{ dir: string; cleanup: () => void 
     config: TOY_CONFIG,
     task: taskSpecFromDifficulty('addition', '1'),
     seed: new Uint8Array(32).fill(7),
-    grpo: { groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 3, learningRate: 3e-3, trainBatchSize: 64 },
+    grpo: { groupSize: 8, promptsPerPeer, maxCompletionTokens: 3, learningRate: 3e-3, trainBatchSize: 64 },
     warmup: { steps: 150, batchSize: 32, learningRate: 3e-3, evalEvery: 1000, evalProblems: 32, targetAccuracy: 1 },
     evalEvery: 1000,
     evalProblems: 32,

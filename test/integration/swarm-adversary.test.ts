@@ -1,8 +1,9 @@
 /**
  * Adversarial peers (issue 10, first slice): real peers with their own keys that corrupt their
  * deltas in ways the verifiers must catch — a delta on an invented or stale base policy, and one
- * whose header lies about its norm. The honest peers agree on θ every round, never include the
- * adversaries' deltas, and count why they rejected them.
+ * whose header lies about its norm; messages replayed from the round before; a validator that
+ * signs RoundResults with a wrong θ_{r+1}. The honest peers agree on θ every round, never include
+ * the adversaries' deltas twice or a wrong θ, and count why they rejected them.
  */
 import { join } from 'node:path'
 import { devKey, nodeRuntime, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
@@ -48,6 +49,45 @@ describe('a swarm with adversarial peers', () => {
         expect(p.libp2pHost.gossip.rejections()['wrong-policy'] ?? 0, 'stale-base deltas').toBeGreaterThan(0)
         expect(p.counters.deltasInvalid, 'lied-norm payloads').toBeGreaterThan(0)
       }
+    } finally {
+      await swarm.stop()
+    }
+  }, 180_000)
+
+  it('ignores replayed groups and deltas of the round before; never adopts the θ of a validator that signs a wrong one', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 5,
+      runtime,
+      dataDir: join(runDir, 'swarm-replay'),
+      roundDurationMs: 5000,
+      faults: (i) => (i === 3 ? { replay: true } : i === 4 ? { wrongResult: true } : undefined),
+    })
+    const liar = toHex0x(addressFromPrivateKey(devKey(4))).toLowerCase()
+    const replayer = toHex0x(addressFromPrivateKey(devKey(3))).toLowerCase()
+    const lines: SwarmRoundLine[] = []
+    try {
+      for await (const line of swarm.rounds) {
+        lines.push(line)
+        if (lines.length >= 4) break
+      }
+      for (const line of lines) {
+        expect(new Set(line.peers.map((p) => p.policyHash)).size, JSON.stringify(line.peers)).toBe(1)
+        // one delta per author and round at most: a replayed delta of the round before never counts
+        for (const leaf of line.contributions?.leaves ?? []) expect(leaf.deltas).toBeLessThanOrEqual(1)
+      }
+      // the replaying peer's own fresh work still counts: it is honest apart from the replays
+      expect(lines.some((l) => l.contributions?.leaves.some((x) => x.address.toLowerCase() === replayer && x.groups > 0))).toBe(true)
+      const honest = swarm.peers.slice(0, 3)
+      const liarPeer = swarm.peers[4]!.libp2pHost.peerId
+      for (const p of honest) {
+        // replays are another round's messages: ignored without blame, never accepted
+        expect(p.libp2pHost.gossip.ignoredCount()).toBeGreaterThan(0)
+        // the liar's proposals did not reproduce: its score sank below the honest peers'
+        expect(p.libp2pHost.gossip.score(liarPeer)).toBeLessThan(p.libp2pHost.gossip.score(swarm.peers[1]!.libp2pHost.peerId))
+      }
+      expect(lines.every((l) => l.peers.every((p) => p.address.toLowerCase() !== liar))).toBe(true)
     } finally {
       await swarm.stop()
     }

@@ -127,6 +127,32 @@ describe('swarm of in-process peers on loopback', () => {
     }
   })
 
+  it('elastic rollouts: peers sample pass after pass until their deadline, train within theirs, and still agree', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const elastic = await toySwarmRun({ promptsPerPeer: 4096 })
+    const swarm = await startLocalSwarm({
+      runDir: elastic.dir,
+      peers: 2,
+      runtime,
+      dataDir: join(elastic.dir, 'swarm-elastic'),
+      roundDurationMs: 5000,
+      rolloutPassPrompts: 8,
+    })
+    try {
+      const lines = await take(swarm, 3)
+      for (const line of lines) {
+        expect(oneHash(line), JSON.stringify(line.peers)).toBe(true)
+        // time ended the sampling, not the cap, and more than one pass ran
+        expect(line.groupsPerPeer).toBeGreaterThan(8)
+        expect(line.groupsPerPeer).toBeLessThan(4096)
+      }
+      expect(lines.some((l) => l.included === 2)).toBe(true)
+    } finally {
+      await swarm.stop()
+      elastic.cleanup()
+    }
+  })
+
   it('a peer stopped while it syncs a checkpoint ends quietly (no unhandled rejection)', async () => {
     const runtime = await nodeRuntime('cpu')
     const swarm = await startLocalSwarm({ runDir, peers: 3, runtime, dataDir: join(runDir, 'swarm-stop-sync'), roundDurationMs: 4000 })

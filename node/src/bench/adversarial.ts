@@ -25,6 +25,8 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'delta ×100': { delta: 'scale' },
   'stale base policy': { delta: 'stale-base' },
   'lied norm': { delta: 'lie-norm' },
+  'replayed messages': { replay: true },
+  'wrong RoundResult': { wrongResult: true },
 }
 
 export interface AttackResult {
@@ -40,12 +42,18 @@ export interface AttackResult {
   rejected: Record<string, number>
   /** Deltas of adversaries included in an agreed round. */
   adversaryDeltasIncluded: number
+  /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
+  ignored: number
+  /** Rounds that closed (fewer than asked when the case stalled). */
+  roundsClosed: number
+  /** The rounds did not all close within 3× their scheduled time: a liveness failure. */
+  stalled: boolean
 }
 
 export const adversarialBenchmark: Benchmark = {
   name: 'adversarial',
   description: 'attack families at 0%, 20% and 33% adversarial peers: accuracy vs clean, credit share, rejections by reason',
-  async run({ quick, log }) {
+  async run({ quick, log, partial }) {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
     const runDir = await mkdtemp(join(tmpdir(), 'murmur-adversarial-'))
@@ -89,10 +97,21 @@ export const adversarialBenchmark: Benchmark = {
         const lines: SwarmRoundLine[] = []
         let finalAccuracy = 0
         const rejected: Record<string, number> = {}
+        let ignored = 0
+        let stalled = false
         try {
-          for await (const line of swarm.rounds) {
-            lines.push(line)
-            if (lines.length >= rounds) break
+          // a case gets 3× its scheduled time; rounds that do not close by then are a finding
+          const budget = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 3 * rounds * roundDurationMs).unref())
+          const it = swarm.rounds[Symbol.asyncIterator]()
+          while (lines.length < rounds) {
+            const next = await Promise.race([it.next(), budget])
+            if (next === 'stalled') {
+              stalled = true
+              log(`  stalled: ${lines.length} of ${rounds} rounds closed in ${(3 * rounds * roundDurationMs) / 1000} s`)
+              break
+            }
+            if (next.done) break
+            lines.push(next.value)
           }
           const w = await swarm.peers[0]!.weights()
           if (w) {
@@ -108,6 +127,7 @@ export const adversarialBenchmark: Benchmark = {
           }
           swarm.peers.forEach((p, i) => {
             if (isAdversary(i)) return
+            ignored += p.libp2pHost.gossip.ignoredCount()
             for (const [reason, n] of Object.entries(p.libp2pHost.gossip.rejections())) rejected[reason] = (rejected[reason] ?? 0) + n
             if (p.counters.deltasInvalid)
               rejected['delta payload invalid'] = (rejected['delta payload invalid'] ?? 0) + p.counters.deltasInvalid
@@ -135,46 +155,61 @@ export const adversarialBenchmark: Benchmark = {
           adversaryCreditShare: total === 0n ? 0 : Number((theirs * 1_000_000n) / total) / 1_000_000,
           rejected,
           adversaryDeltasIncluded,
+          ignored,
+          roundsClosed: lines.length,
+          stalled,
         }
       }
 
-      const clean = await runCase('clean', 0)
-      const results: AttackResult[] = [clean]
-      for (const attack of attacks) for (const f of fractions) results.push(await runCase(attack, Math.max(1, Math.round(f * peers))))
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`
-      return {
-        name: 'adversarial',
-        startedAt,
-        machine: machineInfo(),
-        results: { model: 'tiny', task: 'addition 1 digit', peers, rounds, roundDurationMs, cases: results },
-        table: {
-          headers: [
-            'attack',
-            'adversaries',
-            'final accuracy (clean)',
-            'θ agreed',
-            'adversary credit',
-            'adversary deltas in θ',
-            'rejected (honest peers)',
+      const report = (results: AttackResult[]) => {
+        const clean = results[0]!
+        return {
+          name: 'adversarial',
+          startedAt,
+          machine: machineInfo(),
+          results: { model: 'tiny', task: 'addition 1 digit', peers, rounds, roundDurationMs, cases: results },
+          table: {
+            headers: [
+              'attack',
+              'adversaries',
+              'final accuracy (clean)',
+              'rounds closed',
+              'θ agreed',
+              'adversary credit',
+              'adversary deltas in θ',
+              'rejected (honest peers)',
+              'ignored (clean)',
+            ],
+            rows: results.map((r) => [
+              r.attack,
+              `${r.adversaries} of ${r.peers}`,
+              `${pct(r.finalAccuracy)} (${pct(clean.finalAccuracy)})`,
+              `${r.roundsClosed} of ${rounds}${r.stalled ? ' (stalled)' : ''}`,
+              r.agreed ? 'yes' : 'NO',
+              pct(r.adversaryCreditShare),
+              r.adversaryDeltasIncluded,
+              Object.entries(r.rejected)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ') || '—',
+              `${r.ignored} (${clean.ignored})`,
+            ]),
+          },
+          notes: [
+            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, so a credit share above 0 is not by itself a successful attack.',
+            "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching. Replayed messages of an earlier round are ignored by the round gate (no penalty, never accepted).",
+            "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
           ],
-          rows: results.map((r) => [
-            r.attack,
-            `${r.adversaries} of ${r.peers}`,
-            `${pct(r.finalAccuracy)} (${pct(clean.finalAccuracy)})`,
-            r.agreed ? 'yes' : 'NO',
-            pct(r.adversaryCreditShare),
-            r.adversaryDeltasIncluded,
-            Object.entries(r.rejected)
-              .map(([k, n]) => `${k} ${n}`)
-              .join(', ') || '—',
-          ]),
-        },
-        notes: [
-          'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, so a credit share above 0 is not by itself a successful attack.',
-          "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching.",
-          "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
-        ],
+        }
       }
+      const results: AttackResult[] = [await runCase('clean', 0)]
+      partial?.(report(results))
+      for (const attack of attacks)
+        for (const f of fractions) {
+          results.push(await runCase(attack, Math.max(1, Math.round(f * peers))))
+          partial?.(report(results))
+        }
+      return report(results)
     } finally {
       await rm(runDir, { recursive: true, force: true })
     }

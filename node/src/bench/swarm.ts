@@ -4,15 +4,20 @@
  *
  * - 8 peers, top-1% int8 deltas: round overhead (aggregation deadline → first peer on θ_{r+1},
  *   and first → last), bytes a peer originates per round, compression ratio vs dense fp32 deltas,
- *   useful-compute fraction (sampling + training + aggregation ÷ wall);
+ *   useful-compute fraction (the union of a peer's wall time sampling, training and aggregating
+ *   ÷ its round's wall time), and the process's CPU time ÷ (wall × cores);
+ * - useful compute with elastic rollouts, one peer per core (2 peers): workers sample passes of
+ *   8 prompts (up to a cap of 1024) until their rollouts deadline, which a trainer sets as late
+ *   as its last training allows, and trainers step until the training deadline;
  * - the same swarm with dense fp32 deltas: the reward effect of compression;
  * - swarm vs isolated: 4 peers sharing groups and aggregating vs 4 peers each training alone (a
- *   one-peer swarm) on the same task, rounds and per-peer budget: ratio of cumulative reward.
+ *   one-peer swarm) on the same task, rounds and per-peer budget: ratio of cumulative reward;
+ * - the small model (9.5M parameters): 4 peers, the same figures.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createSoloRun, NAMED_CONFIGS, type SwarmSettings, taskSpecFromDifficulty } from '@murmur/protocol'
+import { createSoloRun, type ModelConfig, NAMED_CONFIGS, type SwarmSettings, taskSpecFromDifficulty } from '@murmur/protocol'
 import { nodeRuntime } from '../runtime/runtimes.js'
 import { type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
 import { createGenesis } from '../train/genesis.js'
@@ -24,6 +29,8 @@ interface SwarmCase {
   peers: number
   rounds: number
   settings?: Partial<Omit<SwarmSettings, 'validators' | 'quorum'>>
+  /** Elastic rollouts: prompts per pass. */
+  rolloutPassPrompts?: number
 }
 
 interface CaseResult {
@@ -39,7 +46,11 @@ interface CaseResult {
   medianBytesPerPeer: number
   medianCompression: number | null
   medianComputeFraction: number
+  /** Process CPU seconds ÷ (wall seconds × cores) over the case. */
+  cpuBusyFraction: number
   medianRoundSeconds: number
+  /** Groups sampled per peer per round (median): elastic rollouts fill the window. */
+  medianGroupsPerPeer: number
 }
 
 export const swarmBenchmark: Benchmark = {
@@ -48,34 +59,43 @@ export const swarmBenchmark: Benchmark = {
   async run({ quick, log }) {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
-    const runDir = await mkdtemp(join(tmpdir(), 'murmur-swarm-bench-'))
+    const root = await mkdtemp(join(tmpdir(), 'murmur-swarm-bench-'))
     const rounds = quick ? 3 : 5
     const roundDurationMs = quick ? 6000 : 15_000
-    try {
+    /** A run directory with a warmed-up genesis of `config` on 1–2-digit addition. */
+    const makeRun = async (name: string, config: ModelConfig, warmupSteps: number, promptsPerPeer = 8) => {
+      const dir = join(root, name)
       const run = createSoloRun({
-        name: 'swarm-bench',
-        model: 'tiny',
-        config: NAMED_CONFIGS.tiny,
+        name: `swarm-bench-${name}`,
+        model: name,
+        config,
         task: taskSpecFromDifficulty('addition', '1-2'),
         seed: new Uint8Array(32).fill(3),
-        grpo: { learningRate: 1e-3, groupSize: 8, promptsPerPeer: 8, maxCompletionTokens: 4, trainBatchSize: 64 },
-        warmup: { steps: quick ? 60 : 300, batchSize: 64, learningRate: 2e-3, evalEvery: 1000, evalProblems: 64, targetAccuracy: 0.3 },
+        grpo: { learningRate: 1e-3, groupSize: 8, promptsPerPeer, maxCompletionTokens: 4, trainBatchSize: 64 },
+        warmup: { steps: warmupSteps, batchSize: 64, learningRate: 2e-3, evalEvery: 1000, evalProblems: 64, targetAccuracy: 0.3 },
       })
-      await writeRun(runDir, run)
-      log(`swarm: genesis warm-up (${run.warmup.steps} steps) in ${runDir}`)
-      await createGenesis({ runtime, runDir })
+      await writeRun(dir, run)
+      log(`swarm: ${name} genesis warm-up (${run.warmup.steps} steps) in ${dir}`)
+      await createGenesis({ runtime, runDir: dir })
+      return dir
+    }
+    try {
+      const runDir = await makeRun('tiny', NAMED_CONFIGS.tiny, quick ? 60 : 300)
 
-      const runCase = async (c: SwarmCase): Promise<CaseResult> => {
-        log(`swarm: ${c.label}: ${c.peers} peers × ${c.rounds} rounds of ${roundDurationMs} ms`)
+      const runCase = async (c: SwarmCase, dir = runDir, roundMs = roundDurationMs): Promise<CaseResult> => {
+        log(`swarm: ${c.label}: ${c.peers} peers × ${c.rounds} rounds of ${roundMs} ms`)
         const swarm = await startLocalSwarm({
-          runDir,
+          runDir: dir,
           peers: c.peers,
           runtime,
-          dataDir: join(runDir, `case-${c.label.replace(/\W+/g, '-')}`),
-          roundDurationMs,
+          dataDir: join(dir, `case-${c.label.replace(/\W+/g, '-')}`),
+          roundDurationMs: roundMs,
           settings: c.settings,
+          ...(c.rolloutPassPrompts ? { rolloutPassPrompts: c.rolloutPassPrompts } : {}),
           log: (line) => log(`  ${line}`),
         })
+        const cpu0 = process.cpuUsage()
+        const wall0 = performance.now()
         const lines: SwarmRoundLine[] = []
         try {
           for await (const line of swarm.rounds) {
@@ -88,6 +108,8 @@ export const swarmBenchmark: Benchmark = {
         } finally {
           await swarm.stop()
         }
+        const cpu = process.cpuUsage(cpu0)
+        const cpuBusyFraction = (cpu.user + cpu.system) / 1000 / ((performance.now() - wall0) * cpus().length)
         const compressions = lines.map((l) => l.compressionRatio).filter((x): x is number => x !== null)
         return {
           label: c.label,
@@ -102,7 +124,9 @@ export const swarmBenchmark: Benchmark = {
           medianBytesPerPeer: median(lines.map((l) => l.bytesPerPeer)),
           medianCompression: compressions.length ? median(compressions) : null,
           medianComputeFraction: median(lines.map((l) => l.computeFraction)),
+          cpuBusyFraction,
           medianRoundSeconds: median(lines.map((l) => l.seconds)),
+          medianGroupsPerPeer: median(lines.map((l) => l.groupsPerPeer)),
         }
       }
 
@@ -115,19 +139,35 @@ export const swarmBenchmark: Benchmark = {
         Array.from({ length: quick ? 1 : 4 }, (_, i) => runCase({ label: `isolated peer ${i}`, peers: 1, rounds })),
       )
       const isolatedReward = isolated.reduce((s, r) => s + r.cumulativeReward, 0) / isolated.length
+      // promptsPerPeer is a cap for elastic workers: high enough that time, not the cap, ends their sampling
+      const elasticDir = await makeRun('tiny-elastic', NAMED_CONFIGS.tiny, quick ? 60 : 300, 1024)
+      const elastic = await runCase({ label: '2 peers, elastic rollouts', peers: 2, rounds: rounds + 1, rolloutPassPrompts: 8 }, elasticDir)
+      const smallDir = await makeRun('small', NAMED_CONFIGS.small, quick ? 40 : 200)
+      const small = await runCase({ label: 'small model, 4 peers, top-1% int8', peers: 4, rounds }, smallDir, 2 * roundDurationMs)
+      const all = [compressed, dense, shared, ...isolated, elastic, small]
       const results = {
         model: 'tiny',
         task: 'addition 1-2 digits',
         roundDurationMs,
         rounds,
-        cases: [compressed, dense, shared, ...isolated].map(({ lines, ...r }) => ({ ...r, rewards: lines.map((l) => l.reward) })),
+        cases: all.map(({ lines, ...r }) => ({ ...r, rewards: lines.map((l) => l.reward) })),
         roundOverheadMs: compressed.medianCommitMs + compressed.medianSpreadMs,
         bytesPerPeerPerRound: compressed.medianBytesPerPeer,
         compressionRatio: compressed.medianCompression,
         compressionTarget: 100,
         rewardCompressedVsDense: compressed.meanReward / dense.meanReward,
-        usefulComputeFraction: compressed.medianComputeFraction,
+        usefulComputeFraction: elastic.medianComputeFraction,
         usefulComputeTarget: 0.9,
+        usefulComputeByRound: elastic.lines.map((l) => l.computeFraction),
+        cpuBusyFraction: elastic.cpuBusyFraction,
+        eightPeers: { usefulComputeFraction: compressed.medianComputeFraction, cpuBusyFraction: compressed.cpuBusyFraction },
+        small: {
+          roundDurationMs: 2 * roundDurationMs,
+          roundOverheadMs: small.medianCommitMs + small.medianSpreadMs,
+          bytesPerPeerPerRound: small.medianBytesPerPeer,
+          compressionRatio: small.medianCompression,
+          usefulComputeFraction: small.medianComputeFraction,
+        },
         swarmVsIsolatedCumulativeReward: shared.cumulativeReward / isolatedReward,
       }
       const row = (r: CaseResult) => [
@@ -140,6 +180,8 @@ export const swarmBenchmark: Benchmark = {
         (r.medianBytesPerPeer / 1024).toFixed(1),
         r.medianCompression === null ? '–' : `${r.medianCompression.toFixed(0)}×`,
         `${(100 * r.medianComputeFraction).toFixed(0)}%`,
+        `${(100 * r.cpuBusyFraction).toFixed(0)}%`,
+        r.medianGroupsPerPeer.toFixed(0),
       ]
       return {
         name: 'swarm',
@@ -157,19 +199,22 @@ export const swarmBenchmark: Benchmark = {
             'KiB/peer/round',
             'compression',
             'useful compute',
+            'CPU busy',
+            'groups/peer/round',
           ],
-          rows: [compressed, dense, shared, ...isolated].map(row),
+          rows: all.map(row),
         },
         notes: [
           `round overhead (aggregation deadline → last peer on θ_{r+1}), median: ${results.roundOverheadMs.toFixed(0)} ms`,
           `compression vs dense fp32: ${compressed.medianCompression?.toFixed(0) ?? '–'}× (target ≥ 100×); mean reward with compression ÷ dense: ${results.rewardCompressedVsDense.toFixed(3)}`,
-          `useful-compute fraction ${(100 * compressed.medianComputeFraction).toFixed(0)}% (target ≥ 90%): rounds have fixed deadlines sized for the slowest peer; on 2 shared cores in-process peers also wait for each other's compute`,
+          `useful-compute fraction ${(100 * elastic.medianComputeFraction).toFixed(0)}% (target ≥ 90%; by round ${elastic.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}): 2 peers on ${cpus().length} cores with elastic rollouts; the union of each peer's wall time sampling, training and aggregating ÷ the round's wall time, median over peers and rounds. The first round has no training time to plan by and keeps the 40% rollouts deadline. With 8 peers sharing ${cpus().length} cores (one rollout pass, the manifest's deadlines): ${(100 * compressed.medianComputeFraction).toFixed(0)}%, the rest of each peer's time waiting for the others' compute; elastic rollouts there overload the cores (rounds stop closing), so they are for peers with a device of their own. CPU busy: the process's CPU time ÷ (wall × ${cpus().length} cores)`,
           `swarm vs isolated cumulative reward over ${rounds} rounds: ${results.swarmVsIsolatedCumulativeReward.toFixed(3)}× (SAPO reports +94% for rollout sharing alone)`,
+          `small model (9.5M parameters): 4 peers, rounds of ${(2 * roundDurationMs) / 1000} s, round overhead ${(small.medianCommitMs + small.medianSpreadMs).toFixed(0)} ms, compression ${small.medianCompression?.toFixed(0) ?? '–'}×`,
           'all peers in one process on 2 cores: every figure includes the other peers’ compute',
         ],
       }
     } finally {
-      await rm(runDir, { recursive: true, force: true })
+      await rm(root, { recursive: true, force: true, maxRetries: 5 })
     }
   },
 }

@@ -71,6 +71,8 @@ export interface SwarmRoundLine {
   seconds: number
   /** Median over peers of busy (sampling + training + aggregation) ÷ wall seconds. */
   computeFraction: number
+  /** Median over peers of the groups each sampled this round. */
+  groupsPerPeer: number
   /** Mean bytes a peer originated this round, and its delta's compression ratio vs dense fp32. */
   bytesPerPeer: number
   compressionRatio: number | null
@@ -106,6 +108,8 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   ledger?: (i: number, run: SwarmRun) => Promise<SwarmPeerInit['ledger']> | SwarmPeerInit['ledger']
   /** Peers claim their credit of each committed round (see SwarmPeerInit.autoClaim). */
   autoClaim?: boolean
+  /** Elastic rollouts: prompts per pass (see SwarmPeerInit.rolloutPassPrompts). */
+  rolloutPassPrompts?: number
   /** Misbehaving peers for adversary tests (see SwarmPeerInit.faults). */
   faults?: (i: number) => SwarmPeerInit['faults']
   log?: (line: string) => void
@@ -173,6 +177,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       included: Math.max(...got.map((r) => r.included)),
       seconds: median(got.map((r) => r.seconds)),
       computeFraction: median(got.map((r) => (r.seconds > 0 ? r.computeSeconds / r.seconds : 0))),
+      groupsPerPeer: median(got.map((r) => r.ownGroups)),
       bytesPerPeer: got.reduce((s, r) => s + r.bytesSent, 0) / got.length,
       commitMs: Math.min(...got.map((r) => r.advancedAtMs)) - (median(got.map((r) => r.startedAtMs)) + trainingEndMs),
       spreadMs: Math.max(...got.map((r) => r.advancedAtMs)) - Math.min(...got.map((r) => r.advancedAtMs)),
@@ -215,6 +220,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       privateKey: devKey(i),
       roles: o.roles?.(i) ?? ['worker', 'trainer', 'validator'],
       faults: o.faults?.(i),
+      ...(o.rolloutPassPrompts ? { rolloutPassPrompts: o.rolloutPassPrompts } : {}),
       ledger: await o.ledger?.(i, run),
       autoClaim: o.autoClaim,
       dataDir: join(o.dataDir, `peer-${i}`),

@@ -69,6 +69,7 @@ import {
   type RoundEffect,
   type RoundEvent,
   type RoundResult,
+  type RoundSchedule,
   type RoundState,
   roundCredits,
   roundScheduleOf,
@@ -78,6 +79,7 @@ import {
   signMessage,
   startRound,
   stepRound,
+  type TrainSample,
   taskRewardOracle,
   toHex0x,
   verifyCheckpointAnnouncement,
@@ -106,6 +108,12 @@ const TICK_MS = 50
 const MAX_RECOVERED_GROUPS = 256
 /** Payload fetch attempts before a delta counts as unavailable. */
 const FETCH_ATTEMPTS = 3
+
+/** Share of the round kept after a trainer's last step, for compressing, signing and publishing its delta. */
+const TRAIN_MARGIN = 0.02
+
+/** The latest a training peer moves its rollouts deadline to, as a share of the round. */
+const ADAPTIVE_ROLLOUTS_MAX = 0.75
 
 export interface PeerRoundReport {
   /** The round that closed. */
@@ -141,7 +149,7 @@ export interface PeerRoundReport {
   /** When this peer started the round and moved to θ_{round+1} (ms, the peer's clock). */
   startedAtMs: number
   advancedAtMs: number
-  /** Busy seconds: sampling + training + aggregation. */
+  /** Busy seconds: wall time spent sampling, training or aggregating (overlapping work counted once). */
   computeSeconds: number
   sampledTokens: number
   /** Bytes this peer originated (gossip it published, blobs it served) during the round. */
@@ -198,6 +206,10 @@ export interface PeerFaults {
   wrongReward?: boolean
   corruptPayload?: boolean
   delta?: 'sign-flip' | 'scale' | 'stale-base' | 'lie-norm'
+  /** Re-publish, each round, the groups and delta this peer signed the round before (replay). */
+  replay?: boolean
+  /** As a validator, sign RoundResults whose θ_{r+1} hash is not the one the aggregation gives. */
+  wrongResult?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -237,6 +249,14 @@ export interface SwarmPeerInit {
    * t·(1/share − 1) ms; 0 pauses sampling while the peer keeps following the swarm. Default 1.
    */
   computeShare?: () => number
+  /**
+   * Elastic rollouts: prompts per pass (at most the manifest's promptsPerPeer, which is then a
+   * cap). The worker samples pass after pass while another fits before its rollouts deadline,
+   * and a trainer moves that deadline as late as its training allows. Unset: the whole cap in
+   * one pass, at the manifest's 40% deadline. For a peer with a device of its own: peers that
+   * share one (in-process swarms on a laptop) only slow each other down.
+   */
+  rolloutPassPrompts?: number
   /** The client named in this peer's PeerStatus (default `murmur-node/<version>`; the browser peer says `murmur-web/…`). */
   client?: string
 }
@@ -319,8 +339,14 @@ export class SwarmPeer {
   private announcement: { round: bigint; bytes: Uint8Array } | null = null
   /** The round this peer entered mid-way by syncing: it lacks that round's earlier gossip. */
   private joinedMidRound: bigint | null = null
+  /** The `replay` fault's store: this peer's own envelopes, by round. */
+  private replayable: { round: bigint; topic: 'groups' | 'deltas'; bytes: Uint8Array | undefined }[] = []
+  /** Wall ms of this peer's last training (steps, compression, signing), for its schedule. */
+  private lastTrainMs: number | null = null
   /** The volunteer budget's rest: no sampling before this time (see computeShare). */
   private restUntil = 0
+  private busyDepth = 0
+  private busySince = 0
   private roundStats = { startedAt: 0, computeMs: 0, tokens: 0, deltaBytes: 0, bytesSent: 0, servedAtStart: 0 }
   /** The swarm's PeerStatus table, this peer's own status included. */
   private readonly statuses: PeerStatusBoard
@@ -485,6 +511,30 @@ export class SwarmPeer {
   // ------------------------------------------------------------------------------------------
   // the machine
 
+  /** Prompts per rollout pass: the whole cap in one pass unless elastic rollouts are on. */
+  private passPrompts(): number {
+    const cap = this.run.manifest.promptsPerPeer
+    return Math.max(1, Math.min(cap, this.init.rolloutPassPrompts ?? cap))
+  }
+
+  /**
+   * This peer's phase deadlines. The manifest's split (rollouts to 40%, training to 85%) is the
+   * floor; a peer that trains sets its rollouts deadline later, to the training deadline less
+   * 1.15× its last training time and a margin, so sampling and training fill its round rather
+   * than leave it idle once a short training is done (at most to 75%). Only the training
+   * deadline, which every trainer's delta must meet, is the same for all.
+   */
+  private localSchedule(): RoundSchedule {
+    const m = this.run.manifest
+    const base = roundScheduleOf({ roundDurationMs: m.roundDurationMs })
+    // only an elastic worker has anything to do with a later rollouts deadline
+    const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
+    if (!elastic || !this.roles.includes('trainer') || this.lastTrainMs === null) return base
+    const latest = Math.floor(ADAPTIVE_ROLLOUTS_MAX * m.roundDurationMs)
+    const fit = base.trainingEndMs - Math.ceil(1.15 * this.lastTrainMs + TRAIN_MARGIN * m.roundDurationMs)
+    return { ...base, rolloutsEndMs: Math.max(base.rolloutsEndMs, Math.min(latest, fit)) }
+  }
+
   private enter(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
     const m = this.run.manifest
     this.theta = { round, hash, weights }
@@ -494,7 +544,7 @@ export class SwarmPeer {
       config: {
         roles: this.roles,
         self: this.address,
-        schedule: roundScheduleOf({ roundDurationMs: m.roundDurationMs }),
+        schedule: this.localSchedule(),
         maxStalenessRounds: 0,
         validators: m.validators.map(hex).map((v) => v.toLowerCase() as `0x${string}`),
         quorum: m.quorum,
@@ -541,16 +591,23 @@ export class SwarmPeer {
     switch (e.kind) {
       case 'rollout':
         this.background('rollouts', () => this.rollouts(e.round))
+        if (this.init.faults?.replay) {
+          // the attack: last round's signed groups and delta, sent again as they were
+          for (const r of this.replayable.filter((x) => x.round + 1n === e.round)) this.publish(r.topic, r.bytes)
+          this.replayable = this.replayable.filter((x) => x.round + 1n >= e.round)
+        }
         break
       case 'publish-group':
         this.counters.groupsPublished++
         this.publish('groups', this.groups.get(e.id)?.bytes)
+        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'groups', bytes: this.groups.get(e.id)?.bytes })
         break
       case 'train':
         this.background('training', () => this.train(e.round, e.groups))
         break
       case 'publish-delta':
         this.publish('deltas', this.deltas.get(e.id)?.bytes)
+        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'deltas', bytes: this.deltas.get(e.id)?.bytes })
         break
       case 'fetch-blob':
         this.background('payload fetch', () => this.fetchPayload(e.round, e.delta))
@@ -638,69 +695,94 @@ export class SwarmPeer {
     }
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
+    this.busyStart()
     try {
       const t0 = performance.now()
-      const { run } = this
-      const m = run.manifest
-      const { tokenizer, task, maxPromptTokens } = run.ctx
-      const author = fromHex(this.address)
-      const requests = Array.from({ length: m.promptsPerPeer }, (_, promptIndex) => {
-        const seed = derivePromptSeed({ run: run.runId, round, author, promptIndex })
-        const { instance, prompt } = this.promptOf({ seed })
-        return { promptIndex, seed, instance, prompt }
-      }).filter((r) => r.prompt.length <= maxPromptTokens)
-      const sampled = await generateGroups(current.policy, requests, {
-        group: m.groupSize,
-        maxNewTokens: m.maxCompletionTokens,
-        stopTokens: tokenizer.stopIds,
-        temperature: m.temperature,
-        topP: 1,
-      })
-      const oracle = taskRewardOracle(task, tokenizer)
-      const ids: Hex32[] = []
-      for (const [i, r] of requests.entries()) {
-        const completions = sampled[i]!.map((c) => {
-          const tokens = Uint32Array.from(c.tokens)
-          return {
-            tokens,
-            logprobs: Float32Array.from(c.logprobs),
-            reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
-          }
-        })
-        const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
-        this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
-        if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
-        const group: ScoredGroup = {
-          run: run.runId,
-          round,
-          author,
-          policyHash: this.theta!.hash,
-          promptIndex: r.promptIndex,
-          seed: r.seed,
-          completions,
-        }
-        const signed = signMessage('ScoredGroup', group, run.domain, this.init.privateKey)
-        const { id } = signingDigest('ScoredGroup', signed.body, run.domain)
-        const key = hex(id)
-        const envelope = encodeSignedMessage(signed)
-        this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
-        await this.host.blobs.store.putAs(id, envelope)
-        ids.push(key)
+      const m = this.run.manifest
+      // elastic rollouts: passes of `pass` prompts until the manifest's cap, while one more
+      // pass (timed by the last) ends before the rollouts deadline, and a last shorter pass
+      // sized to the time left: a fast peer fills the window, a slow one (a phone, a busy
+      // laptop) sends what it managed
+      const pass = this.passPrompts()
+      const deadline = (this.state?.startedAtMs ?? this.now()) + (this.state?.config.schedule ?? roundScheduleOf(m)).rolloutsEndMs
+      let msPerPrompt = 0
+      for (let first = 0; first < m.promptsPerPeer; ) {
+        const fit = first === 0 ? pass : Math.min(pass, Math.floor((deadline - this.now()) / msPerPrompt))
+        if (fit < 1) break
+        const t = performance.now()
+        const to = Math.min(m.promptsPerPeer, first + fit)
+        const ids = await this.rolloutPass(round, current.policy, first, to)
+        msPerPrompt = (performance.now() - t) / (to - first)
+        first = to
+        if (this.stopped || this.state?.round !== round) return
+        this.debug(`round ${round}: ${ids.length} groups sampled (prompts ${first}…)`)
+        this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: ids })
       }
       const busy = performance.now() - t0
-      this.roundStats.computeMs += busy
       if (share < 1) this.restUntil = this.now() + busy * (1 / share - 1)
-      if (this.state?.round !== round) return
-      this.debug(`round ${round}: ${ids.length} groups sampled`)
-      this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: ids })
     } finally {
+      this.busyEnd()
       await current.release()
     }
+  }
+
+  /** Samples, scores, signs and stores the groups of prompts [from, to); returns their ids. */
+  private async rolloutPass(round: bigint, policy: Policy, from: number, to: number): Promise<Hex32[]> {
+    const { run } = this
+    const m = run.manifest
+    const { tokenizer, task, maxPromptTokens } = run.ctx
+    const author = fromHex(this.address)
+    const requests = Array.from({ length: to - from }, (_, i) => {
+      const promptIndex = from + i
+      const seed = derivePromptSeed({ run: run.runId, round, author, promptIndex })
+      const { instance, prompt } = this.promptOf({ seed })
+      return { promptIndex, seed, instance, prompt }
+    }).filter((r) => r.prompt.length <= maxPromptTokens)
+    const sampled = await generateGroups(policy, requests, {
+      group: m.groupSize,
+      maxNewTokens: m.maxCompletionTokens,
+      stopTokens: tokenizer.stopIds,
+      temperature: m.temperature,
+      topP: 1,
+    })
+    const oracle = taskRewardOracle(task, tokenizer)
+    const ids: Hex32[] = []
+    for (const [i, r] of requests.entries()) {
+      const completions = sampled[i]!.map((c) => {
+        const tokens = Uint32Array.from(c.tokens)
+        return {
+          tokens,
+          logprobs: Float32Array.from(c.logprobs),
+          reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
+        }
+      })
+      const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
+      this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
+      if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
+      const group: ScoredGroup = {
+        run: run.runId,
+        round,
+        author,
+        policyHash: this.theta!.hash,
+        promptIndex: r.promptIndex,
+        seed: r.seed,
+        completions,
+      }
+      const signed = signMessage('ScoredGroup', group, run.domain, this.init.privateKey)
+      const { id } = signingDigest('ScoredGroup', signed.body, run.domain)
+      const key = hex(id)
+      const envelope = encodeSignedMessage(signed)
+      this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
+      await this.host.blobs.store.putAs(id, envelope)
+      ids.push(key)
+    }
+    return ids
   }
 
   private async train(round: bigint, groupIds: readonly Hex32[]): Promise<void> {
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
+    this.busyStart()
     try {
       const t0 = performance.now()
       const { run } = this
@@ -724,14 +806,24 @@ export class SwarmPeer {
         })
       }
       if (used.length === 0) return
-      const batch = assembleGrpoBatch({ groups: used.map((u) => u.rollout) })
-      if (batch.samples.length === 0) return
       const trainer = await this.engine.policyTrainer()
       const settings = this.engine.trainerSettings
+      // steps of whole groups (about trainBatchSize samples each), in id order, while one more
+      // step (as long as the last) still ends before the training deadline less a margin for
+      // compressing, signing and publishing: the delta lists exactly the groups it trained on
+      const steps = groupSteps(used, settings.trainBatchSize)
+      const schedule = this.state?.config.schedule ?? roundScheduleOf(m)
+      const deadline = (this.state?.startedAtMs ?? this.now()) + schedule.trainingEndMs - Math.ceil(TRAIN_MARGIN * m.roundDurationMs)
       const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
-      for (let pass = 0; pass < m.localSteps; pass++) {
-        for (const chunk of chunkSamples(batch.samples, settings.trainBatchSize)) {
-          const r = await trainer.step(local, chunk)
+      let taken = 0
+      let stepMs = 0
+      let stepsDone = 0
+      outer: for (let pass = 0; pass < m.localSteps; pass++) {
+        for (const [i, step] of steps.entries()) {
+          if (pass > 0 && i >= taken) break
+          if ((pass > 0 || i > 0) && this.now() + stepMs > deadline) break outer
+          const ts = performance.now()
+          const r = await trainer.step(local, step.samples)
           clipGradNorm(r.grads, settings.maxGradNorm)
           adamWStep({
             params: local,
@@ -741,8 +833,16 @@ export class SwarmPeer {
             weightDecay: settings.weightDecay,
             betas: [0.9, 0.98],
           })
+          // the mean step so far: one slow step (another peer's work on the same cores) is not the rule
+          stepMs = (stepMs * stepsDone + (performance.now() - ts)) / (stepsDone + 1)
+          stepsDone++
+          if (pass === 0) taken = i + 1
+          if (this.stopped || this.state?.round !== round) return
         }
       }
+      if (taken === 0) return
+      if (taken < steps.length) this.debug(`round ${round}: trained on ${taken} of ${steps.length} steps of groups before the deadline`)
+      used.splice(0, used.length, ...steps.slice(0, taken).flatMap((st) => st.groups))
       if (this.stopped || this.state?.round !== round) return
       const pseudo = pseudoGradient(run.specs, current.weights, local)
       const attack = this.init.faults?.delta
@@ -779,12 +879,13 @@ export class SwarmPeer {
       await this.host.blobs.store.putAs(id, envelope)
       this.lastSent = { round, id: key, sent: compressed.sent }
       this.roundStats.deltaBytes = compressed.bytes.length
-      this.roundStats.computeMs += performance.now() - t0
+      this.lastTrainMs = performance.now() - t0
       this.debug(
         `round ${round}: delta ${key.slice(0, 10)}… on ${used.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
       )
       this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
     } finally {
+      this.busyEnd()
       await current.release()
     }
   }
@@ -931,9 +1032,8 @@ export class SwarmPeer {
 
   private async aggregate(round: bigint, included: Hex32[]): Promise<void> {
     const proposer = this.state?.proposal?.validator
-    const t0 = performance.now()
-    const c = await this.candidate(round, included)
-    this.roundStats.computeMs += performance.now() - t0
+    this.busyStart()
+    const c = await this.candidate(round, included).finally(() => this.busyEnd())
     if (this.state?.round !== round) return
     let newPolicyHash: Hex32 | null = null
     if (typeof c === 'string') this.log(`round ${round}: cannot reproduce the proposal of ${proposer}: ${c}`)
@@ -955,7 +1055,8 @@ export class SwarmPeer {
   private publishRoundResult(round: bigint, newPolicyHash: Hex32): void {
     const c = this.candidates.get(newPolicyHash)
     if (!c || c.body.round !== round) return
-    const bytes = encodeSignedMessage(signMessage('RoundResult', c.body, this.run.domain, this.init.privateKey))
+    const body = this.init.faults?.wrongResult ? { ...c.body, newPolicyHash: contentHash(c.body.newPolicyHash) } : c.body
+    const bytes = encodeSignedMessage(signMessage('RoundResult', body, this.run.domain, this.init.privateKey))
     this.vote = { round, bytes }
     this.publish('roundResults', bytes)
   }
@@ -1069,6 +1170,9 @@ export class SwarmPeer {
     this.theta = { round, hash, weights }
     this.loadPolicy(hash, weights)
     this.resetRoundData()
+    // the machine already entered `round`; its deadlines are this peer's own (not consensus),
+    // re-read from config at every tick, so this round's rollouts window follows the last training
+    if (this.state?.round === round) this.state = { ...this.state, config: { ...this.state.config, schedule: this.localSchedule() } }
     this.beginRoundStats()
     this.counters.roundsClosed++
     this.announce(round, hash, weights)
@@ -1124,7 +1228,7 @@ export class SwarmPeer {
       seconds: (this.now() - s.startedAt) / 1000,
       startedAtMs: s.startedAt,
       advancedAtMs: this.now(),
-      computeSeconds: s.computeMs / 1000,
+      computeSeconds: (s.computeMs + (this.busyDepth > 0 ? performance.now() - this.busySince : 0)) / 1000,
       sampledTokens: s.tokens,
       bytesSent: s.bytesSent + (served - s.servedAtStart),
       deltaBytes: s.deltaBytes,
@@ -1133,7 +1237,18 @@ export class SwarmPeer {
     }
   }
 
+  /** Sampling, training or aggregating: overlapping work counts once (the union of busy times). */
+  private busyStart(): void {
+    if (this.busyDepth++ === 0) this.busySince = performance.now()
+  }
+
+  private busyEnd(): void {
+    if (--this.busyDepth === 0) this.roundStats.computeMs += performance.now() - this.busySince
+  }
+
   private beginRoundStats(): void {
+    // work that spans the round change counts in the new round from its start
+    if (this.busyDepth > 0) this.busySince = performance.now()
     this.roundStats = {
       startedAt: this.now(),
       computeMs: 0,
@@ -1497,4 +1612,28 @@ export class SwarmPeer {
         this.syncing = null
       })
   }
+}
+
+/**
+ * Groups cut into training steps of about `batch` samples (a group is never split), in the
+ * order given; zero-variance groups were dropped before, so every group has samples.
+ */
+function groupSteps<T extends { rollout: RolloutGroup }>(groups: readonly T[], batch: number): { groups: T[]; samples: TrainSample[] }[] {
+  const out: { groups: T[]; samples: TrainSample[] }[] = []
+  let cur: { groups: T[]; samples: TrainSample[] } = { groups: [], samples: [] }
+  for (const g of groups) {
+    const samples = assembleGrpoBatch({ groups: [g.rollout] }).samples
+    if (samples.length === 0) continue
+    if (cur.samples.length > 0 && cur.samples.length + samples.length > batch) {
+      out.push(cur)
+      cur = { groups: [], samples: [] }
+    }
+    // a group bigger than a step (G > batch) takes several; it counts as trained after its last
+    const pieces = chunkSamples(samples, batch)
+    for (const piece of pieces.slice(0, -1)) out.push({ groups: [], samples: piece })
+    cur.groups.push(g)
+    cur.samples.push(...pieces.at(-1)!)
+  }
+  if (cur.samples.length > 0) out.push(cur)
+  return out
 }
