@@ -229,6 +229,7 @@ export {
   type StartLocalSwarmOptions,
   type SwarmRoundLine,
   startLocalSwarm,
+  takeRounds,
 } from './swarm/local.js'
 export { type PeerRoundReport, SwarmPeer, type SwarmPeerInit } from './swarm/peer.js'
 export { NODE_CLIENT, PeerStatusBoard, type PeerStatusRow } from './swarm/peer-status.js'

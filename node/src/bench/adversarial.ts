@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { addressFromPrivateKey, createSoloRun, NAMED_CONFIGS, taskSpecFromDifficulty, toHex0x } from '@murmur/protocol'
 import { nodeRuntime } from '../runtime/runtimes.js'
-import { devKey, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { devKey, type SwarmRoundLine, startLocalSwarm, takeRounds } from '../swarm/local.js'
 import type { PeerFaults } from '../swarm/peer.js'
 import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
@@ -25,6 +25,7 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'delta ×100': { delta: 'scale' },
   'stale base policy': { delta: 'stale-base' },
   'lied norm': { delta: 'lie-norm' },
+  'forged completions': { forgeCompletions: true },
   'replayed messages': { replay: true },
   'wrong RoundResult': { wrongResult: true },
 }
@@ -42,6 +43,8 @@ export interface AttackResult {
   rejected: Record<string, number>
   /** Deltas of adversaries included in an agreed round. */
   adversaryDeltasIncluded: number
+  /** Groups of adversaries that included deltas trained on (under "forged completions", every one is forged). */
+  adversaryGroupsIncluded: number
   /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
   ignored: number
   /** Rounds that closed (fewer than asked when the case stalled). */
@@ -94,25 +97,15 @@ export const adversarialBenchmark: Benchmark = {
             .filter(isAdversary)
             .map((i) => toHex0x(addressFromPrivateKey(devKey(i))).toLowerCase()),
         )
-        const lines: SwarmRoundLine[] = []
+        let lines: SwarmRoundLine[] = []
         let finalAccuracy = 0
         const rejected: Record<string, number> = {}
         let ignored = 0
         let stalled = false
         try {
           // a case gets 3× its scheduled time; rounds that do not close by then are a finding
-          const budget = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 3 * rounds * roundDurationMs).unref())
-          const it = swarm.rounds[Symbol.asyncIterator]()
-          while (lines.length < rounds) {
-            const next = await Promise.race([it.next(), budget])
-            if (next === 'stalled') {
-              stalled = true
-              log(`  stalled: ${lines.length} of ${rounds} rounds closed in ${(3 * rounds * roundDurationMs) / 1000} s`)
-              break
-            }
-            if (next.done) break
-            lines.push(next.value)
-          }
+          ;({ lines, stalled } = await takeRounds(swarm, rounds, 3 * rounds * roundDurationMs))
+          if (stalled) log(`  stalled: ${lines.length} of ${rounds} rounds closed in ${(3 * rounds * roundDurationMs) / 1000} s`)
           const w = await swarm.peers[0]!.weights()
           if (w) {
             const policy = await swarm.engine.acquire(w.hash, w.weights)
@@ -138,12 +131,14 @@ export const adversarialBenchmark: Benchmark = {
         let total = 0n
         let theirs = 0n
         let adversaryDeltasIncluded = 0
+        let adversaryGroupsIncluded = 0
         for (const l of lines)
           for (const leaf of l.contributions?.leaves ?? []) {
             total += BigInt(leaf.credit)
             if (adversaryAddresses.has(leaf.address.toLowerCase())) {
               theirs += BigInt(leaf.credit)
               adversaryDeltasIncluded += leaf.deltas
+              adversaryGroupsIncluded += leaf.groups
             }
           }
         return {
@@ -155,6 +150,7 @@ export const adversarialBenchmark: Benchmark = {
           adversaryCreditShare: total === 0n ? 0 : Number((theirs * 1_000_000n) / total) / 1_000_000,
           rejected,
           adversaryDeltasIncluded,
+          adversaryGroupsIncluded,
           ignored,
           roundsClosed: lines.length,
           stalled,
@@ -177,7 +173,7 @@ export const adversarialBenchmark: Benchmark = {
               'rounds closed',
               'θ agreed',
               'adversary credit',
-              'adversary deltas in θ',
+              'adversary deltas / groups in θ',
               'rejected (honest peers)',
               'ignored (clean)',
             ],
@@ -188,7 +184,7 @@ export const adversarialBenchmark: Benchmark = {
               `${r.roundsClosed} of ${rounds}${r.stalled ? ' (stalled)' : ''}`,
               r.agreed ? 'yes' : 'NO',
               pct(r.adversaryCreditShare),
-              r.adversaryDeltasIncluded,
+              `${r.adversaryDeltasIncluded} / ${r.adversaryGroupsIncluded}`,
               Object.entries(r.rejected)
                 .map(([k, n]) => `${k} ${n}`)
                 .join(', ') || '—',

@@ -19,7 +19,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSoloRun, type ModelConfig, NAMED_CONFIGS, type SwarmSettings, taskSpecFromDifficulty } from '@murmur/protocol'
 import { nodeRuntime } from '../runtime/runtimes.js'
-import { type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
+import { type SwarmRoundLine, startLocalSwarm, takeRounds } from '../swarm/local.js'
 import { createGenesis } from '../train/genesis.js'
 import { writeRun } from '../train/run-dir.js'
 import { type Benchmark, machineInfo, median } from './report.js'
@@ -37,6 +37,9 @@ interface CaseResult {
   label: string
   peers: number
   rounds: number
+  /** Rounds stopped closing within 4× their scheduled time. */
+  stalled: boolean
+  roundsClosed: number
   lines: SwarmRoundLine[]
   agreed: boolean
   meanReward: number
@@ -52,6 +55,9 @@ interface CaseResult {
   /** Groups sampled per peer per round (median): elastic rollouts fill the window. */
   medianGroupsPerPeer: number
 }
+
+/** A median that is NaN when a stalled case closed no round. */
+const med = (xs: readonly number[]) => (xs.length ? median(xs) : Number.NaN)
 
 export const swarmBenchmark: Benchmark = {
   name: 'swarm',
@@ -96,15 +102,16 @@ export const swarmBenchmark: Benchmark = {
         })
         const cpu0 = process.cpuUsage()
         const wall0 = performance.now()
-        const lines: SwarmRoundLine[] = []
+        let lines: SwarmRoundLine[] = []
+        let stalled = false
         try {
-          for await (const line of swarm.rounds) {
-            lines.push(line)
+          // a case gets 4× its scheduled time: rounds that stop closing are reported, not waited on
+          ;({ lines, stalled } = await takeRounds(swarm, c.rounds, 4 * c.rounds * roundMs, (line) =>
             log(
               `  round ${line.round}: reward ${line.reward.toFixed(3)}, ${line.included} deltas, commit ${line.commitMs} ms, spread ${line.spreadMs} ms, ${(line.bytesPerPeer / 1024).toFixed(1)} KiB/peer`,
-            )
-            if (lines.length >= c.rounds) break
-          }
+            ),
+          ))
+          if (stalled) log(`  stalled: ${lines.length} of ${c.rounds} rounds closed in ${(4 * c.rounds * roundMs) / 1000} s`)
         } finally {
           await swarm.stop()
         }
@@ -119,14 +126,16 @@ export const swarmBenchmark: Benchmark = {
           agreed: lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
           meanReward: lines.reduce((s, l) => s + l.reward, 0) / lines.length,
           cumulativeReward: lines.reduce((s, l) => s + l.reward, 0),
-          medianCommitMs: median(lines.map((l) => l.commitMs)),
-          medianSpreadMs: median(lines.map((l) => l.spreadMs)),
-          medianBytesPerPeer: median(lines.map((l) => l.bytesPerPeer)),
+          stalled,
+          roundsClosed: lines.length,
+          medianCommitMs: med(lines.map((l) => l.commitMs)),
+          medianSpreadMs: med(lines.map((l) => l.spreadMs)),
+          medianBytesPerPeer: med(lines.map((l) => l.bytesPerPeer)),
           medianCompression: compressions.length ? median(compressions) : null,
-          medianComputeFraction: median(lines.map((l) => l.computeFraction)),
+          medianComputeFraction: med(lines.map((l) => l.computeFraction)),
           cpuBusyFraction,
-          medianRoundSeconds: median(lines.map((l) => l.seconds)),
-          medianGroupsPerPeer: median(lines.map((l) => l.groupsPerPeer)),
+          medianRoundSeconds: med(lines.map((l) => l.seconds)),
+          medianGroupsPerPeer: med(lines.map((l) => l.groupsPerPeer)),
         }
       }
 
@@ -171,7 +180,7 @@ export const swarmBenchmark: Benchmark = {
         swarmVsIsolatedCumulativeReward: shared.cumulativeReward / isolatedReward,
       }
       const row = (r: CaseResult) => [
-        r.label,
+        r.stalled ? `${r.label} (stalled after ${r.roundsClosed} of ${r.rounds} rounds)` : r.label,
         r.agreed ? 'yes' : 'NO',
         r.meanReward.toFixed(3),
         r.medianRoundSeconds.toFixed(1),

@@ -278,3 +278,33 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
     },
   }
 }
+
+/**
+ * The swarm's next `n` round lines, or as many as closed within `budgetMs` (`stalled` then
+ * says the rounds stopped closing: a liveness finding a benchmark reports instead of hanging).
+ */
+export async function takeRounds(
+  swarm: Pick<LocalSwarm, 'rounds'>,
+  n: number,
+  budgetMs: number,
+  onLine?: (line: SwarmRoundLine) => void,
+): Promise<{ lines: SwarmRoundLine[]; stalled: boolean }> {
+  const lines: SwarmRoundLine[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const budget = new Promise<'stalled'>((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), budgetMs)
+  })
+  const it = swarm.rounds[Symbol.asyncIterator]()
+  try {
+    while (lines.length < n) {
+      const next = await Promise.race([it.next(), budget])
+      if (next === 'stalled') return { lines, stalled: true }
+      if (next.done) break
+      lines.push(next.value)
+      onLine?.(next.value)
+    }
+    return { lines, stalled: false }
+  } finally {
+    clearTimeout(timer)
+  }
+}
