@@ -146,7 +146,7 @@ export const adversarialBenchmark: Benchmark = {
           adversaries,
           peers,
           finalAccuracy,
-          agreed: lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
+          agreed: lines.length > 0 && lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
           adversaryCreditShare: total === 0n ? 0 : Number((theirs * 1_000_000n) / total) / 1_000_000,
           rejected,
           adversaryDeltasIncluded,

@@ -123,7 +123,7 @@ export const swarmBenchmark: Benchmark = {
           peers: c.peers,
           rounds: c.rounds,
           lines,
-          agreed: lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
+          agreed: lines.length > 0 && lines.every((l) => new Set(l.peers.map((p) => p.policyHash)).size === 1),
           meanReward: lines.reduce((s, l) => s + l.reward, 0) / lines.length,
           cumulativeReward: lines.reduce((s, l) => s + l.reward, 0),
           stalled,

@@ -856,7 +856,7 @@ export class SwarmPeer {
       if (taken === 0) return
       if (taken < steps.length) this.debug(`round ${round}: trained on ${taken} of ${steps.length} steps of groups before the deadline`)
       used.splice(0, used.length, ...steps.slice(0, taken).flatMap((st) => st.groups))
-      if (this.stopped || this.state?.round !== round) return
+      if (used.length === 0 || this.stopped || this.state?.round !== round) return
       const pseudo = pseudoGradient(run.specs, current.weights, local)
       const attack = this.init.faults?.delta
       if (attack === 'sign-flip' || attack === 'scale') {
