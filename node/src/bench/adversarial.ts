@@ -25,7 +25,6 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'delta ×100': { delta: 'scale' },
   'stale base policy': { delta: 'stale-base' },
   'lied norm': { delta: 'lie-norm' },
-  'forged completions': { forgeCompletions: true },
   'replayed messages': { replay: true },
   'wrong RoundResult': { wrongResult: true },
 }
@@ -43,7 +42,7 @@ export interface AttackResult {
   rejected: Record<string, number>
   /** Deltas of adversaries included in an agreed round. */
   adversaryDeltasIncluded: number
-  /** Groups of adversaries that included deltas trained on (under "forged completions", every one is forged). */
+  /** Groups of adversaries that included deltas trained on. */
   adversaryGroupsIncluded: number
   /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
   ignored: number

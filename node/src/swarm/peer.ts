@@ -210,8 +210,6 @@ export interface PeerFaults {
   replay?: boolean
   /** As a validator, sign RoundResults whose θ_{r+1} hash is not the one the aggregation gives. */
   wrongResult?: boolean
-  /** Replace every other completion with the task's right answer and made-up log-probs (hand-written, not sampled). */
-  forgeCompletions?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -749,20 +747,9 @@ export class SwarmPeer {
     })
     const oracle = taskRewardOracle(task, tokenizer)
     const ids: Hex32[] = []
-    const forge = this.init.faults?.forgeCompletions
     for (const [i, r] of requests.entries()) {
-      const completions = sampled[i]!.map((c, k) => {
-        // the attack: every other completion replaced by the right answer, with made-up log-probs
-        const tokens =
-          forge && k % 2 === 1
-            ? Uint32Array.from([...tokenizer.encode(r.instance.answer), tokenizer.eosId].slice(0, m.maxCompletionTokens))
-            : Uint32Array.from(c.tokens)
-        if (forge && k % 2 === 1)
-          return {
-            tokens,
-            logprobs: new Float32Array(tokens.length).fill(-0.01),
-            reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
-          }
+      const completions = sampled[i]!.map((c) => {
+        const tokens = Uint32Array.from(c.tokens)
         return {
           tokens,
           logprobs: Float32Array.from(c.logprobs),
