@@ -221,6 +221,7 @@ interface NodeOptions extends LedgerFlags, LogOptions {
   listen: string[]
   genesis?: string
   rounds?: number
+  rolloutPass?: number
   minPeers: number
   json: boolean
   debug: boolean
@@ -260,6 +261,11 @@ export function nodeCommand(io: CliIo): Command {
     .option('--listen <multiaddr>', 'listen address (repeatable)', collect, [])
     .option('--genesis <model-dir>', 'genesis model folder (default: next to the manifest; without one the peer syncs from the swarm)')
     .option('--rounds <n>', 'exit after this many rounds closed', intOption('--rounds', 1, 10_000_000))
+    .option(
+      '--rollout-pass <prompts>',
+      "elastic rollouts: sample passes of this many prompts until the rollouts deadline (the manifest's promptsPerPeer is then a cap); for a peer with a device of its own",
+      intOption('--rollout-pass', 1, 65_535),
+    )
     .option(
       '--min-peers <n>',
       'wait until this many peers are connected and subscribed before starting (starting a new swarm together)',
@@ -368,6 +374,7 @@ async function runNode(
     start,
     ledger,
     autoClaim: ledger !== undefined && o.autoClaim,
+    ...(o.rolloutPass ? { rolloutPassPrompts: o.rolloutPass } : {}),
     debug: o.debug,
     log: say,
     onRound: (r) => {

@@ -16,6 +16,7 @@
  * a seeded mutator over their golden vectors finds what coverage guidance would on formats
  * this small.
  */
+import { concatBytes as concat } from '../bytes/bytes.js'
 import { createRng, deriveSeed, type Rng } from '../random/rng.js'
 
 export interface FuzzTarget {
@@ -126,16 +127,6 @@ export function mutate(rng: Rng, base: Uint8Array, other: Uint8Array, maxBytes: 
     }
   }
   return out.length > maxBytes ? out.slice(0, maxBytes) : out
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 const isRejection = (v: unknown): v is { ok: false; reason: string } =>
