@@ -455,14 +455,18 @@ export class SwarmPeer {
       setTimeout(() => {
         if (this.state === null && !this.syncing && !this.stopped) {
           this.log('no announcement from the swarm: starting alone')
-          this.momentum = Promise.resolve(start.momentum ?? null)
-          this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
+          this.enterStart(start, weightsHash(this.run.cfg, start.weights))
         }
       }, 2 * this.run.manifest.roundDurationMs).unref()
       return
     }
+    this.enterStart(start, weightsHash(this.run.cfg, start.weights))
+  }
+
+  /** Enters the round of a given start (genesis, a restart's checkpoint) with its θ and momentum. */
+  private enterStart(start: Exclude<SwarmStart, 'sync'>, hash: Uint8Array): void {
     this.momentum = Promise.resolve(start.momentum ?? null)
-    this.enter(start.round, weightsHash(this.run.cfg, start.weights), Promise.resolve(start.weights))
+    this.enter(start.round, hash, Promise.resolve(start.weights))
   }
 
   /** Background work in flight (sampling, training, fetches, ledger writes): the peer's queue depth. */
@@ -842,8 +846,8 @@ export class SwarmPeer {
       }
       if (taken === 0) return
       if (taken < steps.length) this.debug(`round ${round}: trained on ${taken} of ${steps.length} steps of groups before the deadline`)
-      used.splice(0, used.length, ...steps.slice(0, taken).flatMap((st) => st.groups))
-      if (used.length === 0 || this.stopped || this.state?.round !== round) return
+      const trained = steps.slice(0, taken).flatMap((st) => st.groups)
+      if (trained.length === 0 || this.stopped || this.state?.round !== round) return
       const pseudo = pseudoGradient(run.specs, current.weights, local)
       const attack = this.init.faults?.delta
       if (attack === 'sign-flip' || attack === 'scale') {
@@ -868,7 +872,7 @@ export class SwarmPeer {
         payloadHash: hashDeltaPayload(compressed.bytes),
         payloadSizeBytes: compressed.bytes.length,
         norm,
-        groups: used.map((u) => fromHex(u.id)).sort(compareBytes),
+        groups: trained.map((u) => fromHex(u.id)).sort(compareBytes),
       }
       await this.host.blobs.store.put(compressed.bytes)
       const signed = signMessage('Delta', delta, run.domain, this.init.privateKey)
@@ -881,7 +885,7 @@ export class SwarmPeer {
       this.roundStats.deltaBytes = compressed.bytes.length
       this.lastTrainMs = performance.now() - t0
       this.debug(
-        `round ${round}: delta ${key.slice(0, 10)}… on ${used.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
+        `round ${round}: delta ${key.slice(0, 10)}… on ${trained.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
       )
       this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
     } finally {
@@ -1296,16 +1300,17 @@ export class SwarmPeer {
     if (!(this.run.manifest.outerMomentum > 0)) return Promise.resolve(null)
     const key = outerStateKey(hash)
     const numel = this.run.numel
-    const decodes = (bytes: Uint8Array) => {
-      try {
-        decodeOuterState(bytes, numel)
-        return true
-      } catch {
-        return false
-      }
-    }
     const state = (async () => {
       for (let attempt = 1; attempt <= FETCH_ATTEMPTS && !this.stopped; attempt++) {
+        let decoded: Float32Array | null = null
+        const decodes = (bytes: Uint8Array) => {
+          try {
+            decoded = decodeOuterState(bytes, numel)
+            return true
+          } catch {
+            return false
+          }
+        }
         try {
           const bytes = await this.host.blobs.fetch(key, this.holdersOf(key, voters), {
             maxBytes: 4 * numel,
@@ -1313,7 +1318,8 @@ export class SwarmPeer {
             store: false,
           })
           this.counters.outerStatesFetched++
-          return decodeOuterState(bytes, numel)
+          // a state this peer holds itself comes from its store, unverified and so undecoded
+          return decoded ?? decodeOuterState(bytes, numel)
         } catch (err) {
           this.log(`outer momentum of θ ${hex(hash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}`)
           await new Promise((r) => setTimeout(r, 200 * 2 ** attempt).unref())
@@ -1572,8 +1578,7 @@ export class SwarmPeer {
       this.localHash = local
       if (equalBytes(local, a.policyHash)) {
         this.log(`joining round ${a.round}: a peer announced our own checkpoint`)
-        this.momentum = Promise.resolve(start.momentum ?? null)
-        this.enter(start.round, local, Promise.resolve(start.weights))
+        this.enterStart(start, local)
         return
       }
     }
@@ -1615,8 +1620,9 @@ export class SwarmPeer {
 }
 
 /**
- * Groups cut into training steps of about `batch` samples (a group is never split), in the
- * order given; zero-variance groups were dropped before, so every group has samples.
+ * Groups cut into training steps of at most `batch` samples, in the order given. A group is not
+ * split across steps unless it alone is bigger than a step; it then counts as trained after its
+ * last piece. Groups without samples are skipped.
  */
 function groupSteps<T extends { rollout: RolloutGroup }>(groups: readonly T[], batch: number): { groups: T[]; samples: TrainSample[] }[] {
   const out: { groups: T[]; samples: TrainSample[] }[] = []
