@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { addressFromPrivateKey, deriveSeed, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMurmurHost, type MurmurHost } from './host.js'
+import { createMurmurHost, fastMessageId, type MurmurHost } from './host.js'
 
 const key = deriveSeed('murmur/test/host/key')
 const hosts: MurmurHost[] = []
@@ -19,6 +19,8 @@ describe('createMurmurHost', () => {
     expect(addrs.some((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//.test(a))).toBe(true)
     expect(addrs.some((a) => /^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\//.test(a))).toBe(true)
     expect(host.libp2p.services.pubsub.globalSignaturePolicy).toBe('StrictSign')
+    // copies already seen are dropped by this id before their signature is checked again
+    expect((host.libp2p.services.pubsub as unknown as { fastMsgIdFn: unknown }).fastMsgIdFn).toBe(fastMessageId)
   })
 
   it('dials its bootstrap peers at start, and refuses a blob longer than announced', async () => {
@@ -52,5 +54,38 @@ describe('createMurmurHost', () => {
     ).rejects.toThrowErrorMatchingInlineSnapshot(
       `[PeerIdentityError: The peer key is of type Ed25519; murmur peers use secp256k1 (one key for PeerId and address).]`,
     )
+  })
+})
+
+describe('fastMessageId', () => {
+  const msg = {
+    from: Uint8Array.of(1, 2, 3),
+    seqno: Uint8Array.of(4, 5),
+    data: Uint8Array.of(6, 7, 8, 9),
+    signature: Uint8Array.of(10, 11),
+    key: Uint8Array.of(12),
+    topic: '/murmur/x/groups',
+  }
+
+  it('is a sha256 over every field, so a copy with any field changed is not a duplicate', () => {
+    const id = fastMessageId(msg)
+    expect(id).toMatch(/^[0-9a-f]{64}$/)
+    expect(fastMessageId({ ...msg, data: msg.data.slice() })).toBe(id)
+    const variants = [
+      { ...msg, from: Uint8Array.of(1, 2, 4) },
+      { ...msg, seqno: Uint8Array.of(4, 6) },
+      { ...msg, data: Uint8Array.of(6, 7, 8, 0) },
+      // a badly signed copy of a good message must not suppress the good one
+      { ...msg, signature: Uint8Array.of(10, 12) },
+      { ...msg, key: undefined },
+      { ...msg, topic: '/murmur/x/deltas' },
+      // field boundaries count: the same bytes split differently
+      { ...msg, seqno: Uint8Array.of(4, 5, 6), data: Uint8Array.of(7, 8, 9) },
+      // absent and empty differ
+      { ...msg, key: new Uint8Array(0) },
+    ]
+    const ids = new Set(variants.map(fastMessageId))
+    expect(ids.size).toBe(variants.length)
+    expect(ids.has(id)).toBe(false)
   })
 })

@@ -23,7 +23,15 @@ import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { addressFromPrivateKey, equalBytes, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
+import {
+  addressFromPrivateKey,
+  concatBytes,
+  contentHash,
+  equalBytes,
+  peerIdFromPublicKey,
+  publicKeyFromPrivateKey,
+  toHex,
+} from '@murmur/protocol'
 import { createLibp2p } from 'libp2p'
 import { BlobHolders } from './blob-holders.js'
 import { type BlobService, type BlobServiceInit, blobService } from './blob-service.js'
@@ -52,7 +60,8 @@ export interface MurmurHostInit {
    * Peer exchange over the run's `/peers` topic (@libp2p/pubsub-peer-discovery): every peer
    * broadcasts its addresses every `discoveryIntervalMs` and dials the peers it learns of (libp2p
    * 3 does not dial discovered peers by itself), so a swarm joined through one bootstrap peer
-   * becomes a mesh and payloads can be fetched from any holder. Default on, every 2 s.
+   * becomes a mesh and payloads can be fetched from any holder. Default on, every 5 s (each
+   * broadcast costs every receiver a signature check).
    */
   discovery?: boolean
   discoveryIntervalMs?: number
@@ -93,6 +102,32 @@ export function murmurTopicScoreParams(): TopicScoreParams {
     invalidMessageDeliveriesWeight: -40,
     invalidMessageDeliveriesDecay: 0.95,
   })
+}
+
+/**
+ * Gossipsub's fast message id: sha256 over every field of the raw message, each length-prefixed.
+ * Gossipsub checks a message's StrictSign signature before it looks up its (from, seqno) id, so
+ * without this every copy from every mesh peer costs a secp256k1 verification and a public-key
+ * decompression: in an 8-peer swarm that was half the process's CPU, and it starved the event
+ * loop until blob requests timed out. With it a copy already seen is dropped for one hash. The
+ * hash is cryptographic and covers the signature, so no peer can make a different message (or
+ * a badly signed copy of a good one) collide with a message it wants suppressed.
+ */
+export function fastMessageId(msg: {
+  from?: Uint8Array
+  seqno?: Uint8Array
+  data?: Uint8Array
+  signature?: Uint8Array
+  key?: Uint8Array
+  topic: string
+}): string {
+  const fields = [msg.from, msg.seqno, msg.data, msg.signature, msg.key, new TextEncoder().encode(msg.topic)]
+  const parts: Uint8Array[] = []
+  for (const f of fields) {
+    const n = f?.length ?? 0
+    parts.push(Uint8Array.of(f === undefined ? 0 : 1, n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255), f ?? new Uint8Array(0))
+  }
+  return toHex(contentHash(concatBytes(...parts)))
 }
 
 type MurmurServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
@@ -223,7 +258,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
     streamMuxers: [yamux()],
     peerDiscovery: [
       ...(init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : []),
-      ...(discovery ? [pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 2000 })] : []),
+      ...(discovery ? [pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 5000 })] : []),
     ],
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
@@ -242,6 +277,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
       ping: ping(),
       pubsub: gossipsub({
         globalSignaturePolicy: StrictSign,
+        fastMsgIdFn: fastMessageId,
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         allowedTopics: [...Object.values(topics), discoveryTopic],
