@@ -36,12 +36,23 @@ const OUTER_STATE_FILE = 'outer-state.bin'
 
 const dirName = (round: bigint) => `round-${String(round).padStart(6, '0')}`
 
+/** θ as its canonical bytes and their sha256 (the policy hash), computed once by whoever holds θ. */
+export interface EncodedPolicy {
+  bytes: Uint8Array
+  hash: Uint8Array
+}
+
+/** θ's canonical bytes and policy hash. */
+export function encodePolicy(cfg: ModelConfig, weights: Weights): EncodedPolicy {
+  const bytes = encodeWeights(cfg, weights)
+  return { bytes, hash: contentHash(bytes) }
+}
+
 /** Writes θ_round (and its outer momentum, when given); returns its directory. */
 export async function writeSwarmCheckpoint(
   dataDir: string,
-  cfg: ModelConfig,
   round: bigint,
-  weights: Weights,
+  policy: EncodedPolicy,
   keep: number,
   momentum: Float32Array | null = null,
 ): Promise<string> {
@@ -51,9 +62,8 @@ export async function writeSwarmCheckpoint(
   const tmp = `${final}.tmp-${process.pid}`
   await rm(tmp, { recursive: true, force: true })
   await mkdir(tmp)
-  const bytes = encodeWeights(cfg, weights)
-  await writeFile(join(tmp, 'model.safetensors'), bytes)
-  const meta: CheckpointJson = { round: Number(round), policyHash: toHex(contentHash(bytes)) }
+  await writeFile(join(tmp, 'model.safetensors'), policy.bytes)
+  const meta: CheckpointJson = { round: Number(round), policyHash: toHex(policy.hash) }
   if (momentum) {
     const state = encodeOuterState(momentum)
     await writeFile(join(tmp, OUTER_STATE_FILE), state)

@@ -428,18 +428,23 @@ export class SwarmPeer {
     }
     this.timer = setInterval(() => this.dispatch({ kind: 'tick', atMs: this.now() }), TICK_MS)
     this.timer.unref?.()
-    // peers that connected after a round began learn of it without waiting for the next one
-    this.reannounce = setInterval(
-      () => {
-        const a = this.announcement
-        if (a && this.state?.round === a.round) this.publish('checkpoints', a.bytes)
-        // and this validator's signed RoundResult, so a peer that joined after it was sent can
-        // still adopt and endorse it (duplicates are ignored by the receivers' machines)
-        const v = this.vote
-        if (v && this.state?.round === v.round) this.publish('roundResults', v.bytes)
-      },
-      Math.max(1000, Math.floor(this.run.manifest.roundDurationMs / 3)),
-    )
+    // peers that connected after a round began learn of it without waiting for the next one: the
+    // round's checkpoint announcement and this validator's signed RoundResult (so a peer that
+    // joined after it was sent can still adopt and endorse it; receivers ignore duplicates) are
+    // sent again while a peer connected within the last two periods. A settled swarm sends
+    // nothing: every copy costs each receiver a signature check.
+    const period = Math.max(1000, Math.floor(this.run.manifest.roundDurationMs / 3))
+    let lastConnect = Number.NEGATIVE_INFINITY
+    this.host.libp2p.addEventListener('peer:connect', () => {
+      lastConnect = performance.now()
+    })
+    this.reannounce = setInterval(() => {
+      if (performance.now() - lastConnect > 2 * period) return
+      const a = this.announcement
+      if (a && this.state?.round === a.round) this.publish('checkpoints', a.bytes)
+      const v = this.vote
+      if (v && this.state?.round === v.round) this.publish('roundResults', v.bytes)
+    }, period)
     this.reannounce.unref?.()
   }
 
@@ -1339,11 +1344,12 @@ export class SwarmPeer {
   private announce(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
     const momentum = this.momentum
     this.background('checkpoint announcement', async () => {
-      const w = await weights
-      const bytes = encodeWeights(this.run.cfg, w)
-      await this.host.blobs.store.put(bytes)
+      // θ's bytes hash to `hash` (the policy hash this peer computed or verified): served and
+      // written under it without hashing 5 MB again
+      const bytes = encodeWeights(this.run.cfg, await weights)
+      await this.host.blobs.store.putAs(hash, bytes)
       if (this.init.dataDir)
-        await writeSwarmCheckpoint(this.init.dataDir, this.run.cfg, round, w, this.init.keepCheckpoints ?? 5, await momentum)
+        await writeSwarmCheckpoint(this.init.dataDir, round, { bytes, hash }, this.init.keepCheckpoints ?? 5, await momentum)
       if (this.stopped) return
       const agreed = [...this.results.values()].find((r) => equalBytes(r.result.newPolicyHash, hash))
       const a: CheckpointAnnouncement = {

@@ -1,3 +1,4 @@
+import { chacha20 } from '@noble/ciphers/chacha.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../crypto/hash.js'
@@ -11,6 +12,16 @@ describe('createRng', () => {
     const r = createRng(new Uint8Array(32))
     expect(r.nextU32().toString(16)).toBe('ade0b876')
     expect(r.nextU32().toString(16)).toBe('903df1a0')
+  })
+
+  it('is one keystream however it is chunked (growing refills up to 64 KiB, then whole chunks)', () => {
+    const n = 300_000 // words: crosses every chunk size, then several 64 KiB chunks
+    const nonce = new Uint8Array(12)
+    new DataView(nonce.buffer).setBigUint64(4, 7n, true)
+    const stream = chacha20(seed, nonce, new Uint8Array(4 * n))
+    const dv = new DataView(stream.buffer)
+    const r = createRng(seed, 7)
+    for (let i = 0; i < n; i++) if (r.nextU32() !== dv.getUint32(4 * i, true)) expect.fail(`word ${i} differs from the keystream`)
   })
 
   it('gives the same stream for the same seed and independent streams per stream id', () => {

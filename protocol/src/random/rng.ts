@@ -28,6 +28,7 @@ export interface Rng {
 }
 
 const BLOCK_BYTES = 65536
+const FIRST_CHUNK_BYTES = 256
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 const TWO_POW_26 = 67108864
 const TWO_POW_53 = 9007199254740992
@@ -59,14 +60,23 @@ export function createRng(seed: Uint8Array, stream: number | bigint = 0): Rng {
   const view = new DataView(nonce.buffer)
   view.setBigUint64(4, BigInt(stream), true)
   let counter = 0
-  // the keystream is the same however it is chunked: each refill continues at the block counter
-  const zeros = new Uint8Array(BLOCK_BYTES)
-  const bytes = new Uint8Array(BLOCK_BYTES)
-  const words = new Uint32Array(BLOCK_BYTES / 4)
-  let pos = words.length
+  // the keystream is the same however it is chunked: each refill continues at the block counter.
+  // Chunks start at 256 bytes and double up to 64 KiB: a task instance draws a few words, a
+  // weight init millions, and neither should pay for the other's chunk size.
+  let size = 0
+  let zeros = new Uint8Array(0)
+  let bytes = new Uint8Array(0)
+  let words = new Uint32Array(0)
+  let pos = 0
   const refill = () => {
+    if (size < BLOCK_BYTES) {
+      size = size === 0 ? FIRST_CHUNK_BYTES : Math.min(BLOCK_BYTES, 2 * size)
+      zeros = new Uint8Array(size)
+      bytes = new Uint8Array(size)
+      words = new Uint32Array(size / 4)
+    }
     chacha20(seed, nonce, zeros, bytes, counter)
-    counter += BLOCK_BYTES / 64
+    counter += size / 64
     if (LITTLE_ENDIAN) words.set(new Uint32Array(bytes.buffer, bytes.byteOffset, words.length))
     else {
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
