@@ -8,7 +8,8 @@
  *   ÷ its round's wall time), and the process's CPU time ÷ (wall × cores);
  * - useful compute with elastic rollouts, one peer per core (2 peers): workers sample passes of
  *   8 prompts (up to a cap of 1024) until their rollouts deadline, which a trainer sets as late
- *   as its last training allows, and trainers step until the training deadline;
+ *   as its last training allows, and trainers step until the training deadline; then the
+ *   same with 8 peers sharing the 2 cores;
  * - the same swarm with dense fp32 deltas: the reward effect of compression;
  * - swarm vs isolated: 4 peers sharing groups and aggregating vs 4 peers each training alone (a
  *   one-peer swarm) on the same task, rounds and per-peer budget: ratio of cumulative reward;
@@ -151,9 +152,14 @@ export const swarmBenchmark: Benchmark = {
       // promptsPerPeer is a cap for elastic workers: high enough that time, not the cap, ends their sampling
       const elasticDir = await makeRun('tiny-elastic', NAMED_CONFIGS.tiny, quick ? 60 : 300, 1024)
       const elastic = await runCase({ label: '2 peers, elastic rollouts', peers: 2, rounds: rounds + 1, rolloutPassPrompts: 8 }, elasticDir)
+      // the same with as many peers as the other big cases: they share the two cores
+      const elasticBig = await runCase(
+        { label: `${big} peers, elastic rollouts`, peers: big, rounds: rounds + 1, rolloutPassPrompts: 8 },
+        elasticDir,
+      )
       const smallDir = await makeRun('small', NAMED_CONFIGS.small, quick ? 40 : 200)
       const small = await runCase({ label: 'small model, 4 peers, top-1% int8', peers: 4, rounds }, smallDir, 2 * roundDurationMs)
-      const all = [compressed, dense, shared, ...isolated, elastic, small]
+      const all = [compressed, dense, shared, ...isolated, elastic, elasticBig, small]
       const results = {
         model: 'tiny',
         task: 'addition 1-2 digits',
@@ -169,7 +175,13 @@ export const swarmBenchmark: Benchmark = {
         usefulComputeTarget: 0.9,
         usefulComputeByRound: elastic.lines.map((l) => l.computeFraction),
         cpuBusyFraction: elastic.cpuBusyFraction,
-        eightPeers: { usefulComputeFraction: compressed.medianComputeFraction, cpuBusyFraction: compressed.cpuBusyFraction },
+        eightPeers: {
+          usefulComputeFraction: compressed.medianComputeFraction,
+          cpuBusyFraction: compressed.cpuBusyFraction,
+          elasticUsefulComputeFraction: elasticBig.medianComputeFraction,
+          elasticCpuBusyFraction: elasticBig.cpuBusyFraction,
+          elasticUsefulComputeByRound: elasticBig.lines.map((l) => l.computeFraction),
+        },
         small: {
           roundDurationMs: 2 * roundDurationMs,
           roundOverheadMs: small.medianCommitMs + small.medianSpreadMs,
