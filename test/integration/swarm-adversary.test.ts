@@ -2,8 +2,9 @@
  * Adversarial peers (issue 10, first slice): real peers with their own keys that corrupt their
  * deltas in ways the verifiers must catch — a delta on an invented or stale base policy, and one
  * whose header lies about its norm; messages replayed from the round before; a validator that
- * signs RoundResults with a wrong θ_{r+1}. The honest peers agree on θ every round, never include
- * the adversaries' deltas twice or a wrong θ, and count why they rejected them.
+ * signs RoundResults with a wrong θ_{r+1}; groups with hand-written completions. The honest peers
+ * agree on θ every round, never include the adversaries' deltas twice, a wrong θ or a forged
+ * group, and count why they rejected them.
  */
 import { join } from 'node:path'
 import { devKey, nodeRuntime, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
@@ -88,6 +89,47 @@ describe('a swarm with adversarial peers', () => {
         expect(p.libp2pHost.gossip.score(liarPeer)).toBeLessThan(p.libp2pHost.gossip.score(swarm.peers[1]!.libp2pHost.peerId))
       }
       expect(lines.every((l) => l.peers.every((p) => p.address.toLowerCase() !== liar))).toBe(true)
+    } finally {
+      await swarm.stop()
+    }
+  }, 180_000)
+
+  it('rejects groups with hand-written completions by replay where they arrive; no honest peer trains on them', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 4,
+      runtime,
+      dataDir: join(runDir, 'swarm-forged'),
+      roundDurationMs: 5000,
+      // every completion replayed: a forged one is always checked (the default 5% is measured by the benchmark)
+      settings: { replayRatePpm: 1_000_000 },
+      faults: (i) => (i === 3 ? { forgeCompletions: true } : undefined),
+    })
+    const forger = toHex0x(addressFromPrivateKey(devKey(3))).toLowerCase()
+    const lines: SwarmRoundLine[] = []
+    try {
+      for await (const line of swarm.rounds) {
+        lines.push(line)
+        if (lines.length >= 3) break
+      }
+      for (const line of lines) {
+        expect(new Set(line.peers.map((p) => p.policyHash)).size, JSON.stringify(line.peers)).toBe(1)
+        // no included delta was trained on a forged group
+        for (const leaf of line.contributions?.leaves ?? []) if (leaf.address.toLowerCase() === forger) expect(leaf.groups).toBe(0)
+      }
+      expect(lines.some((l) => l.included >= 1)).toBe(true)
+      const forgerPeer = swarm.peers[3]!.libp2pHost.peerId
+      const honest = swarm.peers.slice(0, 3)
+      // the first receivers replay the forged completions and reject the groups (never forwarding
+      // them); a peer the forger's groups did not reach directly never sees them at all
+      const caught = honest.map((p) => p.libp2pHost.gossip.rejections()['replay-mismatch'] ?? 0)
+      expect(
+        caught.reduce((a, b) => a + b, 0),
+        'forged groups caught by replay',
+      ).toBeGreaterThan(0)
+      // and every honest peer scores the forger below zero (its groups, or its delta on them)
+      for (const p of honest) expect(p.libp2pHost.gossip.score(forgerPeer)).toBeLessThan(0)
     } finally {
       await swarm.stop()
     }

@@ -27,6 +27,7 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'lied norm': { delta: 'lie-norm' },
   'replayed messages': { replay: true },
   'wrong RoundResult': { wrongResult: true },
+  'forged completions': { forgeCompletions: true },
 }
 
 export interface AttackResult {

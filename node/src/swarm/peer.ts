@@ -109,8 +109,16 @@ const MAX_RECOVERED_GROUPS = 256
 /** Payload fetch attempts before a delta counts as unavailable. */
 const FETCH_ATTEMPTS = 3
 
-/** Share of the round kept after a trainer's last step, for compressing, signing and publishing its delta. */
+/**
+ * Share of the round kept, at least, after a trainer's last step for compressing, signing and
+ * publishing its delta; a peer keeps more when it measured that delivery takes longer (see
+ * deliveryMarginMs).
+ */
 const TRAIN_MARGIN = 0.02
+/** The margin before a peer has measured delivery (its first round), as a share of the round. */
+const FIRST_DELIVERY_MARGIN = 0.1
+/** Payload fetch times a peer keeps to estimate how long a delta takes to reach the others. */
+const FETCH_TIMES_KEPT = 32
 
 /** The latest a training peer moves its rollouts deadline to, as a share of the round. */
 const ADAPTIVE_ROLLOUTS_MAX = 0.75
@@ -210,6 +218,11 @@ export interface PeerFaults {
   replay?: boolean
   /** As a validator, sign RoundResults whose θ_{r+1} hash is not the one the aggregation gives. */
   wrongResult?: boolean
+  /**
+   * Hand-written completions: every other completion of each group replaced by the task's right
+   * answer with made-up log-probs and its true reward (not sampled from the policy).
+   */
+  forgeCompletions?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -343,6 +356,10 @@ export class SwarmPeer {
   private replayable: { round: bigint; topic: 'groups' | 'deltas'; bytes: Uint8Array | undefined }[] = []
   /** Wall ms of this peer's last training (steps, compression, signing), for its schedule. */
   private lastTrainMs: number | null = null
+  /** Wall ms from this peer's last training step to its delta's publication. */
+  private lastPublishMs = 0
+  /** Recent payload fetches (delta header in → payload verified), wall ms: how long delivery takes. */
+  private fetchTimes: number[] = []
   /** The volunteer budget's rest: no sampling before this time (see computeShare). */
   private restUntil = 0
   private busyDepth = 0
@@ -540,8 +557,25 @@ export class SwarmPeer {
     const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
     if (!elastic || !this.roles.includes('trainer') || this.lastTrainMs === null) return base
     const latest = Math.floor(ADAPTIVE_ROLLOUTS_MAX * m.roundDurationMs)
-    const fit = base.trainingEndMs - Math.ceil(1.15 * this.lastTrainMs + TRAIN_MARGIN * m.roundDurationMs)
+    const fit = base.trainingEndMs - Math.ceil(1.15 * this.lastTrainMs + this.deliveryMarginMs())
     return { ...base, rolloutsEndMs: Math.max(base.rolloutsEndMs, Math.min(latest, fit)) }
+  }
+
+  /**
+   * How long before the training deadline a trainer stops stepping: its delta must be compressed,
+   * signed and published (as long as last time) and then fetched by the others (the 90th
+   * percentile of the payload fetches this peer saw, ×1.5 for the header's gossip) before they
+   * freeze their included sets. At least TRAIN_MARGIN of the round, at most a quarter of it; a
+   * tenth before it has measured a fetch while it has peers. On loaded machines delivery takes
+   * seconds, and a fixed 2% let every delta miss the freeze.
+   */
+  private deliveryMarginMs(): number {
+    const round = this.run.manifest.roundDurationMs
+    if (this.fetchTimes.length === 0 && this.host.libp2p.getPeers().length > 0) return Math.ceil(FIRST_DELIVERY_MARGIN * round)
+    const sorted = [...this.fetchTimes].sort((a, b) => a - b)
+    const fetch = sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))]! : 0
+    const need = this.lastPublishMs + 1.5 * fetch
+    return Math.ceil(Math.min(0.25 * round, Math.max(TRAIN_MARGIN * round, need)))
   }
 
   private enter(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
@@ -757,11 +791,16 @@ export class SwarmPeer {
     const oracle = taskRewardOracle(task, tokenizer)
     const ids: Hex32[] = []
     for (const [i, r] of requests.entries()) {
-      const completions = sampled[i]!.map((c) => {
-        const tokens = Uint32Array.from(c.tokens)
+      const forge = this.init.faults?.forgeCompletions === true
+      const completions = sampled[i]!.map((c, k) => {
+        // the forgeCompletions attack: the right answer written in, not sampled
+        const forged = forge && k % 2 === 1
+        const tokens = forged
+          ? Uint32Array.from([...tokenizer.encode(r.instance.answer), tokenizer.eosId].slice(0, m.maxCompletionTokens))
+          : Uint32Array.from(c.tokens)
         return {
           tokens,
-          logprobs: Float32Array.from(c.logprobs),
+          logprobs: forged ? new Float32Array(tokens.length).fill(-0.01) : Float32Array.from(c.logprobs),
           reward: Math.fround(oracle.reward({ promptSeed: r.seed, tokens }) as number),
         }
       })
@@ -822,7 +861,7 @@ export class SwarmPeer {
       // compressing, signing and publishing: the delta lists exactly the groups it trained on
       const steps = groupSteps(used, settings.trainBatchSize)
       const schedule = this.state?.config.schedule ?? roundScheduleOf(m)
-      const deadline = (this.state?.startedAtMs ?? this.now()) + schedule.trainingEndMs - Math.ceil(TRAIN_MARGIN * m.roundDurationMs)
+      const deadline = (this.state?.startedAtMs ?? this.now()) + schedule.trainingEndMs - this.deliveryMarginMs()
       const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
       let taken = 0
       let stepMs = 0
@@ -850,6 +889,7 @@ export class SwarmPeer {
         }
       }
       if (taken === 0) return
+      const tPublish = performance.now()
       if (taken < steps.length) this.debug(`round ${round}: trained on ${taken} of ${steps.length} steps of groups before the deadline`)
       const trained = steps.slice(0, taken).flatMap((st) => st.groups)
       if (trained.length === 0 || this.stopped || this.state?.round !== round) return
@@ -889,6 +929,7 @@ export class SwarmPeer {
       this.lastSent = { round, id: key, sent: compressed.sent }
       this.roundStats.deltaBytes = compressed.bytes.length
       this.lastTrainMs = performance.now() - t0
+      this.lastPublishMs = performance.now() - tPublish
       this.debug(
         `round ${round}: delta ${key.slice(0, 10)}… on ${trained.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
       )
@@ -942,7 +983,9 @@ export class SwarmPeer {
   private async fetchPayload(round: bigint, id: Hex32): Promise<void> {
     const entry = this.deltas.get(id)
     if (!entry) return
+    const t0 = performance.now()
     const ok = await this.fetchValues(entry)
+    if (ok) this.fetchTimes = [...this.fetchTimes, performance.now() - t0].slice(-FETCH_TIMES_KEPT)
     if (ok) this.counters.deltasAccepted++
     this.dispatch({ kind: 'delta-payload', atMs: this.now(), round, id, valid: ok })
   }
