@@ -167,6 +167,16 @@ describe('/murmur/blob/1 on a loopback swarm', () => {
     await expect(a.blobs.fetch(contentHash(missing), [])).rejects.toThrowErrorMatchingInlineSnapshot(
       `[BlobUnavailableError: No holder is known for blob 0x4fc3d7270b7ef5c8ac2e4ca3436065929ed8c96363985a246d8ca429eb15b0c9; wait for an announcement (Delta or CheckpointAnnouncement) and retry.]`,
     )
+    // the attack suite's slow holder reads the request and never answers; a fetch's own timeout
+    // (a round's delta gets a third of a round) passes it over sooner than the service's
+    const stalling = await peer('stalling', { blobs: { stallServing: true } })
+    await connect(a, stalling)
+    await stalling.blobs.store.put(missing)
+    const quick = await a.blobs.fetch(contentHash(missing), [stalling.peerId, empty.peerId], { timeoutMs: 400 }).catch((e: unknown) => e)
+    expect(isBlobUnavailable(quick) && quick.attempts.map((t) => t.reason)).toEqual(['timeout', 'not-found'])
+    expect((quick as Error).message).toMatch(/16Uiu2\w+: timeout \(no complete answer within 400 ms\)/)
+    await honest.blobs.store.put(missing)
+    expect(equalBytes(await a.blobs.fetch(contentHash(missing), [stalling.peerId, honest.peerId], { timeoutMs: 400 }), missing)).toBe(true)
   })
 
   it('fetches a big blob in pieces from several holders at once, each serving a share', async () => {

@@ -134,4 +134,36 @@ describe('a swarm with adversarial peers', () => {
       await swarm.stop()
     }
   }, 180_000)
+
+  it('passes over a slow holder that accepts blob requests and never answers: rounds close on the honest deltas', async () => {
+    const runtime = await nodeRuntime('cpu')
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 4,
+      runtime,
+      dataDir: join(runDir, 'swarm-slow-holder'),
+      roundDurationMs: 5000,
+      // its delta must differ from the honest ones to be fetched from it at all: honest trainers
+      // that train on the same groups from the same θ produce byte-identical payloads, which each
+      // of them already holds
+      faults: (i) => (i === 3 ? { slowBlobs: true, delta: 'sign-flip' } : undefined),
+    })
+    const slow = toHex0x(addressFromPrivateKey(devKey(3))).toLowerCase()
+    const lines: SwarmRoundLine[] = []
+    try {
+      for await (const line of swarm.rounds) {
+        lines.push(line)
+        if (lines.length >= 3) break
+      }
+      for (const line of lines) {
+        expect(new Set(line.peers.map((p) => p.policyHash)).size, JSON.stringify(line.peers)).toBe(1)
+        // nobody could fetch the slow holder's payload, so its delta is never in a θ
+        for (const leaf of line.contributions?.leaves ?? []) if (leaf.address.toLowerCase() === slow) expect(leaf.deltas).toBe(0)
+      }
+      // the honest deltas were fetched (from their authors) despite the slow holder's stalls
+      expect(lines.filter((l) => l.included >= 2).length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await swarm.stop()
+    }
+  }, 180_000)
 })

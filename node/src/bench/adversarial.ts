@@ -28,6 +28,7 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'replayed messages': { replay: true },
   'wrong RoundResult': { wrongResult: true },
   'forged completions': { forgeCompletions: true },
+  'slow blob holder': { slowBlobs: true },
 }
 
 export interface AttackResult {
@@ -60,9 +61,9 @@ export const adversarialBenchmark: Benchmark = {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
     const runDir = await mkdtemp(join(tmpdir(), 'murmur-adversarial-'))
-    const peers = quick ? 3 : 6
+    const peers = quick ? 3 : 9
     const rounds = quick ? 3 : 6
-    const roundDurationMs = quick ? 6000 : 8000
+    const roundDurationMs = quick ? 6000 : 10_000
     const fractions = quick ? [1 / 3] : [0.2, 1 / 3]
     const attacks = quick ? ['stale base policy', 'lied norm'] : Object.keys(ATTACKS)
     try {

@@ -55,6 +55,8 @@ interface CaseResult {
   medianRoundSeconds: number
   /** Groups sampled per peer per round (median): elastic rollouts fill the window. */
   medianGroupsPerPeer: number
+  /** Deltas in the agreed θ_{r+1} per round (median): trainers' work that met the freeze. */
+  medianIncluded: number
 }
 
 /** A median that is NaN when a stalled case closed no round. */
@@ -137,6 +139,7 @@ export const swarmBenchmark: Benchmark = {
           cpuBusyFraction,
           medianRoundSeconds: med(lines.map((l) => l.seconds)),
           medianGroupsPerPeer: med(lines.map((l) => l.groupsPerPeer)),
+          medianIncluded: med(lines.map((l) => l.included)),
         }
       }
 
@@ -203,6 +206,7 @@ export const swarmBenchmark: Benchmark = {
         `${(100 * r.medianComputeFraction).toFixed(0)}%`,
         `${(100 * r.cpuBusyFraction).toFixed(0)}%`,
         r.medianGroupsPerPeer.toFixed(0),
+        `${r.medianIncluded.toFixed(0)} of ${r.peers}`,
       ]
       return {
         name: 'swarm',
@@ -222,13 +226,14 @@ export const swarmBenchmark: Benchmark = {
             'useful compute',
             'CPU busy',
             'groups/peer/round',
+            'deltas included',
           ],
           rows: all.map(row),
         },
         notes: [
           `round overhead (aggregation deadline → last peer on θ_{r+1}), median: ${results.roundOverheadMs.toFixed(0)} ms`,
           `compression vs dense fp32: ${compressed.medianCompression?.toFixed(0) ?? '–'}× (target ≥ 100×); mean reward with compression ÷ dense: ${results.rewardCompressedVsDense.toFixed(3)}`,
-          `useful-compute fraction ${(100 * elastic.medianComputeFraction).toFixed(0)}% (target ≥ 90%; by round ${elastic.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}): 2 peers on ${cpus().length} cores with elastic rollouts; the union of each peer's wall time sampling, training and aggregating ÷ the round's wall time, median over peers and rounds. The first round has no training time to plan by and keeps the 40% rollouts deadline. With 8 peers sharing ${cpus().length} cores (one rollout pass, the manifest's deadlines): ${(100 * compressed.medianComputeFraction).toFixed(0)}%, the rest of each peer's time waiting for the others' compute; elastic rollouts there overload the cores (rounds stop closing), so they are for peers with a device of their own. CPU busy: the process's CPU time ÷ (wall × ${cpus().length} cores)`,
+          `useful-compute fraction ${(100 * elastic.medianComputeFraction).toFixed(0)}% (target ≥ 90%; by round ${elastic.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}): 2 peers on ${cpus().length} cores with elastic rollouts; the union of each peer's wall time sampling, training and aggregating ÷ the round's wall time, median over peers and rounds. The first round has no training time to plan by and keeps the 40% rollouts deadline. With ${big} peers sharing ${cpus().length} cores: ${(100 * compressed.medianComputeFraction).toFixed(0)}% with one rollout pass and the manifest's deadlines (the rest of each peer's time is waiting for the others' compute), ${(100 * elasticBig.medianComputeFraction).toFixed(0)}% with elastic rollouts (by round ${elasticBig.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}; deltas included ${elasticBig.lines.map((l) => l.included).join(', ')} of ${big}). CPU busy: the process's CPU time ÷ (wall × ${cpus().length} cores)`,
           `swarm vs isolated cumulative reward over ${rounds} rounds: ${results.swarmVsIsolatedCumulativeReward.toFixed(3)}× (SAPO reports +94% for rollout sharing alone)`,
           `small model (9.5M parameters): 4 peers, rounds of ${(2 * roundDurationMs) / 1000} s, round overhead ${(small.medianCommitMs + small.medianSpreadMs).toFixed(0)} ms, compression ${small.medianCompression?.toFixed(0) ?? '–'}×`,
           'all peers in one process on 2 cores: every figure includes the other peers’ compute',

@@ -45,6 +45,11 @@ export interface BlobServiceInit {
   maxBlobBytes?: number
   /** Keep fetched blobs in the store, so this peer serves them too (default true). */
   storeFetched?: boolean
+  /**
+   * The attack suite's slow holder: accept every request and never answer (the stream stays
+   * open until the requester gives up). An honest peer never sets it.
+   */
+  stallServing?: boolean
 }
 
 export interface BlobFetchOptions extends AbortOptions {
@@ -62,6 +67,8 @@ export interface BlobFetchOptions extends AbortOptions {
   sizeBytes?: number
   /** Keep the fetched bytes in the store (default: the service's `storeFetched`). */
   store?: boolean
+  /** Per request, instead of the service's `requestTimeoutMs` (a round's delta cannot wait 30 s). */
+  timeoutMs?: number
 }
 
 export function blobService(init: BlobServiceInit = {}) {
@@ -85,6 +92,7 @@ export class BlobService {
   private readonly maxInboundStreams: number
   private readonly maxBlobBytes: number
   private readonly storeFetched: boolean
+  private readonly stallServing: boolean
   private readonly log: Logger
   private inFlight = 0
   private readonly waiting: Array<() => void> = []
@@ -98,6 +106,7 @@ export class BlobService {
     this.maxInboundStreams = init.maxInboundStreams ?? 32
     this.maxBlobBytes = init.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES
     this.storeFetched = init.storeFetched ?? true
+    this.stallServing = init.stallServing ?? false
     this.log = components.logger.forComponent('murmur:blob')
   }
 
@@ -152,7 +161,9 @@ export class BlobService {
     for (const peer of remote) {
       options.signal?.throwIfAborted()
       try {
-        return await keep(await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify)))
+        return await keep(
+          await this.withSlot(() => this.request(peer, hash, maxBytes, options.signal, options.verify, undefined, options.timeoutMs)),
+        )
       } catch (err) {
         if (options.signal?.aborted) throw err
         const reason = err instanceof HolderFailure ? err.reason : 'dial'
@@ -223,10 +234,11 @@ export class BlobService {
     outer?: AbortSignal,
     verify?: (bytes: Uint8Array) => boolean,
     range?: { offset: number; length: number },
+    timeoutMs = this.requestTimeoutMs,
   ): Promise<Uint8Array> {
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs)
+    const timeout = AbortSignal.timeout(timeoutMs)
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout
-    const timedOut = () => new HolderFailure('timeout', `no complete answer within ${this.requestTimeoutMs} ms`)
+    const timedOut = () => new HolderFailure('timeout', `no complete answer within ${timeoutMs} ms`)
     let stream: Stream
     try {
       stream = await this.components.dialProtocol(peer, BLOB_PROTOCOL, { signal })
@@ -261,6 +273,11 @@ export class BlobService {
     signal.addEventListener('abort', onAbort, { once: true })
     try {
       const raw = await readRequest(stream, BLOB_RANGE_REQUEST_BYTES)
+      if (this.stallServing) {
+        // the slow holder: hold the stream, answer nothing, until the requester or our timeout ends it
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+        return
+      }
       const request = raw === null ? null : decodeBlobRequest(raw)
       if (request === null) {
         stream.send(Uint8Array.of(BLOB_STATUS.badRequest))

@@ -115,6 +115,9 @@ const FETCH_ATTEMPTS = 3
  * deliveryMarginMs).
  */
 const TRAIN_MARGIN = 0.02
+/** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
+const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(3000, Math.floor(roundDurationMs / 3)))
+
 /** The margin before a peer has measured delivery (its first round), as a share of the round. */
 const FIRST_DELIVERY_MARGIN = 0.1
 /** Payload fetch times a peer keeps to estimate how long a delta takes to reach the others. */
@@ -223,6 +226,8 @@ export interface PeerFaults {
    * answer with made-up log-probs and its true reward (not sampled from the policy).
    */
   forgeCompletions?: boolean
+  /** A slow holder: accept every blob request (its payloads, groups, checkpoints) and never answer. */
+  slowBlobs?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -430,7 +435,7 @@ export class SwarmPeer {
       transports: this.init.transports,
       bootstrap: this.init.bootstrap,
       blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
-      blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024) },
+      blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024), stallServing: this.init.faults?.slowBlobs },
     })
     for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status'] as const) this.host.gossip.subscribe(name, () => {})
     if (this.init.dataDir && this.roles.includes('validator')) {
@@ -959,7 +964,12 @@ export class SwarmPeer {
       for (let attempt = 1; attempt <= FETCH_ATTEMPTS && !this.stopped; attempt++) {
         let bytes: Uint8Array
         try {
-          bytes = await this.host.blobs.fetch(entry.delta.payloadHash, holders, { maxBytes: entry.delta.payloadSizeBytes })
+          // a holder that does not answer within a third of a round is passed over (a slow holder
+          // must not hold a fetch slot for the service's 30 s while the round moves on)
+          bytes = await this.host.blobs.fetch(entry.delta.payloadHash, holders, {
+            maxBytes: entry.delta.payloadSizeBytes,
+            timeoutMs: payloadTimeoutMs(this.run.manifest.roundDurationMs),
+          })
         } catch (err) {
           this.log(`payload ${hex(entry.delta.payloadHash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}`)
           await new Promise((r) => setTimeout(r, 100 * attempt))
