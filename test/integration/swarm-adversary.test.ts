@@ -7,7 +7,7 @@
  * group, and count why they rejected them.
  */
 import { join } from 'node:path'
-import { devKey, nodeRuntime, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
+import { devKey, nodeRuntime, type SwarmRoundLine, startLocalSwarm, takeRounds } from '@murmur/node'
 import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toySwarmRun } from '../helpers/swarm-run.js'
@@ -162,6 +162,35 @@ describe('a swarm with adversarial peers', () => {
       }
       // the honest deltas were fetched (from their authors) despite the slow holder's stalls
       expect(lines.filter((l) => l.included >= 2).length).toBeGreaterThanOrEqual(2)
+    } finally {
+      await swarm.stop()
+    }
+  }, 180_000)
+
+  it('keeps closing rounds when replay samples disagree: a delta on a forged group one peer caught is ignored there, not blamed, and reproduced', async () => {
+    const runtime = await nodeRuntime('cpu')
+    // the default 5% replay: each honest peer catches a different share of the forged groups, so
+    // honest trainers train on forged groups that other honest peers rejected. Before, those peers
+    // rejected the honest deltas (unknown-group), penalised their authors and the swarm stalled.
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 5,
+      runtime,
+      dataDir: join(runDir, 'swarm-forged-sampled'),
+      roundDurationMs: 5000,
+      faults: (i) => (i === 4 ? { forgeCompletions: true } : undefined),
+    })
+    const lines: SwarmRoundLine[] = []
+    try {
+      const { lines: got, stalled } = await takeRounds(swarm, 4, 4 * 4 * 5000)
+      lines.push(...got)
+      expect(stalled, `${lines.length} of 4 rounds closed`).toBe(false)
+      for (const line of lines) expect(new Set(line.peers.map((p) => p.policyHash)).size, JSON.stringify(line.peers)).toBe(1)
+      expect(lines.some((l) => l.included >= 2)).toBe(true)
+      const honest = swarm.peers.slice(0, 4)
+      for (const p of honest)
+        for (const q of honest)
+          if (p !== q) expect(p.libp2pHost.gossip.score(q.libp2pHost.peerId), 'an honest peer was blamed').toBeGreaterThanOrEqual(0)
     } finally {
       await swarm.stop()
     }

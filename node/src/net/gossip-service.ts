@@ -21,6 +21,11 @@ import { GossipMessageTooLargeError, GossipPublishError, UnknownTopicError } fro
 import { type RunTopics, TOPIC_KINDS, type TopicName } from './topics.js'
 
 /** Gossip limit: a ScoredGroup of a small policy, or a signed header; never a tensor. */
+/** Verdicts that rest on a verifier's private sample (DESIGN.md §3), which honest peers need not share. */
+const SAMPLED_REASONS: ReadonlySet<string> = new Set(['replay-mismatch'])
+/** The author's penalty per sampled rejection: two pass the disconnect floor, as P4 would. */
+const SAMPLED_OFFENCE_POINTS = 60
+
 export const MAX_GOSSIP_PUBLISH_BYTES = 256 * 1024
 
 /** Below this score a peer is disconnected and banned (gossipsub graylists at -80 already). */
@@ -69,6 +74,8 @@ export interface GossipServiceComponents {
   hangUp(peer: PeerId): Promise<void>
   /** Refuses the peer's connections for `ms` (the host's connection gater). */
   ban?(peer: PeerId, ms: number): void
+  /** Lowers a peer's score through the application-specific term (the host's `penalise`). */
+  penalise?(peer: PeerId, points: number): void
   logger: ComponentLogger
   /** Where accepted Delta / CheckpointAnnouncement headers record who holds which blob. */
   blobHolders?: BlobHolders
@@ -244,7 +251,21 @@ export class GossipService {
       this.log('ignored gossip on %s from %p: %s', name, source, verdict.detail)
       return TopicValidatorResult.Ignore
     }
-    if (!verdict.ok) return this.reject(verdict.reason, verdict.detail, source)
+    if (!verdict.ok) {
+      // a replay is sampled with each verifier's own secret, so an honest peer may have accepted
+      // and forwarded what this peer's sample caught. gossipsub would blame every peer that
+      // forwards a copy of a rejected message, so the message is ignored (dropped, not
+      // forwarded) and its author, whose signature proves it wrote the failing completion, is
+      // penalised instead
+      if (SAMPLED_REASONS.has(verdict.reason)) {
+        this.count(verdict.reason)
+        this.log('dropped gossip on %s from %p (author %p): %s: %s', name, source, msg.from, verdict.reason, verdict.detail)
+        this.components.penalise?.(msg.from, SAMPLED_OFFENCE_POINTS)
+        queueMicrotask(() => this.checkScore(msg.from))
+        return TopicValidatorResult.Ignore
+      }
+      return this.reject(verdict.reason, verdict.detail, source)
+    }
     const blob = announcedBlob(envelope)
     if (blob !== undefined) this.components.blobHolders?.add(blob.hash, msg.from)
     return TopicValidatorResult.Accept

@@ -363,6 +363,13 @@ export class SwarmPeer {
   private lastTrainMs: number | null = null
   /** Wall ms from this peer's last training step to its delta's publication. */
   private lastPublishMs = 0
+  /**
+   * Groups of the current round this peer checked and rejected (a replay or reward mismatch).
+   * Replays are sampled with each peer's own secret, so an honest trainer may have accepted a
+   * forged group this peer caught: its delta is then ignored here, not blamed, and still
+   * reproduced when a proposal lists it (agreement must not depend on whose sample caught what).
+   */
+  private rejectedGroups = new Map<Hex32, ScoredGroup>()
   /** Recent payload fetches (delta header in → payload verified), wall ms: how long delivery takes. */
   private fetchTimes: number[] = []
   /** The volunteer budget's rest: no sampling before this time (see computeShare). */
@@ -1017,13 +1024,14 @@ export class SwarmPeer {
         if (!(await this.fetchValues(entry))) return `the payload of delta ${id.slice(0, 12)}… is unavailable or invalid`
         deltas.push({ id: fromHex(id), values: entry.values! })
         for (const g of entry.delta.groups) {
-          const held = this.groups.get(hex(g))
+          // a group this peer rejected but the proposer's trainer accepted still has its metadata here
+          const held = this.groups.get(hex(g))?.group ?? this.rejectedGroups.get(hex(g))
           if (!held) return `group ${hex(g).slice(0, 12)}… of delta ${id.slice(0, 12)}… is unknown here`
           groupContribs.set(hex(g), {
             id: g,
-            author: held.group.author,
-            promptIndex: held.group.promptIndex,
-            tokens: groupTokenCount(held.group),
+            author: held.author,
+            promptIndex: held.promptIndex,
+            tokens: groupTokenCount(held),
             accepted: true,
           })
         }
@@ -1080,8 +1088,11 @@ export class SwarmPeer {
     const signed = await this.fetchMessage('Delta', fromHex(id), sources)
     if (!signed) return null
     const { value: header } = signingDigest('Delta', signed.body, this.run.domain)
-    if (header.groups.length > MAX_RECOVERED_GROUPS || !(await this.recoverGroups(round, header.groups, sources))) return null
-    const v = this.checkDeltaHeader(signed, round)
+    // groups this peer rejected are not fetched again: a proposal may list a delta trained on one
+    // (the proposer's own replay sample let it through), and reproducing θ must not depend on that
+    const missing = header.groups.filter((g) => !this.rejectedGroups.has(hex(g)))
+    if (header.groups.length > MAX_RECOVERED_GROUPS || !(await this.recoverGroups(round, missing, sources))) return null
+    const v = this.checkDeltaHeader(signed, round, (id) => this.rejectedGroups.has(hex(id)))
     if (!v.ok) {
       this.log(`recovered delta ${id.slice(0, 12)}… does not verify: ${v.reason}: ${v.detail}`)
       return null
@@ -1328,6 +1339,7 @@ export class SwarmPeer {
     this.deltas = new Map()
     this.results = new Map()
     this.candidates = new Map()
+    this.rejectedGroups = new Map()
   }
 
   private async fetchCheckpoint(hash: Uint8Array, extra: readonly PeerId[]): Promise<Weights> {
@@ -1484,10 +1496,14 @@ export class SwarmPeer {
           // groups this peer missed (it joined late, or gossip dropped them): fetch them by id
           // from the sender and check them; only a sender whose groups nobody serves is at fault
           const header = decodeDelta(signed.body)
-          const missing = header.groups.filter((g) => !this.groups.has(hex(g)))
+          const missing = header.groups.filter((g) => !this.groups.has(hex(g)) && !this.rejectedGroups.has(hex(g)))
           if (missing.length <= MAX_RECOVERED_GROUPS && (await this.recoverGroups(round, missing, [from])))
             v = this.checkDeltaHeader(signed, round)
           else if (this.joinedMidRound === round) return { ok: 'ignore', detail: v.detail }
+          // a group this peer caught as forged, which the trainer's own sampled replay let through
+          const caught = header.groups.find((g) => this.rejectedGroups.has(hex(g)))
+          if (!v.ok && v.reason === 'unknown-group' && caught)
+            return { ok: 'ignore', detail: `the delta uses group ${hex(caught).slice(0, 12)}…, which this peer rejected` }
         }
         if (!v.ok) return v
         if (!this.publisherIs(from, v.delta.author))
@@ -1542,7 +1558,7 @@ export class SwarmPeer {
   }
 
   /** Verifies a group (from gossip, or recovered by id when `from` is null) and holds it. */
-  private checkDeltaHeader(signed: SignedMessage, round: bigint) {
+  private checkDeltaHeader(signed: SignedMessage, round: bigint, alsoValid: (id: Uint8Array) => boolean = () => false) {
     return verifyDeltaHeader({
       message: signed,
       expected: {
@@ -1551,7 +1567,7 @@ export class SwarmPeer {
         basePolicyHash: this.theta!.hash,
         maxNorm: this.run.manifest.maxDeltaNorm,
         numel: this.run.numel,
-        isValidGroup: (id) => this.groups.has(hex(id)),
+        isValidGroup: (id) => this.groups.has(hex(id)) || alsoValid(id),
       },
     })
   }
@@ -1595,7 +1611,13 @@ export class SwarmPeer {
           replay: { ratePpm: m.replayRatePpm, secret: this.replaySecret },
         },
       )
-      if (!v.ok) return v
+      if (!v.ok) {
+        if (v.reason === 'replay-mismatch' || v.reason === 'reward-mismatch') {
+          const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
+          if (value.round === round) this.rejectedGroups.set(hex(id), value)
+        }
+        return v
+      }
       if (from !== null && !this.publisherIs(from, v.group.author))
         return { ok: false, reason: 'wrong-signer', detail: 'the group author is not its publisher' }
       const key = hex(v.id)
