@@ -57,7 +57,7 @@ export interface AttackResult {
 export const adversarialBenchmark: Benchmark = {
   name: 'adversarial',
   description: 'attack families at 0%, 20% and 33% adversarial peers: accuracy vs clean, credit share, rejections by reason',
-  async run({ quick, log, partial }) {
+  async run({ quick, log, partial, attacks: only }) {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
     const runDir = await mkdtemp(join(tmpdir(), 'murmur-adversarial-'))
@@ -65,7 +65,7 @@ export const adversarialBenchmark: Benchmark = {
     const rounds = quick ? 3 : 6
     const roundDurationMs = quick ? 6000 : 10_000
     const fractions = quick ? [1 / 3] : [0.2, 1 / 3]
-    const attacks = quick ? ['stale base policy', 'lied norm'] : Object.keys(ATTACKS)
+    const attacks = only ?? (quick ? ['stale base policy', 'lied norm'] : Object.keys(ATTACKS))
     try {
       const run = createSoloRun({
         name: 'adversarial-bench',

@@ -21,6 +21,8 @@ export interface Benchmark {
     partial?: (report: BenchReport) => void
     /** Where a benchmark may keep extra artifacts (the fuzzer's corpus); none when unset. */
     outDir?: string
+    /** adversarial: the attack families to run (default all); the clean run always runs. */
+    attacks?: string[]
   }) => Promise<BenchReport>
 }
 

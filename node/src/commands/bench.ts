@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { NAMED_CONFIGS } from '@murmur/protocol'
 import { Command, InvalidArgumentError as CommanderInvalidArgument } from 'commander'
+import { ATTACKS } from '../bench/adversarial.js'
 import { type EngineBenchOptions, type EngineConfigName, type EngineDevice, runEngineBenchmark } from '../bench/engine.js'
 import { benchmarks } from '../bench/index.js'
 import { type BenchReport, toMarkdown } from '../bench/report.js'
@@ -43,6 +44,7 @@ interface BenchOptions {
   devices?: EngineDevice[]
   decodeBatches?: number[]
   trainShape?: { trainBatch: number; trainSeq: number }
+  attacks?: string[]
 }
 
 /** `murmur bench NAME [--json] [--quick] [--out DIR]`, plus the engine benchmark's selection flags. */
@@ -62,6 +64,11 @@ export function benchCommand(io: CliIo): Command {
     .option('--devices <list>', `engine: devices (${ENGINE_DEVICES.join(', ')}; default cpu,wasm)`, listOf('--devices', ENGINE_DEVICES))
     .option('--decode-batches <list>', 'engine: decode batch sizes (default 1,8)', batchList)
     .option('--train-shape <BxT>', 'engine: train step batch × sequence length (default 8x64)', trainShape)
+    .option(
+      '--attacks <list>',
+      `adversarial: attack families to run (${Object.keys(ATTACKS).join(', ')}; default all)`,
+      listOf('--attacks', Object.keys(ATTACKS)),
+    )
     .action(async (name: string, opts: BenchOptions) => {
       const bench = benchmarks.find((b) => b.name === name)
       if (!bench) throw new CliUsageError(`Unknown benchmark "${name}". Use one of: ${benchmarks.map((b) => b.name).join(', ')}.`)
@@ -71,6 +78,8 @@ export function benchCommand(io: CliIo): Command {
         ...(opts.decodeBatches ? { decodeBatches: opts.decodeBatches } : {}),
         ...(opts.trainShape ?? {}),
       }
+      if (opts.attacks && name !== 'adversarial')
+        throw new CliUsageError(`--attacks selects the adversarial benchmark's attacks; "${name}" takes none.`)
       if (name !== 'engine' && Object.keys(selection).length)
         throw new CliUsageError(
           `--configs, --devices, --decode-batches and --train-shape select what the engine benchmark measures; "${name}" takes none.`,
@@ -87,6 +96,7 @@ export function benchCommand(io: CliIo): Command {
         log: (l: string) => io.stderr(`${l}\n`),
         partial: write,
         ...(opts.out ? { outDir: resolve(opts.out) } : {}),
+        ...(opts.attacks ? { attacks: opts.attacks } : {}),
       }
       const report: BenchReport = name === 'engine' ? await runEngineBenchmark(selection, run) : await bench.run(run)
       write(report)
