@@ -21,12 +21,14 @@ import { GossipMessageTooLargeError, GossipPublishError, UnknownTopicError } fro
 import { type RunTopics, TOPIC_KINDS, type TopicName } from './topics.js'
 
 /** Gossip limit: a ScoredGroup of a small policy, or a signed header; never a tensor. */
+export const MAX_GOSSIP_PUBLISH_BYTES = 256 * 1024
+
 /** Verdicts that rest on a verifier's private sample (DESIGN.md §3), which honest peers need not share. */
 const SAMPLED_REASONS: ReadonlySet<string> = new Set(['replay-mismatch'])
+/** Whether a rejection rests on the verifier's private replay sample (another honest peer may have accepted it). */
+export const isSampledRejection = (reason: string): boolean => SAMPLED_REASONS.has(reason)
 /** The author's penalty per sampled rejection: two pass the disconnect floor, as P4 would. */
 const SAMPLED_OFFENCE_POINTS = 60
-
-export const MAX_GOSSIP_PUBLISH_BYTES = 256 * 1024
 
 /** Below this score a peer is disconnected and banned (gossipsub graylists at -80 already). */
 export const DEFAULT_DISCONNECT_SCORE = -100
@@ -257,7 +259,7 @@ export class GossipService {
       // forwards a copy of a rejected message, so the message is ignored (dropped, not
       // forwarded) and its author, whose signature proves it wrote the failing completion, is
       // penalised instead
-      if (SAMPLED_REASONS.has(verdict.reason)) {
+      if (isSampledRejection(verdict.reason)) {
         this.count(verdict.reason)
         this.log('dropped gossip on %s from %p (author %p): %s: %s', name, source, msg.from, verdict.reason, verdict.detail)
         this.components.penalise?.(msg.from, SAMPLED_OFFENCE_POINTS)

@@ -315,7 +315,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
     pubsub: pubsub as GossipSub & GossipPubsub,
     hangUp: (peer) => libp2p.hangUp(peer),
     ban: (peer, ms) => banned.set(peer.toString(), Date.now() + ms),
-    penalise: (peer, points) => penalties.set(peer.toString(), (penalties.get(peer.toString()) ?? 0) + points),
+    penalise: (peer, points) => host?.penalise(peer, points),
     logger: libp2p.logger,
     blobHolders,
   })

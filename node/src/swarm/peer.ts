@@ -94,7 +94,7 @@ import { directoryEvidenceArchive, EVIDENCE_DIR, writeRoundEvidence } from '../c
 import { submitterRank } from '../chain/submitter.js'
 import { MemoryBlobStore } from '../net/blob-store.js'
 import { type EvidenceService, evidenceService } from '../net/evidence-service.js'
-import { type GossipVerdict, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
+import { type GossipVerdict, isSampledRejection, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
 import { createMurmurHost, type MurmurHost, type MurmurTransport } from '../net/host.js'
 import { parseTopic, type TopicName } from '../net/topics.js'
 import { generateGroups } from '../train/rollouts.js'
@@ -364,7 +364,7 @@ export class SwarmPeer {
   /** Wall ms from this peer's last training step to its delta's publication. */
   private lastPublishMs = 0
   /**
-   * Groups of the current round this peer checked and rejected (a replay or reward mismatch).
+   * Groups of the current round this peer rejected on its replay sample.
    * Replays are sampled with each peer's own secret, so an honest trainer may have accepted a
    * forged group this peer caught: its delta is then ignored here, not blamed, and still
    * reproduced when a proposal lists it (agreement must not depend on whose sample caught what).
@@ -802,8 +802,8 @@ export class SwarmPeer {
     })
     const oracle = taskRewardOracle(task, tokenizer)
     const ids: Hex32[] = []
+    const forge = this.init.faults?.forgeCompletions === true
     for (const [i, r] of requests.entries()) {
-      const forge = this.init.faults?.forgeCompletions === true
       const completions = sampled[i]!.map((c, k) => {
         // the forgeCompletions attack: the right answer written in, not sampled
         const forged = forge && k % 2 === 1
@@ -1002,8 +1002,10 @@ export class SwarmPeer {
     if (!entry) return
     const t0 = performance.now()
     const ok = await this.fetchValues(entry)
-    if (ok) this.fetchTimes = [...this.fetchTimes, performance.now() - t0].slice(-FETCH_TIMES_KEPT)
-    if (ok) this.counters.deltasAccepted++
+    if (ok) {
+      this.fetchTimes = [...this.fetchTimes, performance.now() - t0].slice(-FETCH_TIMES_KEPT)
+      this.counters.deltasAccepted++
+    }
     this.dispatch({ kind: 'delta-payload', atMs: this.now(), round, id, valid: ok })
   }
 
@@ -1612,7 +1614,8 @@ export class SwarmPeer {
         },
       )
       if (!v.ok) {
-        if (v.reason === 'replay-mismatch' || v.reason === 'reward-mismatch') {
+        // only a sampled verdict: a reward mismatch every peer sees, so no honest trainer used it
+        if (isSampledRejection(v.reason)) {
           const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
           if (value.round === round) this.rejectedGroups.set(hex(id), value)
         }
