@@ -150,6 +150,7 @@ export async function measureLedgerGas(log: (line: string) => void = () => {}): 
         newPolicyHash: next,
         contributionsRoot: root,
         deltas: [label(`delta/${round}`)],
+        screened: [],
         credits: [...credits].sort((a, b) => compareBytes(a.contributor, b.contributor)),
       }
       const signed = keys.slice(0, QUORUM).map((k) => signMessage('RoundResult', rr, domain, k.key))

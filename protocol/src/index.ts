@@ -43,6 +43,13 @@ export {
   outerStateKey,
   outerStep,
 } from './aggregate/outer-step.js'
+export {
+  type DeltaScreen,
+  NORM_SCREEN_RATIO,
+  SCREEN_MIN_DELTAS,
+  type ScreenReason,
+  screenDeltas,
+} from './aggregate/screen.js'
 export { trimCount, trimmedMeanOf } from './aggregate/trimmed-mean.js'
 export { compareBytes, concatBytes, equalBytes, fromHex, toHex0x } from './bytes/bytes.js'
 export { ByteReader } from './bytes/reader.js'

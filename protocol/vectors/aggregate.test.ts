@@ -39,6 +39,18 @@ describe('aggregation vectors', () => {
     expect(c.decompressed.f32.filter((v: number) => v !== 0).length).toBe(3)
   })
 
+  it('screen out the huge delta (norm) and the sign-flipped one (direction), and keep the honest five', () => {
+    const { deltas } = aggregateVectorInputs()
+    const name = new Map<string, string>(deltas.map((d, i) => [toHex0x(d.id), i < 5 ? 'honest' : i === 5 ? 'evil' : 'flip']))
+    for (const c of file.cases) {
+      expect(c.screened.map((x: { id: string; reason: string }) => `${name.get(x.id)}:${x.reason}`).sort()).toEqual([
+        'evil:norm',
+        'flip:direction',
+      ])
+      expect(c.included).toHaveLength(7)
+    }
+  })
+
   it('include an adversarial delta that the robust rules resist', () => {
     const { deltas } = aggregateVectorInputs()
     const p = { numel: file.numel, trimFraction: 0.2, clipNorm: 1e9 }

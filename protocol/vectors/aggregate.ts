@@ -20,11 +20,21 @@ function draw(label: string, scale: number): Float32Array {
   return Float32Array.from({ length: NUMEL }, () => (2 * rng.nextFloat() - 1) * scale)
 }
 
-/** θ_0, five honest deltas, and one adversarial delta (huge norm, clipped), ids = sha256(label). */
+/**
+ * θ_0, five honest deltas (one shared direction plus their own noise, as deltas computed from
+ * one θ_r are), one with a huge norm ("evil": the norm screen's) and one sign-flipped honest
+ * delta ("flip": the direction screen's); ids = sha256(label).
+ */
 export function aggregateVectorInputs(): { theta: Float32Array; deltas: IncludedDelta[] } {
   const label = (i: number) => `delta-${i}`
-  const deltas = [0, 1, 2, 3, 4].map((i) => ({ id: contentHash(new TextEncoder().encode(label(i))), values: draw(label(i), 0.05) }))
-  deltas.push({ id: contentHash(new TextEncoder().encode('evil')), values: draw('evil', 1e6) })
+  const id = (name: string) => contentHash(new TextEncoder().encode(name))
+  const common = draw('common', 0.04)
+  const deltas: IncludedDelta[] = [0, 1, 2, 3, 4].map((i) => {
+    const own = draw(label(i), 0.02)
+    return { id: id(label(i)), values: Float32Array.from(own, (v, k) => v + common[k]!) }
+  })
+  deltas.push({ id: id('evil'), values: draw('evil', 1e6) })
+  deltas.push({ id: id('flip'), values: Float32Array.from(deltas[0]!.values, (v) => (v === 0 ? 0 : -v)) })
   return { theta: draw('theta', 0.02), deltas }
 }
 
@@ -63,6 +73,7 @@ export function aggregateVectors() {
         rule,
         optimizer,
         included: r1.included.map(toHex0x),
+        screened: r1.screened.map((x) => ({ id: toHex0x(x.id), reason: x.reason })),
         update: { f32: [...r1.update] },
         theta1: toHex0x(float32Bytes(r1.theta)),
         theta1Hash: toHex0x(hashFlatTensor(r1.theta)),

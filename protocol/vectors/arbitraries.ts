@@ -65,15 +65,18 @@ export const creditEntries: fc.Arbitrary<CreditEntry[]> = sortedIds(20, 0, 5).ch
   ),
 )
 
-export const roundResult: fc.Arbitrary<RoundResult> = fc.record({
-  run: bytesN(32),
-  round: u64,
-  previousPolicyHash: bytesN(32),
-  newPolicyHash: bytesN(32),
-  contributionsRoot: bytesN(32),
-  deltas: sortedIds(32, 0, 4),
-  credits: creditEntries,
-})
+export const roundResult: fc.Arbitrary<RoundResult> = fc
+  .record({
+    run: bytesN(32),
+    round: u64,
+    previousPolicyHash: bytesN(32),
+    newPolicyHash: bytesN(32),
+    contributionsRoot: bytesN(32),
+    deltas: sortedIds(32, 0, 4),
+    credits: creditEntries,
+  })
+  // screened: any subset of the included deltas, kept in their ascending order
+  .chain((rr) => fc.subarray(rr.deltas).map((screened) => ({ ...rr, screened })))
 
 export const checkpoint: fc.Arbitrary<CheckpointAnnouncement> = fc.record({
   run: bytesN(32),

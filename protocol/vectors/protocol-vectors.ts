@@ -71,6 +71,7 @@ export function identityVectors() {
 
 export function messageVectors() {
   const { delta, roundResult } = sampleRound()
+  const screenedResult = { ...roundResult, screened: roundResult.deltas, credits: [], contributionsRoot: new Uint8Array(32) }
   const dense = denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2))
   // top-k index gaps of every varint length: 0, +127, +128, +16384, +2^21, +1 (1, 1, 2, 3, 4, 1 bytes)
   const sparse: DeltaPayload = {
@@ -100,6 +101,8 @@ export function messageVectors() {
     ),
     entry('DeltaPayload', sparse, encodeDeltaPayload(sparse), hashDeltaPayload(encodeDeltaPayload(sparse))),
     entry('RoundResult', roundResult, encodeRoundResult(roundResult), hashRoundResult(encodeRoundResult(roundResult))),
+    // the same round with its one delta screened out (and so no credit): pins `screened`'s bytes
+    entry('RoundResult', screenedResult, encodeRoundResult(screenedResult), hashRoundResult(encodeRoundResult(screenedResult))),
     entry(
       'CheckpointAnnouncement',
       sampleCheckpoint,

@@ -1,7 +1,7 @@
 /**
  * Adversarial peers (issue 10): real peers with their own keys that corrupt their work in ways
  * the verifiers must catch — a delta on an invented or stale base policy, and one whose header
- * lies about its norm; messages replayed from the round before; a validator that signs
+ * lies about its norm; a sign-flipped delta and one scaled ×100; messages replayed from the round before; a validator that signs
  * RoundResults with a wrong θ_{r+1}; groups with hand-written completions; a holder that accepts
  * blob requests and never answers. The honest peers keep closing rounds, agree on θ every round,
  * never include the adversaries' deltas twice, a wrong θ or a forged group, and count why they
@@ -72,6 +72,23 @@ describe('a swarm with adversarial peers', () => {
         expect(p.libp2pHost.gossip.rejections()['wrong-policy'] ?? 0, 'stale-base deltas').toBeGreaterThan(0)
         expect(p.counters.deltasInvalid, 'lied-norm payloads').toBeGreaterThan(0)
       }
+    })
+  }, 180_000)
+
+  it('screens out sign-flipped and ×100 deltas every round; their authors forfeit all credit, the honest deltas make θ', async () => {
+    const adversaries = new Set([3, 4].map(addressOf))
+    const faults = (i: number) => (i === 3 ? { delta: 'sign-flip' as const } : i === 4 ? { delta: 'scale' as const } : undefined)
+    await withAdversaries({ label: 'swarm-screen', peers: 5, rounds: 3, faults }, (swarm, lines) => {
+      for (const line of lines) {
+        // rollouts included: a screened author gets no leaf at all in the round
+        const leaves = line.contributions?.leaves ?? []
+        expect(leaves.filter((l) => adversaries.has(l.address.toLowerCase()))).toEqual([])
+        if (line.included + line.screened > 3) expect(line.screened, JSON.stringify(line)).toBeGreaterThanOrEqual(1)
+      }
+      expect(lines.filter((l) => l.screened === 2).length, 'rounds with both attacks screened').toBeGreaterThanOrEqual(1)
+      expect(lines.every((l) => l.included <= 3)).toBe(true)
+      expect(lines.some((l) => l.included >= 2)).toBe(true)
+      for (const p of swarm.peers.slice(0, 3)) expect(p.counters.deltasScreened).toBeGreaterThan(0)
     })
   }, 180_000)
 

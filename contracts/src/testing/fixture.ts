@@ -108,6 +108,7 @@ export function testRound(run: TestRun, round: bigint, previous: Uint8Array, cre
       newPolicyHash: bytes32(`policy/${round}/${Buffer.from(previous).toString('hex')}`),
       contributionsRoot: tree.root,
       deltas: [bytes32(`delta/${round}`)],
+      screened: [],
       credits: sorted,
     },
   }

@@ -42,8 +42,10 @@ export interface AttackResult {
   adversaryCreditShare: number
   /** Rejections by reason, summed over the honest peers (gossip validators and delta payload checks). */
   rejected: Record<string, number>
-  /** Deltas of adversaries included in an agreed round. */
+  /** Deltas of adversaries included in an agreed round (and not screened out). */
   adversaryDeltasIncluded: number
+  /** Included deltas the delta screen left out of the aggregate, over the agreed rounds. */
+  screened: number
   /** Groups of adversaries that included deltas trained on. */
   adversaryGroupsIncluded: number
   /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
@@ -151,6 +153,7 @@ export const adversarialBenchmark: Benchmark = {
           adversaryCreditShare: total === 0n ? 0 : Number((theirs * 1_000_000n) / total) / 1_000_000,
           rejected,
           adversaryDeltasIncluded,
+          screened: lines.reduce((n, l) => n + l.screened, 0),
           adversaryGroupsIncluded,
           ignored,
           roundsClosed: lines.length,
@@ -175,6 +178,7 @@ export const adversarialBenchmark: Benchmark = {
               'θ agreed',
               'adversary credit',
               'adversary deltas / groups in θ',
+              'deltas screened out',
               'rejected (honest peers)',
               'ignored (clean)',
             ],
@@ -186,6 +190,7 @@ export const adversarialBenchmark: Benchmark = {
               r.agreed ? 'yes' : 'NO',
               pct(r.adversaryCreditShare),
               `${r.adversaryDeltasIncluded} / ${r.adversaryGroupsIncluded}`,
+              String(r.screened),
               Object.entries(r.rejected)
                 .map(([k, n]) => `${k} ${n}`)
                 .join(', ') || '—',
@@ -193,7 +198,7 @@ export const adversarialBenchmark: Benchmark = {
             ]),
           },
           notes: [
-            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, so a credit share above 0 is not by itself a successful attack.',
+            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round (its author forfeits the round), so a credit share above 0 is not by itself a successful attack.',
             "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching. Replayed messages of an earlier round are ignored by the round gate (no penalty, never accepted).",
             "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
           ],

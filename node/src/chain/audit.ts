@@ -8,7 +8,8 @@
  * with verifyDeltaHeader; credits are recomputed with `roundCredits` exactly as validators do
  * (docs/PROTOCOL.md "Rounds" step 3) and compared leaf by leaf with the signed RoundResult; the
  * rebuilt contributions root, the policy hashes and the RoundResult digest are compared with what
- * the chain stores. Every difference is a problem naming the round, the contributor (when there
+ * the chain stores. The screen's verdicts (`screened`) are taken from the quorum-signed body: the
+ * archive keeps delta headers, not payloads, so the screen itself is not re-run. Every difference is a problem naming the round, the contributor (when there
  * is one) and the field.
  */
 import {
@@ -184,7 +185,7 @@ async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEv
   const signers = verifySignatures(run, evidence, result, problem)
   const work = await verifyWork(run, evidence, result, problem, notes)
 
-  const credits = roundCredits({ groups: work.groups, deltas: work.deltas })
+  const credits = roundCredits({ groups: work.groups, deltas: work.deltas, screened: result.screened })
   compareCredits(result.credits, credits, problem)
   const root = contributionsRoot(run.runId, round, credits)
   if (!equalBytes(root, result.contributionsRoot))

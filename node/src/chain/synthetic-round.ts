@@ -170,6 +170,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
     newPolicyHash: contentHash(utf8(`murmur/synthetic/policy/${round}/${toHex(policyHash)}`)),
     contributionsRoot: tree.root,
     deltas: deltas.map((d) => d.id).sort(compareBytes),
+    screened: [],
     credits,
   }
   const signed = init.signerKeys.map((key) => signMessage('RoundResult', result, domain, key))

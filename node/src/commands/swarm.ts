@@ -57,7 +57,7 @@ function roundText(l: SwarmRoundLine, rounds: number): string {
     `sample acc ${percent(l.sampleAccuracy)}`,
     l.accuracy === undefined ? '' : `held-out acc ${percent(l.accuracy)}`,
     `${l.peers.length} peers on ${hashes.size === 1 ? `θ ${[...hashes][0]!.slice(0, 10)}…` : `${hashes.size} DIFFERENT policies`}`,
-    `${l.included} deltas`,
+    `${l.included} deltas${l.screened ? ` (${l.screened} screened out)` : ''}`,
     `${l.seconds.toFixed(1)}s`,
     `${(l.bytesPerPeer / 1024).toFixed(1)} KiB/peer`,
   ]

@@ -26,6 +26,7 @@ const COUNTERS: Record<string, string> = {
   groupsAccepted: "other peers' groups that passed verification",
   deltasAccepted: 'deltas whose header and payload verified',
   deltasInvalid: 'deltas rejected (bad payload, wrong base, …)',
+  deltasScreened: 'included deltas the delta screen left out of an agreed aggregate (norm or direction)',
   roundsClosed: 'rounds this peer closed (moved to the next θ)',
   checkpointsFetched: 'checkpoints fetched from other peers',
   outerStatesFetched: 'outer-optimiser momentum states fetched with a checkpoint',

@@ -68,6 +68,8 @@ export interface SwarmRoundLine {
   accuracy?: number
   peers: { address: `0x${string}`; policyHash: Hex32 }[]
   included: number
+  /** Included deltas the screen left out of the aggregate (the largest count any peer saw). */
+  screened: number
   seconds: number
   /** Median over peers of busy (sampling + training + aggregation) ÷ wall seconds. */
   computeFraction: number
@@ -175,6 +177,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       sampleAccuracy: weighted.length ? weighted.reduce((s, r) => s + r.sampleAccuracy, 0) / weighted.length : 0,
       peers: got.map((r) => ({ address: r.address, policyHash: r.policyHash })).sort((a, b) => (a.address < b.address ? -1 : 1)),
       included: Math.max(...got.map((r) => r.included)),
+      screened: Math.max(...got.map((r) => r.screened)),
       seconds: median(got.map((r) => r.seconds)),
       computeFraction: median(got.map((r) => (r.seconds > 0 ? r.computeSeconds / r.seconds : 0))),
       groupsPerPeer: median(got.map((r) => r.ownGroups)),

@@ -38,6 +38,7 @@ import {
   contributionsRoot,
   createAdamWState,
   createErrorFeedback,
+  createRng,
   type Delta,
   decodeDelta,
   decodeOuterState,
@@ -58,6 +59,7 @@ import {
   hashDeltaPayload,
   hashRoundResult,
   isZeroVarianceGroup,
+  l2NormF64,
   nextWeights,
   outerStateKey,
   type Policy,
@@ -137,8 +139,10 @@ export interface PeerRoundReport {
   sampleAccuracy: number
   groups: number
   ownGroups: number
-  /** Deltas the round's RoundResult included, and whether this peer's was one. */
+  /** Deltas the round's aggregate was made of (included, not screened), and whether this peer's was one. */
   included: number
+  /** Included deltas the screen left out (their authors forfeit the round's credit). */
+  screened: number
   ownDeltaIncluded: boolean
   /**
    * Groups the included deltas trained on, by author (checksum-free lowercase `0x` address):
@@ -396,6 +400,7 @@ export class SwarmPeer {
     groupsAccepted: 0,
     deltasAccepted: 0,
     deltasInvalid: 0,
+    deltasScreened: 0,
     roundsClosed: 0,
     checkpointsFetched: 0,
     outerStatesFetched: 0,
@@ -1046,7 +1051,16 @@ export class SwarmPeer {
         config: aggregationConfigOf(run.manifest),
         momentum: await this.momentum,
       })
-      const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs })
+      const screened = next.screened.map((x) => x.id)
+      if (next.votes.length >= 3)
+        this.debug(`round ${round}: screen votes (with/against) ${next.votes.map((v) => `${v.with}/${v.against}`).join(' ')}`)
+      for (const x of next.screened) {
+        const author = this.deltas.get(hex(x.id))?.delta.author
+        this.log(
+          `round ${round}: delta ${hex(x.id).slice(0, 12)}… of ${author ? hex(author) : '?'} screened out (${x.reason}); its author forfeits the round`,
+        )
+      }
+      const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs, screened })
       const body: RoundResult = {
         run: run.runId,
         round,
@@ -1054,6 +1068,7 @@ export class SwarmPeer {
         newPolicyHash: next.policyHash,
         contributionsRoot: contributionsRoot(run.runId, round, credits),
         deltas: included.map(fromHex),
+        screened,
         credits,
       }
       return { weights: next.weights, momentum: next.momentum, body }
@@ -1219,9 +1234,12 @@ export class SwarmPeer {
     const closed = round - 1n
     const candidate = this.candidates.get(policyHash)
     const agreed = [...this.results.values()].find((r) => hex(r.result.newPolicyHash) === policyHash)
-    const includedIds = (agreed?.result.deltas ?? candidate?.body.deltas ?? []).map(hex)
     const agreedBody = agreed?.result ?? candidate?.body
-    const report = this.closeRoundReport(closed, policyHash, includedIds, candidate === undefined, agreedBody)
+    // the deltas Δ̄ was made of: the included ones the screen kept
+    const screenedIds = new Set((agreedBody?.screened ?? []).map(hex))
+    const includedIds = (agreedBody?.deltas ?? []).map(hex).filter((id) => !screenedIds.has(id))
+    this.counters.deltasScreened += screenedIds.size
+    const report = this.closeRoundReport(closed, policyHash, includedIds, screenedIds.size, candidate === undefined, agreedBody)
     if (agreedBody) this.autoClaim(closed, agreedBody)
     // error feedback: what this peer sent but the round did not apply goes back into the residual
     if (this.lastSent && this.lastSent.round === closed && !includedIds.includes(this.lastSent.id)) {
@@ -1260,6 +1278,7 @@ export class SwarmPeer {
     closed: bigint,
     policyHash: Hex32,
     included: readonly Hex32[],
+    screened: number,
     fetched: boolean,
     body: RoundResult | undefined,
   ): PeerRoundReport {
@@ -1286,6 +1305,7 @@ export class SwarmPeer {
       groups: held.length,
       ownGroups: held.filter((g) => g.own).length,
       included: included.length,
+      screened,
       ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
       includedGroupsBy,
       ownGroupsIncluded: includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0,

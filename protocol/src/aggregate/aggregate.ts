@@ -53,7 +53,8 @@ export function orderDeltas<T extends { id: Uint8Array }>(deltas: readonly T[]):
   return ordered
 }
 
-function assertDelta(d: IncludedDelta, numel: number): void {
+/** Throws unless `d` covers `numel` finite values (verifyDeltaPayload guarantees both). */
+export function assertDelta(d: IncludedDelta, numel: number): void {
   if (!(d.values instanceof Float32Array) || d.values.length !== numel) {
     throw new InvalidArgumentError(
       `Delta ${toHex0x(d.id)} covers ${d.values?.length ?? 'no'} values; the model has ${numel}. Verify payloads (verifyDeltaPayload) before aggregating.`,

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config.js'
 import { parameterSpecs } from '../model/parameters.js'
 import { type Weights, weightsHash } from '../model/weights.js'
 import type { IncludedDelta } from './aggregate.js'
-import { type AggregationConfig, nextPolicy } from './next-policy.js'
+import { type AggregationConfig, type NextPolicy, nextPolicy } from './next-policy.js'
 
 export interface NextWeights {
   weights: Weights
@@ -19,6 +19,8 @@ export interface NextWeights {
   momentum: Float32Array | null
   update: Float32Array
   included: Uint8Array[]
+  screened: NextPolicy['screened']
+  votes: NextPolicy['votes']
 }
 
 /** θ_{r+1} as Weights, with its policy hash. */
@@ -38,5 +40,13 @@ export function nextWeights({
   const specs = parameterSpecs(cfg)
   const next = nextPolicy({ theta: flattenParameters(specs, weights), deltas, config, momentum })
   const out = unflattenParameters(specs, next.theta)
-  return { weights: out, policyHash: weightsHash(cfg, out), momentum: next.momentum, update: next.update, included: next.included }
+  return {
+    weights: out,
+    policyHash: weightsHash(cfg, out),
+    momentum: next.momentum,
+    update: next.update,
+    included: next.included,
+    screened: next.screened,
+    votes: next.votes,
+  }
 }

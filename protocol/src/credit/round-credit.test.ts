@@ -138,4 +138,36 @@ describe('roundCredits', () => {
       }),
     )
   })
+
+  it('gives the author of a screened delta no leaf, and still pays other trainers for its groups', () => {
+    const g = (i: number, author: number): GroupContribution => ({
+      id: id(i),
+      author: addr(author),
+      promptIndex: i,
+      tokens: 10,
+      accepted: true,
+    })
+    const groups = [g(1, 0), g(2, 1)]
+    const deltas: DeltaContribution[] = [
+      { id: id(100), author: addr(0), groups: [id(1), id(2)], accepted: true },
+      { id: id(101), author: addr(1), groups: [id(1), id(2)], accepted: true },
+    ]
+    const entries = roundCredits({ groups, deltas, screened: [id(101)] })
+    expect(entries.map((e) => toHex0x(e.contributor))).toEqual([toHex0x(addr(0))])
+    // addr(0) trained alone on both groups once the other delta was screened
+    expect(entries[0]).toMatchObject({ acceptedGroups: 1, acceptedDeltas: 1 })
+    expect(entries[0]!.credit).toBe(CREDIT_PER_ACCEPTED_GROUP + 10n * CREDIT_PER_VERIFIED_TOKEN + 2n * CREDIT_PER_TRAINED_GROUP)
+    // an id that is not one of the deltas changes nothing
+    expect(roundCredits({ groups, deltas, screened: [id(999)] })).toEqual(roundCredits({ groups, deltas }))
+  })
+
+  it('never credits a screened author, whatever else it did (property)', () => {
+    fc.assert(
+      fc.property(round, fc.array(fc.nat({ max: 7 }), { maxLength: 3 }), ({ groups, deltas }, picks) => {
+        const screened = picks.filter((k) => k < deltas.length).map((k) => deltas[k]!.id)
+        const forfeited = new Set(deltas.filter((d) => screened.some((s) => toHex0x(s) === toHex0x(d.id))).map((d) => toHex0x(d.author)))
+        for (const e of roundCredits({ groups, deltas, screened })) expect(forfeited.has(toHex0x(e.contributor))).toBe(false)
+      }),
+    )
+  })
 })

@@ -14,6 +14,11 @@
  *                 where uses(g) = number of distinct accepted deltas that use g
  *   credit(a)   = rollout(a) + training(a)
  *
+ * A delta the screen left out of the aggregate (RoundResult.screened, aggregate/screen.ts) is
+ * not accepted, and its author forfeits the round: no leaf, whatever else it did. Its accepted
+ * groups still count for the other deltas that trained on them (uses(g) counts only deltas not
+ * screened), so honest trainers are paid for training on a forfeiting author's groups.
+ *
  * Every term belongs to one work item (a group, or a (delta, group) pair) and does not depend on
  * which address submitted which item, so credit is additive over items: splitting the same work
  * among sybil identities earns exactly what one identity earns. Training on a group is a fixed
@@ -54,10 +59,15 @@ interface Tally {
 export function roundCredits({
   groups,
   deltas,
+  screened = [],
 }: {
   groups: readonly GroupContribution[]
   deltas: readonly DeltaContribution[]
+  /** Ids of deltas the screen left out (RoundResult.screened). */
+  screened?: readonly Uint8Array[]
 }): CreditEntry[] {
+  const screenedIds = new Set(screened.map(toHex0x))
+  const forfeited = new Set(deltas.filter((d) => screenedIds.has(toHex0x(d.id))).map((d) => toHex0x(d.author)))
   const tallies = new Map<string, Tally>()
   const tally = (a: Address): Tally => {
     const key = toHex0x(a)
@@ -81,7 +91,7 @@ export function roundCredits({
   }
   const acceptedDeltas = new Map<string, { author: Address; groups: Set<string> }>()
   for (const d of deltas) {
-    if (!d.accepted) continue
+    if (!d.accepted || screenedIds.has(toHex0x(d.id))) continue
     const used = new Set(d.groups.map(toHex0x).filter((gid) => acceptedGroups.has(gid)))
     acceptedDeltas.set(toHex0x(d.id), { author: d.author, groups: used })
   }
@@ -93,7 +103,7 @@ export function roundCredits({
     for (const gid of d.groups) t.credit += CREDIT_PER_TRAINED_GROUP / uses.get(gid)!
   }
   return [...tallies.values()]
-    .filter((t) => t.groups.size > 0 || t.deltas.size > 0)
+    .filter((t) => (t.groups.size > 0 || t.deltas.size > 0) && !forfeited.has(toHex0x(t.contributor)))
     .sort((a, b) => compareBytes(a.contributor, b.contributor))
     .map((t) => ({ contributor: t.contributor, acceptedGroups: t.groups.size, acceptedDeltas: t.deltas.size, credit: t.credit }))
 }

@@ -17,6 +17,27 @@ describe('RoundResult codec', () => {
     expect(decodeRoundResult(encodeRoundResult(rr))).toEqual(rr)
   })
 
+  it('requires screened ids strictly ascending and among the included deltas', () => {
+    const ids = [1, 2, 3].map((i) => new Uint8Array(32).fill(i))
+    const rr = { ...sampleRoundResult(ids, new Uint8Array(32), []), screened: [ids[0]!, ids[2]!] }
+    expect(decodeRoundResult(encodeRoundResult(rr))).toEqual(rr)
+    expect(() => encodeRoundResult({ ...rr, screened: [ids[2]!, ids[0]!] })).toThrow(/screened must be strictly ascending/)
+    expect(() => encodeRoundResult({ ...rr, screened: [new Uint8Array(32).fill(9)] })).toThrow(/only list included deltas/)
+    // bytes that list a screened id that is not included, or one twice, do not decode
+    const bytes = encodeRoundResult(rr)
+    const at = 137 + 4 + 32 * 3 + 4 // the first screened id: fixed fields, the deltas, the screened count
+    const stranger = Uint8Array.from(bytes)
+    stranger.fill(9, at, at + 32)
+    expect(() => decodeRoundResult(stranger)).toThrow(/screened\[0\].*is not one of the included deltas/)
+    const twice = Uint8Array.from(bytes)
+    twice.set(ids[0]!, at + 32)
+    expect(() => decodeRoundResult(twice)).toThrow(/screened\[1\]".* is not strictly above/)
+    // more screened than included deltas
+    const many = Uint8Array.from(bytes)
+    new DataView(many.buffer).setUint32(at - 4, 4, true)
+    expect(() => decodeRoundResult(many)).toThrow(/screened/)
+  })
+
   it('carries credit as a full uint256', () => {
     const rr = sampleRoundResult([], new Uint8Array(32), [
       { contributor: alice.address, acceptedGroups: 0, acceptedDeltas: 0, credit: (1n << 256n) - 1n },

@@ -1,7 +1,9 @@
 // consensus-critical: any change to output bytes needs PROTOCOL_VERSION++ and new vectors.
 /**
  * RoundResult: what validators sign when round `round` closes (DESIGN.md §3 step 5): the policy
- * before and after, the included deltas and every contributor's credit. `contributionsRoot` is
+ * before and after, the included deltas, those of them the delta screen left out of the
+ * aggregate (aggregate/screen.ts; their authors forfeit the round's credit), and every
+ * contributor's credit. `contributionsRoot` is
  * the OpenZeppelin-standard Merkle root over `credits` (merkle/contributions.ts); the ledger
  * stores it, and each contributor proves its own leaf.
  */
@@ -30,6 +32,8 @@ export interface RoundResult {
   contributionsRoot: Uint8Array
   /** Included Delta ids (hashDelta), strictly ascending: the aggregation order. */
   deltas: Uint8Array[]
+  /** The included deltas the screen left out of Δ̄_r, strictly ascending: a subset of `deltas`. */
+  screened: Uint8Array[]
   /** Strictly ascending by contributor. */
   credits: CreditEntry[]
 }
@@ -43,6 +47,12 @@ export function encodeRoundResult(rr: RoundResult): Uint8Array {
   for (let i = 1; i < rr.deltas.length; i++) {
     if (compareBytes(rr.deltas[i - 1]!, rr.deltas[i]!) >= 0)
       throw new InvalidArgumentError('RoundResult.deltas must be strictly ascending.')
+  }
+  for (let i = 0; i < rr.screened.length; i++) {
+    if (i > 0 && compareBytes(rr.screened[i - 1]!, rr.screened[i]!) >= 0)
+      throw new InvalidArgumentError('RoundResult.screened must be strictly ascending.')
+    if (!rr.deltas.some((d) => compareBytes(d, rr.screened[i]!) === 0))
+      throw new InvalidArgumentError('RoundResult.screened may only list included deltas.')
   }
   for (let i = 1; i < rr.credits.length; i++) {
     if (compareBytes(rr.credits[i - 1]!.contributor, rr.credits[i]!.contributor) >= 0) {
@@ -58,6 +68,8 @@ export function encodeRoundResult(rr: RoundResult): Uint8Array {
     .fixed('contributionsRoot', rr.contributionsRoot, 32)
     .u32('deltas', rr.deltas.length)
   for (const [i, d] of rr.deltas.entries()) w.fixed(`deltas[${i}]`, d, 32)
+  w.u32('screened', rr.screened.length)
+  for (const [i, d] of rr.screened.entries()) w.fixed(`screened[${i}]`, d, 32)
   w.u32('credits', rr.credits.length)
   rr.credits.forEach((c, i) => {
     w.fixed(`credits[${i}].contributor`, c.contributor, 20)
@@ -84,6 +96,18 @@ export function decodeRoundResult(bytes: Uint8Array): RoundResult {
     if (i > 0 && compareBytes(deltas[i - 1]!, d) >= 0) r.fail(`deltas[${i}]`, 'is not strictly above the previous delta id', at)
     deltas.push(d)
   }
+  const nScreened = r.count('screened', 0, nDeltas, 32)
+  const screened: Uint8Array[] = []
+  // both lists ascend, so one forward walk over `deltas` checks that each screened id is included
+  let k = 0
+  for (let i = 0; i < nScreened; i++) {
+    const at = r.offset
+    const d = r.fixed(`screened[${i}]`, 32)
+    if (i > 0 && compareBytes(screened[i - 1]!, d) >= 0) r.fail(`screened[${i}]`, 'is not strictly above the previous screened id', at)
+    while (k < nDeltas && compareBytes(deltas[k]!, d) < 0) k++
+    if (k === nDeltas || compareBytes(deltas[k]!, d) !== 0) r.fail(`screened[${i}]`, 'is not one of the included deltas', at)
+    screened.push(d)
+  }
   const nCredits = r.count('credits', 0, MAX_ROUND_CONTRIBUTORS, 60)
   const credits: CreditEntry[] = []
   for (let i = 0; i < nCredits; i++) {
@@ -99,7 +123,7 @@ export function decodeRoundResult(bytes: Uint8Array): RoundResult {
     })
   }
   r.end()
-  return { run, round, previousPolicyHash, newPolicyHash, contributionsRoot, deltas, credits }
+  return { run, round, previousPolicyHash, newPolicyHash, contributionsRoot, deltas, screened, credits }
 }
 
 export function hashRoundResult(bytes: Uint8Array): Uint8Array {

@@ -101,7 +101,16 @@ export function sampleDelta(groupIds: Uint8Array[]): Delta {
 }
 
 export function sampleRoundResult(deltaIds: Uint8Array[], root: Uint8Array, credits: RoundResult['credits']): RoundResult {
-  return { run: RUN, round: 0n, previousPolicyHash: POLICY_0, newPolicyHash: POLICY_1, contributionsRoot: root, deltas: deltaIds, credits }
+  return {
+    run: RUN,
+    round: 0n,
+    previousPolicyHash: POLICY_0,
+    newPolicyHash: POLICY_1,
+    contributionsRoot: root,
+    deltas: deltaIds,
+    screened: [],
+    credits,
+  }
 }
 
 export const sampleCheckpoint: CheckpointAnnouncement = {

@@ -59,7 +59,7 @@ describe('envelope body limits', () => {
 
   it('fit the largest RoundResult and the fixed-size CheckpointAnnouncement', () => {
     expect(SIGNED_CODECS.RoundResult.maxBodyBytes).toBe(
-      encodeRoundResult(sampleRoundResult([], new Uint8Array(32), [])).length + 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
+      encodeRoundResult(sampleRoundResult([], new Uint8Array(32), [])).length + 2 * 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
     )
     expect(SIGNED_CODECS.CheckpointAnnouncement.maxBodyBytes).toBe(encodeCheckpointAnnouncement(sampleCheckpoint).length)
   })

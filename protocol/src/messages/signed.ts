@@ -70,10 +70,10 @@ export const SIGNED_CODECS: { [K in SignedKind]: Codec<K> } = {
     hash: hashDelta,
     typed: deltaTypedMessage,
   },
-  // fixed part (145 bytes) + 32 per delta + 60 per credit entry
+  // fixed part (149 bytes) + 32 per delta, again per screened delta (a subset) + 60 per credit entry
   RoundResult: {
     tag: 3,
-    maxBodyBytes: 145 + 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
+    maxBodyBytes: 149 + 2 * 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
     encode: encodeRoundResult,
     decode: decodeRoundResult,
     hash: hashRoundResult,
