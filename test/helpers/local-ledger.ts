@@ -52,6 +52,7 @@ export function swarmLedgerOptions(
         ledger: chain.ledger,
         privateKey: devKey(i),
         chainId: chain.chainId,
+        manifest: run.manifestBytes,
       })
       if (i === 0) await client.ensureRun(run.manifestBytes)
       clients.push(client)

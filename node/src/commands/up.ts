@@ -219,6 +219,8 @@ export function upCommand(io: CliIo): Command {
               ledger,
               privateKey: devKey(i),
               chainId: chain.chainId,
+              // every validator reads the run's rounds (to wait its turn, or to step in), not only the registrar
+              manifest: run.manifestBytes,
               retry: { initialDelayMs: 200, maxDelayMs: 2000 },
             })
             if (i === 0) await client.ensureRun(run.manifestBytes)

@@ -33,6 +33,7 @@ const COUNTERS: Record<string, string> = {
   syncs: 'syncs to the swarm’s announced checkpoint',
   recovered: 'messages fetched by id after gossip missed them',
   ledgerCommits: 'rounds this peer committed on the ledger',
+  ledgerRecommits: 'rounds this peer committed again from its evidence after the ledger lost them (a reorg)',
   claims: 'credit claims this peer sent',
 }
 

@@ -92,7 +92,7 @@ import {
   type Weights,
   weightsHash,
 } from '@murmur/protocol'
-import { directoryEvidenceArchive, EVIDENCE_DIR, writeRoundEvidence } from '../chain/evidence.js'
+import { directoryEvidenceArchive, EVIDENCE_DIR, type RoundEvidence, readRoundEvidence, writeRoundEvidence } from '../chain/evidence.js'
 import { submitterRank } from '../chain/submitter.js'
 import { MemoryBlobStore } from '../net/blob-store.js'
 import { type EvidenceService, evidenceService } from '../net/evidence-service.js'
@@ -124,6 +124,8 @@ const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(
 const FIRST_DELIVERY_MARGIN = 0.1
 /** Payload fetch times a peer keeps to estimate how long a delta takes to reach the others. */
 const FETCH_TIMES_KEPT = 32
+/** Claims autoClaim remembers to send again after a reorg: deeper reorgs than this are not repaired. */
+const CLAIMS_KEPT = 64
 
 /** The latest a training peer moves its rollouts deadline to, as a share of the round. */
 const ADAPTIVE_ROLLOUTS_MAX = 0.75
@@ -390,6 +392,10 @@ export class SwarmPeer {
   /** Counts for status lines and benchmarks. */
   /** Rounds this validator saw a quorum for (the ledger commits them). */
   readonly committed: { round: bigint; policyHash: Hex32 }[] = []
+  /** This peer's latest claims, ascending by round (autoClaim sends a lost one again). */
+  private claimsSent: { round: bigint; entry: CreditEntry; proof: Uint8Array[] }[] = []
+  /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
+  private onChainThrough = -1n
   private readonly stopSignal = (() => {
     const c = new AbortController()
     setMaxListeners(0, c.signal) // one listener per pending ledger write
@@ -407,6 +413,7 @@ export class SwarmPeer {
     syncs: 0,
     recovered: 0,
     ledgerCommits: 0,
+    ledgerRecommits: 0,
     claims: 0,
   }
 
@@ -1169,6 +1176,19 @@ export class SwarmPeer {
       const outcome = await ledger.claim!(round, entry, proof, { signal: this.stopSignal.signal })
       if (outcome.status === 'claimed') this.counters.claims++
       this.log(`round ${round}: credit ${entry.credit} ${outcome.status}`)
+      // claims go out in round order, each in a later block than the one before: if a reorg
+      // dropped some, it dropped the latest ones. Walk back until one is still on chain.
+      const earlier = this.claimsSent.filter((c) => c.round < round)
+      this.claimsSent = [...this.claimsSent.filter((c) => c.round !== round), { round, entry, proof }]
+        .sort((a, b) => (a.round < b.round ? -1 : 1))
+        .slice(-CLAIMS_KEPT)
+      for (const c of earlier.reverse()) {
+        if (this.stopped) return
+        const again = await ledger.claim!(c.round, c.entry, c.proof, { signal: this.stopSignal.signal })
+        if (again.status === 'already') break
+        this.counters.claims++
+        this.log(`round ${c.round}: its claim was lost (a reorg?) and is on chain again`)
+      }
     })
   }
 
@@ -1219,15 +1239,56 @@ export class SwarmPeer {
       // the ledger takes rounds in order: wait for the previous one rather than be refused
       for (;;) {
         const last = await ledger.lastCommittedRound().catch(() => undefined)
-        if (this.stopped || (last !== undefined && last !== null && last >= round)) return
+        if (this.stopped) return
+        if (last !== undefined && last !== null && last >= round) {
+          this.sawOnChain(round)
+          return
+        }
         if (round === 0n || (last !== undefined && last !== null && last >= round - 1n)) break
+        // rounds this peer saw on chain are gone: a reorg (or a reset chain) dropped their blocks
+        const first = last === undefined ? null : last === null ? 0n : last + 1n
+        const through = this.onChainThrough < round - 1n ? this.onChainThrough : round - 1n
+        if (first !== null && first <= through && !(await this.recommit(ledger, first, through))) return
         await new Promise((r) => setTimeout(r, 250).unref())
       }
       const outcome = await ledger.commitRound({ body, signatures: sigs }, { signal: this.stopSignal.signal })
+      this.sawOnChain(round)
       this.counters.ledgerCommits += outcome.status === 'committed' ? 1 : 0
       this.log(`round ${round}: ledger ${outcome.status === 'committed' ? `commit in tx ${outcome.txHash}` : 'already had it'}`)
       this.init.onCommitted?.({ round: Number(round), policyHash, txHash: outcome.status === 'committed' ? outcome.txHash : null })
     })
+  }
+
+  private sawOnChain(round: bigint): void {
+    if (round > this.onChainThrough) this.onChainThrough = round
+  }
+
+  /**
+   * Rounds `from`..`to` were on chain and are not any more: commits them again, in order, from
+   * this peer's evidence archive (the RoundResult body and its quorum's signatures, as they were
+   * committed); every peer's claims of them are sent again by autoClaim. False when it cannot: no
+   * data dir, or a round missing from the archive.
+   */
+  private async recommit(ledger: RoundCommitter, from: bigint, to: bigint): Promise<boolean> {
+    this.log(`the ledger lost rounds ${from}–${to} that were on chain (a reorg?); committing them again from evidence`)
+    const dir = this.init.dataDir ? join(this.init.dataDir, EVIDENCE_DIR) : null
+    for (let k = from; k <= to && !this.stopped; k++) {
+      let evidence: RoundEvidence
+      try {
+        if (!dir) throw new Error('this peer keeps no evidence (no data dir)')
+        evidence = await readRoundEvidence(dir, k)
+      } catch (err) {
+        this.log(`round ${k}: cannot commit it again: ${(err as Error).message}`)
+        return false
+      }
+      const signatures = [...evidence.signatures]
+        .sort((a, b) => compareBytes(a.validator, b.validator))
+        .map((x) => decodeSignedMessage(x.envelope).signature)
+      const outcome = await ledger.commitRound({ body: evidence.roundResultBody, signatures }, { signal: this.stopSignal.signal })
+      this.counters.ledgerRecommits += outcome.status === 'committed' ? 1 : 0
+      this.log(`round ${k}: ledger ${outcome.status === 'committed' ? `commit again in tx ${outcome.txHash}` : 'already had it'}`)
+    }
+    return true
   }
 
   private advance(round: bigint, policyHash: Hex32): void {
