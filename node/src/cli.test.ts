@@ -45,6 +45,12 @@ describe('murmur CLI', () => {
     const other = await cli('bench', 'hash', '--configs', '0.5b')
     expect(other.code).toBe(2)
     expect(other.stderr).toContain('select what the engine benchmark measures; "hash" takes none')
+    const repeats = await cli('bench', 'adversarial', '--repeats', '0')
+    expect(repeats.code).toBe(2)
+    expect(repeats.stderr).toContain('--repeats takes a whole number from 1 to 20; got "0"')
+    const notAdversarial = await cli('bench', 'hash', '--repeats', '3')
+    expect(notAdversarial.code).toBe(2)
+    expect(notAdversarial.stderr).toContain('--attacks and --repeats shape the adversarial benchmark; "hash" takes neither')
   })
 
   it('rejects a malformed integer flag with a message naming the limit', async () => {

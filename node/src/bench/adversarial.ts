@@ -16,7 +16,7 @@ import type { PeerFaults } from '../swarm/peer.js'
 import { heldOutAccuracy } from '../train/evaluate.js'
 import { createGenesis } from '../train/genesis.js'
 import { writeRun } from '../train/run-dir.js'
-import { type Benchmark, machineInfo } from './report.js'
+import { type Benchmark, machineInfo, median } from './report.js'
 
 export const ATTACKS: Record<string, PeerFaults> = {
   'forged reward': { wrongReward: true },
@@ -25,6 +25,7 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'delta ×100': { delta: 'scale' },
   'stale base policy': { delta: 'stale-base' },
   'lied norm': { delta: 'lie-norm' },
+  'colluding bias': { delta: 'collude' },
   'replayed messages': { replay: true },
   'wrong RoundResult': { wrongResult: true },
   'forged completions': { forgeCompletions: true },
@@ -54,12 +55,39 @@ export interface AttackResult {
   roundsClosed: number
   /** The rounds did not all close within 3× their scheduled time: a liveness failure. */
   stalled: boolean
+  /** With --repeats: each run's accuracy, credit share and rounds closed (the fields above are medians or worst cases). */
+  runs?: { finalAccuracy: number; adversaryCreditShare: number; roundsClosed: number }[]
+}
+
+/**
+ * One case run several times: the median accuracy; the worst credit share, rounds closed and
+ * agreement; counts summed over the runs.
+ */
+function combineRuns(runs: AttackResult[]): AttackResult {
+  if (runs.length === 1) return runs[0]!
+  const sum = (f: (r: AttackResult) => number) => runs.reduce((n, r) => n + f(r), 0)
+  const rejected: Record<string, number> = {}
+  for (const r of runs) for (const [k, n] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + n
+  return {
+    ...runs[0]!,
+    finalAccuracy: median(runs.map((r) => r.finalAccuracy)),
+    agreed: runs.every((r) => r.agreed),
+    adversaryCreditShare: Math.max(...runs.map((r) => r.adversaryCreditShare)),
+    rejected,
+    adversaryDeltasIncluded: sum((r) => r.adversaryDeltasIncluded),
+    screened: sum((r) => r.screened),
+    adversaryGroupsIncluded: sum((r) => r.adversaryGroupsIncluded),
+    ignored: sum((r) => r.ignored),
+    roundsClosed: Math.min(...runs.map((r) => r.roundsClosed)),
+    stalled: runs.some((r) => r.stalled),
+    runs: runs.map((r) => ({ finalAccuracy: r.finalAccuracy, adversaryCreditShare: r.adversaryCreditShare, roundsClosed: r.roundsClosed })),
+  }
 }
 
 export const adversarialBenchmark: Benchmark = {
   name: 'adversarial',
   description: 'attack families at 0%, 20% and 33% adversarial peers: accuracy vs clean, credit share, rejections by reason',
-  async run({ quick, log, partial, attacks: only }) {
+  async run({ quick, log, partial, attacks: only, repeats = 1 }) {
     const startedAt = new Date().toISOString()
     const runtime = await nodeRuntime('cpu')
     const runDir = await mkdtemp(join(tmpdir(), 'murmur-adversarial-'))
@@ -82,16 +110,18 @@ export const adversarialBenchmark: Benchmark = {
       log(`adversarial: genesis warm-up in ${runDir}`)
       await createGenesis({ runtime, runDir })
 
-      const runCase = async (attack: string, adversaries: number): Promise<AttackResult> => {
+      const runCase = async (attack: string, adversaries: number, repeat: number): Promise<AttackResult> => {
         const faults = attack === 'clean' ? undefined : ATTACKS[attack]
         // the adversaries are the last peers (peer 0 stays honest: it evaluates and proposes first)
         const isAdversary = (i: number) => i >= peers - adversaries
-        log(`adversarial: ${attack}, ${adversaries} of ${peers} peers, ${rounds} rounds of ${roundDurationMs} ms`)
+        log(
+          `adversarial: ${attack}, ${adversaries} of ${peers} peers, ${rounds} rounds of ${roundDurationMs} ms${repeats > 1 ? `, run ${repeat + 1} of ${repeats}` : ''}`,
+        )
         const swarm = await startLocalSwarm({
           runDir,
           peers,
           runtime,
-          dataDir: join(runDir, `case-${attack.replace(/\W+/g, '-')}-${adversaries}`),
+          dataDir: join(runDir, `case-${attack.replace(/\W+/g, '-')}-${adversaries}-${repeat}`),
           roundDurationMs,
           faults: (i) => (isAdversary(i) ? faults : undefined),
         })
@@ -168,7 +198,7 @@ export const adversarialBenchmark: Benchmark = {
           name: 'adversarial',
           startedAt,
           machine: machineInfo(),
-          results: { model: 'tiny', task: 'addition 1 digit', peers, rounds, roundDurationMs, cases: results },
+          results: { model: 'tiny', task: 'addition 1 digit', peers, rounds, roundDurationMs, repeats, cases: results },
           table: {
             headers: [
               'attack',
@@ -185,7 +215,7 @@ export const adversarialBenchmark: Benchmark = {
             rows: results.map((r) => [
               r.attack,
               `${r.adversaries} of ${r.peers}`,
-              `${pct(r.finalAccuracy)} (${pct(clean.finalAccuracy)})`,
+              `${pct(r.finalAccuracy)}${r.runs ? ` [${pct(Math.min(...r.runs.map((x) => x.finalAccuracy)))}–${pct(Math.max(...r.runs.map((x) => x.finalAccuracy)))}]` : ''} (${pct(clean.finalAccuracy)})`,
               `${r.roundsClosed} of ${rounds}${r.stalled ? ' (stalled)' : ''}`,
               r.agreed ? 'yes' : 'NO',
               pct(r.adversaryCreditShare),
@@ -201,14 +231,24 @@ export const adversarialBenchmark: Benchmark = {
             'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round (its author forfeits the round), so a credit share above 0 is not by itself a successful attack.',
             "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching. Replayed messages of an earlier round are ignored by the round gate (no penalty, never accepted).",
             "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
+            ...(repeats > 1
+              ? [
+                  `Each case ran ${repeats} times: accuracy is the median [min–max], credit share and rounds closed the worst run, counts summed over the runs.`,
+                ]
+              : []),
           ],
         }
       }
-      const results: AttackResult[] = [await runCase('clean', 0)]
+      const repeated = async (attack: string, adversaries: number) => {
+        const runs: AttackResult[] = []
+        for (let k = 0; k < repeats; k++) runs.push(await runCase(attack, adversaries, k))
+        return combineRuns(runs)
+      }
+      const results: AttackResult[] = [await repeated('clean', 0)]
       partial?.(report(results))
       for (const attack of attacks)
         for (const f of fractions) {
-          results.push(await runCase(attack, Math.max(1, Math.round(f * peers))))
+          results.push(await repeated(attack, Math.max(1, Math.round(f * peers))))
           partial?.(report(results))
         }
       return report(results)

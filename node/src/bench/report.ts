@@ -23,6 +23,8 @@ export interface Benchmark {
     outDir?: string
     /** adversarial: the attack families to run (default all); the clean run always runs. */
     attacks?: string[]
+    /** adversarial: runs of each case (medians and worst cases reported; default 1). */
+    repeats?: number
   }) => Promise<BenchReport>
 }
 

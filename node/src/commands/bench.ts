@@ -29,6 +29,13 @@ function batchList(value: string): number[] {
   return items
 }
 
+function repeatsOption(value: string): number {
+  const n = Number(value.trim())
+  if (!Number.isInteger(n) || n < 1 || n > 20)
+    throw new CommanderInvalidArgument(`--repeats takes a whole number from 1 to 20; got "${value}".`)
+  return n
+}
+
 function trainShape(value: string): { trainBatch: number; trainSeq: number } {
   const m = /^(\d+)x(\d+)$/.exec(value.trim())
   const [b, t] = m ? [Number(m[1]), Number(m[2])] : [0, 0]
@@ -45,6 +52,7 @@ interface BenchOptions {
   decodeBatches?: number[]
   trainShape?: { trainBatch: number; trainSeq: number }
   attacks?: string[]
+  repeats?: number
 }
 
 /** `murmur bench NAME [--json] [--quick] [--out DIR]`, plus the engine benchmark's selection flags. */
@@ -69,6 +77,7 @@ export function benchCommand(io: CliIo): Command {
       `adversarial: attack families to run (${Object.keys(ATTACKS).join(', ')}; default all)`,
       listOf('--attacks', Object.keys(ATTACKS)),
     )
+    .option('--repeats <n>', 'adversarial: run each case N times (median accuracy, worst credit share; default 1)', repeatsOption)
     .action(async (name: string, opts: BenchOptions) => {
       const bench = benchmarks.find((b) => b.name === name)
       if (!bench) throw new CliUsageError(`Unknown benchmark "${name}". Use one of: ${benchmarks.map((b) => b.name).join(', ')}.`)
@@ -78,8 +87,8 @@ export function benchCommand(io: CliIo): Command {
         ...(opts.decodeBatches ? { decodeBatches: opts.decodeBatches } : {}),
         ...(opts.trainShape ?? {}),
       }
-      if (opts.attacks && name !== 'adversarial')
-        throw new CliUsageError(`--attacks selects the adversarial benchmark's attacks; "${name}" takes none.`)
+      if ((opts.attacks || opts.repeats) && name !== 'adversarial')
+        throw new CliUsageError(`--attacks and --repeats shape the adversarial benchmark; "${name}" takes neither.`)
       if (name !== 'engine' && Object.keys(selection).length)
         throw new CliUsageError(
           `--configs, --devices, --decode-batches and --train-shape select what the engine benchmark measures; "${name}" takes none.`,
@@ -97,6 +106,7 @@ export function benchCommand(io: CliIo): Command {
         partial: write,
         ...(opts.out ? { outDir: resolve(opts.out) } : {}),
         ...(opts.attacks ? { attacks: opts.attacks } : {}),
+        ...(opts.repeats ? { repeats: opts.repeats } : {}),
       }
       const report: BenchReport = name === 'engine' ? await runEngineBenchmark(selection, run) : await bench.run(run)
       write(report)

@@ -47,6 +47,7 @@ import {
   decodeSignedMessage,
   deltaPayloadNorm,
   derivePromptSeed,
+  deriveSeed,
   type ErrorFeedbackState,
   encodeOuterState,
   encodeRoundResult,
@@ -217,12 +218,16 @@ export interface RoundCommitter {
  * - `wrongReward`: one completion's reward inflated in each group it publishes;
  * - `corruptPayload`: its delta payload's first byte flipped after hashing the header;
  * - `delta`: its pseudo-gradient `sign-flip`ped, `scale`d ×100 (sent whatever its norm), built on
- *   a `stale-base` (the previous round's θ), or sent with a `lie-norm` (a norm 100× too small).
+ *   a `stale-base` (the previous round's θ), sent with a `lie-norm` (a norm 100× too small), or
+ *   with a `collude` bias: one direction every colluder derives from the run id alone (so they
+ *   agree without talking), as long as the honest pseudo-gradient, added every round — a drift
+ *   meant to stay inside the norm bound, aligned enough to pass the screen, and within the
+ *   per-coordinate range the trimmed mean keeps.
  */
 export interface PeerFaults {
   wrongReward?: boolean
   corruptPayload?: boolean
-  delta?: 'sign-flip' | 'scale' | 'stale-base' | 'lie-norm'
+  delta?: 'sign-flip' | 'scale' | 'stale-base' | 'lie-norm' | 'collude'
   /** Re-publish, each round, the groups and delta this peer signed the round before (replay). */
   replay?: boolean
   /** As a validator, sign RoundResults whose θ_{r+1} hash is not the one the aggregation gives. */
@@ -922,6 +927,14 @@ export class SwarmPeer {
       if (attack === 'sign-flip' || attack === 'scale') {
         const k = attack === 'sign-flip' ? -1 : 100
         for (let i = 0; i < pseudo.length; i++) pseudo[i] = Math.fround(pseudo[i]! * k)
+      }
+      if (attack === 'collude') {
+        const rng = createRng(deriveSeed('murmur/attack/collude', run.runId))
+        const bias = Float64Array.from(pseudo, () => 2 * rng.nextFloat() - 1)
+        let sq = 0
+        for (const b of bias) sq += b * b
+        const k = l2NormF64(pseudo) / Math.sqrt(sq)
+        for (let i = 0; i < pseudo.length; i++) pseudo[i] = Math.fround(pseudo[i]! + k * bias[i]!)
       }
       const compressed = compressWithFeedback({ state: this.feedback, delta: pseudo, config: compressionConfigOf(m) })
       const actualNorm = deltaPayloadNorm(compressed.payload)
