@@ -13,8 +13,9 @@ import {
   NAMED_CONFIGS,
   outerStep,
   parameterCount,
+  screenDeltas,
 } from '@murmur/protocol'
-import { type Benchmark, machineInfo, median, timeMs } from './report.js'
+import { type Benchmark, machineInfo, median, timeMs, timesMs } from './report.js'
 
 /** A delta-like vector: uniform noise with a few large coordinates, as GRPO gradients have. */
 function benchDelta(numel: number, label: string): Float32Array {
@@ -30,7 +31,7 @@ function benchDelta(numel: number, label: string): Float32Array {
 /** Compression ratio and (de)compression throughput, and aggregation time per rule, at the `small` model's size. */
 export const aggregateBenchmark: Benchmark = {
   name: 'aggregate',
-  description: 'delta compression (top-k int8 + error feedback) and robust aggregation of 8 deltas, small model size',
+  description: 'delta compression (top-k int8 + error feedback), the delta screen and robust aggregation of 8 deltas, small model size',
   async run({ quick, log }) {
     const startedAt = new Date().toISOString()
     const numel = parameterCount(NAMED_CONFIGS.small)
@@ -49,10 +50,8 @@ export const aggregateBenchmark: Benchmark = {
     for (const [name, config] of configs) {
       const x = deltas[0]!
       let bytes: Uint8Array = new Uint8Array(0)
-      const compressMs = median(
-        await Promise.all(Array.from({ length: reps }, () => timeMs(() => (bytes = encodeDeltaPayload(compressDelta(x, config)))))),
-      )
-      const decompressMs = median(await Promise.all(Array.from({ length: reps }, () => timeMs(() => decompressDelta(bytes)))))
+      const compressMs = median(await timesMs(reps, () => (bytes = encodeDeltaPayload(compressDelta(x, config)))))
+      const decompressMs = median(await timesMs(reps, () => decompressDelta(bytes)))
       const ratio = compressionRatio(compressDelta(x, config))
       let state = createErrorFeedback(numel)
       const feedbackMs = await timeMs(() => {
@@ -79,6 +78,18 @@ export const aggregateBenchmark: Benchmark = {
 
     const included = deltas.map((values, j) => ({ id: deriveSeed('murmur/bench/aggregate/id', j), values }))
     const theta = benchDelta(numel, 'theta')
+    // the delta screen before the rule (8 norms, 28 pairwise dot products): on dense deltas, and
+    // on top-1% ones as peers decode them from payloads
+    const sparse = deltas.map((d) => ({ values: decompressDelta(encodeDeltaPayload(compressDelta(d, configs[0]![1]))) }))
+    for (const [label, set] of [
+      ['dense', included],
+      ['top-1%', sparse],
+    ] as const) {
+      const ms = median(await timesMs(reps, () => screenDeltas(set)))
+      results[`screen_${label === 'dense' ? 'dense' : 'top1pct'}_ms`] = ms
+      rows.push([`screen 8 ${label} deltas (norms, 28 dot products)`, '', ms.toFixed(0), mvals(ms).toFixed(1)])
+      log(`screen ${label}: ${ms.toFixed(0)} ms`)
+    }
     for (const rule of ['trimmed-mean', 'median', 'mean'] as AggregateRule[]) {
       const times: number[] = []
       let update: Float32Array = new Float32Array(0)

@@ -68,3 +68,13 @@ export async function timeMs(fn: () => unknown | Promise<unknown>): Promise<numb
   await fn()
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
+
+/**
+ * `reps` timings of `fn`, one after another. (Starting them together with Promise.all would
+ * time a synchronous `fn` from its start to the end of every run begun before it yielded.)
+ */
+export async function timesMs(reps: number, fn: () => unknown | Promise<unknown>): Promise<number[]> {
+  const out: number[] = []
+  for (let k = 0; k < reps; k++) out.push(await timeMs(fn))
+  return out
+}

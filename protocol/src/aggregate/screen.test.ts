@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { l2NormF64 } from './clip.js'
 import { NORM_SCREEN_RATIO, SCREEN_MIN_DELTAS, screenDeltas } from './screen.js'
 
 const f32 = (...v: number[]) => Float32Array.from(v)
@@ -14,6 +15,7 @@ describe('screenDeltas', () => {
     expect(s.verdicts).toEqual([null, null, null, null])
     expect(s.medianNorm).toBeCloseTo(Math.hypot(1, 2, 0.5), 1)
     expect(s.votes).toEqual(honest.map(() => ({ with: 3, against: 0 })))
+    expect([...s.norms]).toEqual(honest.map(l2NormF64))
   })
 
   it('screens a ×100 delta by its norm and a sign-flipped one by its direction', () => {
@@ -50,7 +52,7 @@ describe('screenDeltas', () => {
     expect(s.verdicts).toEqual([null, null, null, null, 'direction'])
   })
 
-  it('screens every sign-flipped or oversized delta and no honest one while honest deltas outnumber flipped ones', () => {
+  it('screens every sign-flipped or oversized delta and no honest one while honest deltas are the majority', () => {
     const vec = (n: number) => fc.array(fc.float({ min: -1, max: 1, noNaN: true }), { minLength: n, maxLength: n })
     fc.assert(
       fc.property(
@@ -62,8 +64,8 @@ describe('screenDeltas', () => {
           }),
         ),
         ({ common, honest, attacks }) => {
-          const flips = attacks.filter((a) => a !== 'scale').length
-          fc.pre(honest.length > flips && honest.length > attacks.length / 2 && honest.length + attacks.length >= SCREEN_MIN_DELTAS)
+          // the lower-median norm is an honest one only while honest deltas are the majority
+          fc.pre(honest.length > attacks.length && honest.length + attacks.length >= SCREEN_MIN_DELTAS)
           // honest: the shared direction plus noise at most a fifth of its norm
           const c = Math.hypot(...common)
           const h = honest.map((noise) => {
@@ -75,6 +77,39 @@ describe('screenDeltas', () => {
           const s = screen([...h, ...bad])
           expect(s.verdicts.slice(0, h.length)).toEqual(h.map(() => null))
           expect(s.verdicts.slice(h.length)).toEqual(attacks.map((a) => (a === 'scale' ? 'norm' : 'direction')))
+        },
+      ),
+    )
+  })
+
+  it('votes as the dense dot products do, for sparse, dense and mixed deltas (property)', () => {
+    const value = fc.oneof(fc.constant(0), fc.constant(-0), fc.float({ min: -1e3, max: 1e3, noNaN: true }))
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4, max: 64 }).chain((dim) =>
+          fc.array(
+            fc.record({ dense: fc.boolean(), values: fc.array(value, { minLength: dim, maxLength: dim }) }).map(({ dense, values }) =>
+              // a sparse delta: most values zeroed, as top-k payloads are
+              Float32Array.from(values, (v, i) => (dense || i % 7 === 0 ? v : 0)),
+            ),
+            { minLength: 3, maxLength: 7 },
+          ),
+        ),
+        (vs) => {
+          const s = screen(vs)
+          if (s.verdicts.some((v) => v === 'norm')) return
+          const votes = vs.map(() => ({ with: 0, against: 0 }))
+          for (let a = 0; a < vs.length; a++)
+            for (let b = a + 1; b < vs.length; b++) {
+              let dot = 0
+              for (let i = 0; i < vs[a]!.length; i++) dot += vs[a]![i]! * vs[b]![i]!
+              const side = dot > 0 ? 'with' : dot < 0 ? 'against' : null
+              if (side) {
+                votes[a]![side]++
+                votes[b]![side]++
+              }
+            }
+          expect(s.votes).toEqual(votes)
         },
       ),
     )
