@@ -69,6 +69,37 @@ async function outageProxy(targetUrl: string) {
   }
 }
 
+/**
+ * A TCP forwarder that passes the first `eth_sendRawTransaction` request to the chain and drops
+ * the connection instead of returning the answer: the RPC going away in the middle of a commit.
+ */
+async function dropFirstSendProxy(targetUrl: string) {
+  const target = new URL(targetUrl)
+  let dropped = 0
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(target.port), target.hostname)
+    let sending = false
+    for (const sock of [client, upstream]) sock.on('error', () => (client.destroy(), upstream.destroy()))
+    client.on('data', (chunk: Buffer) => {
+      if (dropped === 0 && chunk.includes('eth_sendRawTransaction')) sending = true
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk: Buffer) => {
+      if (!sending) return void client.write(chunk)
+      dropped++
+      sending = false
+      client.destroy()
+      upstream.destroy()
+    })
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  )
+  return { url: `http://127.0.0.1:${port}`, dropped: () => dropped, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
 describe('LedgerClient.ensureRun', () => {
   it('registers the run once, then finds it', async () => {
     const manifest = t.manifest('ensure')
@@ -202,6 +233,51 @@ describe('LedgerClient.commitRound', () => {
     expect(failures.map((f) => f.retryInMs).slice(0, 3)).toEqual([10, 20, 40])
     expect(failures[0]!.message).toContain(`The ledger RPC at ${proxy.url} failed while reading runOf`)
     await proxy.down()
+  })
+
+  it('survives the RPC dropping its answer to the commit transaction: the retry finds the round on chain', async () => {
+    const { manifest, genesis, round } = await registeredRun('mid-commit')
+    const proxy = await dropFirstSendProxy(t.chain.rpcUrl)
+    try {
+      const client = await t.client(t.validatorKeys[1], { rpcUrl: proxy.url, retry: FAST_RETRY, requestTimeoutMs: 2000 })
+      await client.ensureRun(manifest)
+      const r0 = round(0n, genesis)
+      const failures: LedgerFailure[] = []
+      const outcome = await client.commitRound(
+        { body: r0.evidence.roundResultBody, signatures: r0.signatures },
+        { onFailure: (f) => failures.push(f) },
+      )
+      expect(proxy.dropped()).toBe(1)
+      expect(failures.length).toBeGreaterThanOrEqual(1)
+      // the transaction reached the chain; the retry reads the round back instead of sending it twice
+      expect(outcome).toEqual({ status: 'already', round: 0n })
+      expect(await client.lastCommittedRound()).toBe(0n)
+      const r1 = round(1n, r0.result.newPolicyHash)
+      expect(await client.commitRound({ body: r1.evidence.roundResultBody, signatures: r1.signatures })).toMatchObject({
+        status: 'committed',
+        round: 1n,
+      })
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('lets validators race for one round, with their own keys or two clients sharing one key (same pending nonce): one commit, the rest `already`', async () => {
+    const { manifest, genesis, round } = await registeredRun('race')
+    const clients = await Promise.all(
+      [t.validatorKeys[1], t.validatorKeys[2], t.validatorKeys[2]].map((k) => t.client(k, { retry: FAST_RETRY })),
+    )
+    for (const c of clients) await c.ensureRun(manifest)
+    let previous = genesis
+    for (const r of [0n, 1n]) {
+      const rr = round(r, previous)
+      const outcomes = await Promise.all(
+        clients.map((c) => c.commitRound({ body: rr.evidence.roundResultBody, signatures: rr.signatures })),
+      )
+      expect(outcomes.map((o) => o.status).sort(), `round ${r}`).toEqual(['already', 'already', 'committed'])
+      previous = rr.result.newPolicyHash
+    }
+    expect(await clients[0]!.lastCommittedRound()).toBe(1n)
   })
 
   it('gives up at the deadline with an error naming the RPC URL', async () => {
