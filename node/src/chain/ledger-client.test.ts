@@ -79,7 +79,11 @@ async function dropFirstSendProxy(targetUrl: string) {
   const server = createServer((client) => {
     const upstream = tcpConnect(Number(target.port), target.hostname)
     let sending = false
-    for (const sock of [client, upstream]) sock.on('error', () => (client.destroy(), upstream.destroy()))
+    for (const sock of [client, upstream])
+      sock.on('error', () => {
+        client.destroy()
+        upstream.destroy()
+      })
     client.on('data', (chunk: Buffer) => {
       if (dropped === 0 && chunk.includes('eth_sendRawTransaction')) sending = true
       upstream.write(chunk)
