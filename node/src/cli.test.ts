@@ -35,22 +35,20 @@ describe('murmur CLI', () => {
     expect(r.stderr).toContain("unknown option '--pears'")
   })
 
-  it('checks the engine benchmark selection flags and refuses them for other benchmarks', async () => {
-    const gpu = await cli('bench', 'engine', '--devices', 'cpu,gpu')
-    expect(gpu.code).toBe(2)
-    expect(gpu.stderr).toContain('--devices takes a comma-separated list of cpu, wasm, webgpu, cuda; got "cpu,gpu"')
-    const shape = await cli('bench', 'engine', '--train-shape', '8by64')
-    expect(shape.code).toBe(2)
-    expect(shape.stderr).toContain('--train-shape takes BxT, e.g. 8x64')
-    const other = await cli('bench', 'hash', '--configs', '0.5b')
-    expect(other.code).toBe(2)
-    expect(other.stderr).toContain('select what the engine benchmark measures; "hash" takes none')
-    const repeats = await cli('bench', 'adversarial', '--repeats', '0')
-    expect(repeats.code).toBe(2)
-    expect(repeats.stderr).toContain('--repeats takes a whole number from 1 to 20; got "0"')
-    const notAdversarial = await cli('bench', 'hash', '--repeats', '3')
-    expect(notAdversarial.code).toBe(2)
-    expect(notAdversarial.stderr).toContain('--attacks and --repeats shape the adversarial benchmark; "hash" takes neither')
+  it('checks the benchmark selection flags and refuses them for other benchmarks', async () => {
+    const refused = async (args: string[], message: string) => {
+      const r = await cli(...args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toContain(message)
+    }
+    await refused(
+      ['bench', 'engine', '--devices', 'cpu,gpu'],
+      '--devices takes a comma-separated list of cpu, wasm, webgpu, cuda; got "cpu,gpu"',
+    )
+    await refused(['bench', 'engine', '--train-shape', '8by64'], '--train-shape takes BxT, e.g. 8x64')
+    await refused(['bench', 'hash', '--configs', '0.5b'], 'select what the engine benchmark measures; "hash" takes none')
+    await refused(['bench', 'adversarial', '--repeats', '0'], '--repeats takes a whole number from 1 to 20; got "0"')
+    await refused(['bench', 'hash', '--repeats', '3'], '--attacks and --repeats shape the adversarial benchmark; "hash" takes neither')
   })
 
   it('rejects a malformed integer flag with a message naming the limit', async () => {
