@@ -61,9 +61,11 @@ export interface RoundAudit {
   committed: boolean
   /** Distinct validators whose signature over the body verified. */
   signers: number
-  /** Listed deltas and the groups they reference that verified. */
+  /** Listed deltas that verified and were aggregated (not screened), and the groups they reference that verified. */
   deltas: number
   groups: number
+  /** Deltas the RoundResult lists as screened out of the aggregate, with their authors (who forfeit the round). */
+  screened: { id: string; author: string | null }[]
   /** The contributions root re-derived from the evidence (null when the archive could not be read). */
   root: Uint8Array | null
   leaves: AuditLeaf[]
@@ -152,7 +154,19 @@ export async function auditEvidence(
 /** A round whose evidence could not be read or obtained: one `evidence` problem, nothing re-derived. */
 function unreadRound(round: bigint, message: string, contributor: string | null): RoundAudit {
   const problem = { round, contributor, field: 'evidence', message: `round ${round}: ${message}` }
-  return { round, ok: false, committed: false, signers: 0, deltas: 0, groups: 0, root: null, leaves: [], problems: [problem], notes: [] }
+  return {
+    round,
+    ok: false,
+    committed: false,
+    signers: 0,
+    deltas: 0,
+    groups: 0,
+    screened: [],
+    root: null,
+    leaves: [],
+    problems: [problem],
+    notes: [],
+  }
 }
 
 async function auditStoredRound(run: AuditRun, ledger: LedgerClient, dir: string, round: bigint): Promise<RoundAudit> {
@@ -228,8 +242,12 @@ async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEv
     ok: problems.length === 0,
     committed: onChain !== null,
     signers,
-    deltas: work.deltas.filter((d) => d.accepted).length,
+    deltas: work.deltas.filter((d) => d.accepted && !result.screened.some((x) => equalBytes(x, d.id))).length,
     groups: work.groups.filter((g) => g.accepted).length,
+    screened: result.screened.map((id) => {
+      const d = work.deltas.find((x) => equalBytes(x.id, id))
+      return { id: toHex0x(id), author: d ? address(d.author) : null }
+    }),
     root,
     leaves,
     problems,

@@ -92,6 +92,8 @@ export interface SyntheticRoundInit {
   forgeCredits?: (honest: CreditEntry[]) => CreditEntry[]
   /** Rewrites a group before its author signs it (a lying contributor, in tests); credits follow the rewritten group. */
   alterGroup?: (group: ScoredGroup, contributor: number) => ScoredGroup
+  /** Contributors whose delta the validators list as screened out (their authors forfeit the round). */
+  screen?: readonly number[]
 }
 
 export interface SyntheticRound {
@@ -151,6 +153,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
     return { id: hashDelta(signed.body), envelope: encodeSignedMessage(signed), delta }
   })
 
+  const screened = (init.screen ?? []).map((i) => deltas[i]!.id).sort(compareBytes)
   const honest = roundCredits({
     groups: groupsByAuthor.flat().map(({ id, group }) => ({
       id,
@@ -160,6 +163,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
       accepted: true,
     })),
     deltas: deltas.map(({ id, delta }) => ({ id, author: delta.author, groups: delta.groups, accepted: true })),
+    screened,
   })
   const credits = init.forgeCredits ? init.forgeCredits(honest) : honest
   const tree = buildContributionsTree(runId, round, credits)
@@ -170,7 +174,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
     newPolicyHash: contentHash(utf8(`murmur/synthetic/policy/${round}/${toHex(policyHash)}`)),
     contributionsRoot: tree.root,
     deltas: deltas.map((d) => d.id).sort(compareBytes),
-    screened: [],
+    screened,
     credits,
   }
   const signed = init.signerKeys.map((key) => signMessage('RoundResult', result, domain, key))

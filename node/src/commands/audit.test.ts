@@ -1,7 +1,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type CreditEntry, decodeScoredGroup, decodeSignedMessage, deriveSeed, type ScoredGroup, toChecksumAddress } from '@murmur/protocol'
+import {
+  type CreditEntry,
+  decodeDelta,
+  decodeScoredGroup,
+  decodeSignedMessage,
+  deriveSeed,
+  type ScoredGroup,
+  toChecksumAddress,
+} from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   directoryEvidenceArchive,
@@ -31,6 +39,8 @@ interface Scenario {
   alterGroup?: (group: ScoredGroup, contributor: number) => ScoredGroup
   /** Leave the round off the chain. */
   uncommitted?: boolean
+  /** Contributors whose delta the validators screened out. */
+  screen?: number[]
 }
 
 /**
@@ -53,6 +63,7 @@ async function archivedRun(name: string, rounds: Scenario[], contributorCount = 
       signerKeys: t.validatorKeys.slice(0, 3),
       forgeCredits: s.forgeCredits,
       alterGroup: s.alterGroup,
+      screen: s.screen,
     })
     if (!s.uncommitted) await client.commitRound({ body: r.evidence.roundResultBody, signatures: r.signatures })
     await writeRoundEvidence(dir, r.evidence)
@@ -128,6 +139,20 @@ describe('murmur audit', () => {
         `^murmur: audit failed: round 0: contributor ${forged}: credit is \\d+ in the signed RoundResult, but the evidence gives \\d+ \\(and 2 more\\)\\n$`,
       ),
     )
+  })
+
+  it('shows the deltas a round screened out and their authors, who have no leaf; the round audits clean', async () => {
+    const { dir, rounds } = await archivedRun('screened', [{ screen: [1] }])
+    const author = toChecksumAddress(decodeDelta(decodeSignedMessage(rounds[0]!.evidence.deltas[1]!).body).author)
+    const r = await audit(dir, '--round', '0', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const [round] = lastJson(r.stdout).rounds
+    expect(round.screened).toEqual([{ id: expect.stringMatching(/^0x[0-9a-f]{64}$/), author }])
+    expect(round.deltas).toBe(2)
+    expect(round.contributors).toBe(2)
+    const text = await audit(dir, '--round', '0')
+    expect(text.stdout).toContain('2 deltas (+1 screened out)')
+    expect(text.stdout).toContain(`of ${author}, which forfeits the round`)
   })
 
   it('catches a contributor whose group declares rewards the task does not give', async () => {

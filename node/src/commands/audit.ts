@@ -69,7 +69,10 @@ const yesNo = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no')
 
 function roundText(a: RoundAudit, quorum: number, validators: number): string[] {
   const lines = [
-    `round ${a.round}: ${a.leaves.length} contributors, ${a.groups} groups, ${a.deltas} deltas, ${a.signers} of ${validators} validators signed (quorum ${quorum}), ${a.committed ? 'committed' : 'NOT committed'}`,
+    `round ${a.round}: ${a.leaves.length} contributors, ${a.groups} groups, ${a.deltas} deltas${a.screened.length ? ` (+${a.screened.length} screened out)` : ''}, ${a.signers} of ${validators} validators signed (quorum ${quorum}), ${a.committed ? 'committed' : 'NOT committed'}`,
+    ...a.screened.map(
+      (x) => `  screened out: delta ${x.id.slice(0, 14)}… of ${x.author ?? 'an author not in the evidence'}, which forfeits the round`,
+    ),
   ]
   if (a.leaves.length > 0) {
     lines.push(`  ${'contributor'.padEnd(42)}  ${'groups'.padStart(6)}  ${'deltas'.padStart(6)}  ${'credit'.padStart(14)}  claimed`)
@@ -100,6 +103,7 @@ function reportJson(report: AuditReport, ledger: LedgerClient, elapsedMs: number
       signers: r.signers,
       groups: r.groups,
       deltas: r.deltas,
+      screened: r.screened,
       contributors: r.leaves.length,
       root: r.root ? toHex0x(r.root) : null,
       problems: r.problems.map(problemJson),
