@@ -6,7 +6,6 @@
  */
 import { toHex0x } from '../src/bytes/bytes.js'
 import { CREDIT_PER_ACCEPTED_GROUP, CREDIT_PER_TRAINED_GROUP, CREDIT_PER_VERIFIED_TOKEN } from '../src/constants.js'
-import { roundCredits } from '../src/credit/round-credit.js'
 import { domainSeparator, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION, EIP712_TYPES, encodeType, hashStruct } from '../src/crypto/eip712.js'
 import {
   addressFromPrivateKey,
@@ -40,14 +39,12 @@ import {
   domain,
   RUN,
   sampleCheckpoint,
-  sampleDelta,
   sampleGroup,
   sampleManifest,
   samplePayload,
   samplePayloadBytes,
   samplePeerStatus,
   sampleRound,
-  sampleRoundResult,
   testKey,
   validator,
 } from './fixtures.js'
