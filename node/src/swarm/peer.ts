@@ -125,6 +125,11 @@ const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(
 const FIRST_DELIVERY_MARGIN = 0.1
 /** Payload fetch times a peer keeps to estimate how long a delta takes to reach the others. */
 const FETCH_TIMES_KEPT = 32
+/** commitRound's signatures from a round's signed RoundResult envelopes: ordered by validator address. */
+function commitSignatures(signed: RoundEvidence['signatures']): Uint8Array[] {
+  return [...signed].sort((a, b) => compareBytes(a.validator, b.validator)).map((x) => decodeSignedMessage(x.envelope).signature)
+}
+
 /** Claims autoClaim remembers to send again after a reorg: deeper reorgs than this are not repaired. */
 const CLAIMS_KEPT = 64
 
@@ -1244,7 +1249,7 @@ export class SwarmPeer {
     const validators = this.run.manifest.validators
     const rank = submitterRank(validators, round, fromHex(this.address))
     if (rank === null) return
-    const sigs = signatures.map((s) => decodeSignedMessage(s.envelope).signature)
+    const sigs = commitSignatures(signatures)
     this.background(`ledger commit of round ${round}`, async () => {
       // the round's submitter goes first; the next ones wait their turn and find it done
       if (rank > 0) await new Promise((r) => setTimeout(r, rank * this.run.manifest.roundDurationMs).unref())
@@ -1294,10 +1299,10 @@ export class SwarmPeer {
         this.log(`round ${k}: cannot commit it again: ${(err as Error).message}`)
         return false
       }
-      const signatures = [...evidence.signatures]
-        .sort((a, b) => compareBytes(a.validator, b.validator))
-        .map((x) => decodeSignedMessage(x.envelope).signature)
-      const outcome = await ledger.commitRound({ body: evidence.roundResultBody, signatures }, { signal: this.stopSignal.signal })
+      const outcome = await ledger.commitRound(
+        { body: evidence.roundResultBody, signatures: commitSignatures(evidence.signatures) },
+        { signal: this.stopSignal.signal },
+      )
       this.counters.ledgerRecommits += outcome.status === 'committed' ? 1 : 0
       this.log(`round ${k}: ledger ${outcome.status === 'committed' ? `commit again in tx ${outcome.txHash}` : 'already had it'}`)
     }
