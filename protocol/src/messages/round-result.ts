@@ -48,10 +48,12 @@ export function encodeRoundResult(rr: RoundResult): Uint8Array {
     if (compareBytes(rr.deltas[i - 1]!, rr.deltas[i]!) >= 0)
       throw new InvalidArgumentError('RoundResult.deltas must be strictly ascending.')
   }
-  for (let i = 0; i < rr.screened.length; i++) {
+  // both lists ascend, so one forward walk over `deltas` finds each screened id (as decoding does)
+  for (let i = 0, k = 0; i < rr.screened.length; i++) {
     if (i > 0 && compareBytes(rr.screened[i - 1]!, rr.screened[i]!) >= 0)
       throw new InvalidArgumentError('RoundResult.screened must be strictly ascending.')
-    if (!rr.deltas.some((d) => compareBytes(d, rr.screened[i]!) === 0))
+    while (k < rr.deltas.length && compareBytes(rr.deltas[k]!, rr.screened[i]!) < 0) k++
+    if (k === rr.deltas.length || compareBytes(rr.deltas[k]!, rr.screened[i]!) !== 0)
       throw new InvalidArgumentError('RoundResult.screened may only list included deltas.')
   }
   for (let i = 1; i < rr.credits.length; i++) {
