@@ -15,6 +15,7 @@ import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.
 import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
 import { joinPeers, peerCells } from './peers.js'
+import { serveRtc } from './rtc-host.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -51,6 +52,7 @@ const state = {
 let settings: VolunteerSettings = parseSettings(localStorage.getItem(SETTINGS_KEY))
 let battery: { level: number; charging: boolean } | null = null
 let worker: Worker | null = null
+let stopRtc: (() => void) | null = null
 let identity: Identity | null = null
 const curve = rewardCurve($('chart'))
 
@@ -86,7 +88,10 @@ function renderStatus(s: WorkerStatus): void {
   const rows: [string, string][] = [
     ['address', s.address],
     ['peer id', s.peerId],
-    ['connected peers', String(s.connections)],
+    [
+      'connected peers',
+      `${s.connections}${s.webrtc.length > 0 ? ` (${s.webrtc.length} tab${s.webrtc.length === 1 ? '' : 's'} over WebRTC)` : ''}`,
+    ],
     ['round', s.round === null ? 'syncing to the swarm…' : `${s.round} (${s.phase})`],
     ['policy θ', s.policyHash ? `${s.policyHash.slice(0, 18)}…` : '—'],
     ['device', `${s.device}${s.device === 'wasm' ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''}`],
@@ -322,7 +327,10 @@ function onWorker(m: FromWorker): void {
     renderPeers()
   } else if (m.type === 'round') addRound(m.line, true)
   else if (m.type === 'log') log(m.line)
-  else if (m.type === 'bench-result') {
+  else if (m.type === 'stopped') {
+    stopRtc?.()
+    stopRtc = null
+  } else if (m.type === 'bench-result') {
     state.bench = { tokensPerSecond: m.tokensPerSecond, device: m.device, threads: m.threads, params: m.params }
     say(`Decode benchmark: ${m.tokensPerSecond.toFixed(0)} tokens/s on ${m.device} (${m.params.toLocaleString()} parameters).`, 'ready')
   } else if (m.type === 'error') {
@@ -338,8 +346,20 @@ function join(): void {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'murmur-peer' })
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data)
   worker.onerror = (e) => onWorker({ type: 'error', message: e.message || 'the worker failed to load' })
+  // the worker has no RTCPeerConnection: the page lends it this one (rtc-proxy.ts)
+  const rtc = new MessageChannel()
+  stopRtc = serveRtc(rtc.port1)
+  worker.postMessage({ type: 'rtc', port: rtc.port2 } satisfies ToWorker, [rtc.port2])
   const { share } = currentShare()
-  worker.postMessage({ type: 'start', join: state.join, privateKey: identity.privateKey, device: state.device, share } satisfies ToWorker)
+  const debug = new URLSearchParams(location.search).get('debug') ?? undefined
+  worker.postMessage({
+    type: 'start',
+    join: state.join,
+    privateKey: identity.privateKey,
+    device: state.device,
+    share,
+    debug,
+  } satisfies ToWorker)
   state.phase = 'running'
   applySettings()
   startLedgerPoll()

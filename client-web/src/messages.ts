@@ -4,7 +4,10 @@ import type { JoinInfo, PeerStatusRow } from '@murmur/node/browser'
 export type Device = 'webgpu' | 'wasm'
 
 export type ToWorker =
-  | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number }
+  /** The page's end of the worker's WebRTC (rtc-host.ts serves the other); sent before 'start'. */
+  | { type: 'rtc'; port: MessagePort }
+  /** `debug`: libp2p log namespaces for the worker's console (the page's `?debug=` parameter, e.g. `libp2p:webrtc*`). */
+  | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number; debug?: string }
   | { type: 'share'; share: number }
   | { type: 'stop' }
   /** The browser benchmark: decode throughput of a named config with seeded weights. */
@@ -16,6 +19,10 @@ export interface WorkerStatus {
   device: Device
   threads: number
   connections: number
+  /** Where other peers can reach this one (a relay reservation: `…/p2p-circuit/webrtc/p2p/…`). */
+  addresses: string[]
+  /** Peers connected directly over WebRTC (other tabs), with the protocols open to each. */
+  webrtc: { peerId: string; protocols: string[] }[]
   round: number | null
   phase: string
   policyHash: string | null

@@ -5,6 +5,7 @@
  * by syncing to the checkpoint a quorum of validators announces, samples its share of each
  * round's groups, signs and gossips them, and follows every round's aggregation.
  */
+import { enable as enableLogs } from '@libp2p/logger'
 import { decodeTokensPerSecond, type PeerRoundReport, SwarmEngine, SwarmPeer, swarmRun } from '@murmur/node/browser'
 import {
   contributionsRoot,
@@ -18,6 +19,7 @@ import {
 } from '@murmur/protocol'
 import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
 import { WEB_CLIENT } from './peers.js'
+import { hasNativeRtc, installRtcProxy } from './rtc-proxy.js'
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m)
 
@@ -36,6 +38,11 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     device,
     threads,
     connections: peer.libp2pHost.libp2p.getConnections().length,
+    addresses: peer.libp2pHost.libp2p.getMultiaddrs().map((a) => a.toString()),
+    webrtc: peer.libp2pHost.libp2p
+      .getConnections()
+      .filter((c) => c.remoteAddr.toString().includes('/webrtc'))
+      .map((c) => ({ peerId: c.remotePeer.toString(), protocols: [...new Set(c.streams.map((s) => s.protocol ?? ''))].sort() })),
     round: s ? Number(s.round) : null,
     phase: s?.phase ?? 'syncing',
     policyHash: s?.policyHash ?? null,
@@ -86,6 +93,7 @@ async function bench(m: Extract<ToWorker, { type: 'bench' }>): Promise<void> {
 }
 
 async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  if (m.debug) enableLogs(m.debug)
   share = m.share
   const { runtime, threads } = await webRuntime(m.device)
   const run = swarmRun(fromHex(m.join.manifest), 'the join link')
@@ -98,7 +106,8 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     engine,
     privateKey: m.privateKey,
     roles: ['worker'],
-    transports: ['websockets'],
+    // WebRTC to other tabs, signalled through a node peer's relay, when the page lent its WebRTC
+    transports: hasNativeRtc() ? ['websockets', 'webrtc'] : ['websockets'],
     listen: [],
     bootstrap: m.join.bootstrap,
     start: 'sync',
@@ -150,7 +159,8 @@ async function stop(): Promise<void> {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data
   const fail = (err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) })
-  if (m.type === 'start') start(m).catch(fail)
+  if (m.type === 'rtc') installRtcProxy(m.port)
+  else if (m.type === 'start') start(m).catch(fail)
   else if (m.type === 'share') share = Math.min(1, Math.max(0, m.share))
   else if (m.type === 'stop') stop().catch(fail)
   else if (m.type === 'bench') bench(m).catch(fail)

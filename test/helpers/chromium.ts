@@ -43,25 +43,59 @@ const extraChromiumArgs = (env: NodeJS.ProcessEnv = process.env): string[] =>
   (env.MURMUR_CHROMIUM_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
 
 /**
- * The features playwright-core (1.65, `chromiumSwitches`) enables with its own
- * `--enable-features=`, which comes before ours: the second skips the accounts.google.com
- * request at start-up, the first is its screenshot path.
+ * The features playwright-core (1.65, `chromiumSwitches`) switches with its own
+ * `--enable-features=` and `--disable-features=`, which come before ours. Enabled: its screenshot
+ * path, and no accounts.google.com request at start-up. Disabled: among others the start-up
+ * requests to Google's hosts (optimization hints, network time, search preconnects) and the
+ * media router's LAN discovery.
  */
-const PLAYWRIGHT_FEATURES = ['CDPScreenshotNewSurface', 'SkipListAccountsWithoutGaiaCookies']
+const PLAYWRIGHT_FEATURES = {
+  enable: ['CDPScreenshotNewSurface', 'SkipListAccountsWithoutGaiaCookies'],
+  disable: [
+    'AvoidUnnecessaryBeforeUnloadCheckSync',
+    'DestroyProfileOnBrowserClose',
+    'HttpsUpgrades',
+    'HttpsFirstBalancedModeAutoEnable',
+    'LensOverlay',
+    'MediaRouter',
+    'PaintHolding',
+    'ThirdPartyStoragePartitioning',
+    'AvoidCorsURLLoaderRestartOnRedirect',
+    'TcpPortRandomizationWin',
+    'OptimizationHints',
+    'NetworkTimeServiceQuerying',
+    'AimEnabled',
+    'PreconnectToSearch',
+  ],
+}
 
 /**
- * One `--enable-features=` for all of `args` (with playwright's own), in place of the first:
- * chromium keeps only the last occurrence of a switch, so a later one would drop the others'.
+ * One `--enable-features=` and one `--disable-features=` for all of `args` (with playwright's
+ * own), each in place of the first: chromium keeps only the last occurrence of a switch, so a
+ * later one would drop the others'.
  */
-function mergeFeatureSwitches(args: readonly string[]): string[] {
-  const prefix = '--enable-features='
-  const ours = args.filter((a) => a.startsWith(prefix)).flatMap((a) => a.slice(prefix.length).split(','))
-  if (ours.length === 0) return [...args]
-  const features = [...PLAYWRIGHT_FEATURES, ...ours]
-  const first = args.findIndex((a) => a.startsWith(prefix))
-  const merged = `${prefix}${[...new Set(features.filter((f) => f !== ''))].join(',')}`
-  return args.flatMap((a, i) => (i === first ? [merged] : a.startsWith(prefix) ? [] : [a]))
+export function mergeFeatureSwitches(args: readonly string[]): string[] {
+  let out = [...args]
+  for (const kind of ['enable', 'disable'] as const) {
+    const prefix = `--${kind}-features=`
+    const ours = out.filter((a) => a.startsWith(prefix)).flatMap((a) => a.slice(prefix.length).split(','))
+    if (ours.length === 0) continue
+    const features = [...PLAYWRIGHT_FEATURES[kind], ...ours]
+    const first = out.findIndex((a) => a.startsWith(prefix))
+    const merged = `${prefix}${[...new Set(features.filter((f) => f !== ''))].join(',')}`
+    out = out.flatMap((a, i) => (i === first ? [merged] : a.startsWith(prefix) ? [] : [a]))
+  }
+  return out
 }
+
+/**
+ * WebRTC between tabs of one machine: host candidates with the machine's addresses rather than
+ * mDNS names (resolving those would multicast on the LAN), and no STUN server (the page offers
+ * none unless the join link names one). Chromium offers no loopback candidate even with
+ * `--allow-loopback-in-peer-connection`; packets to the machine's own address stay in the kernel
+ * (Linux routes them over `lo`).
+ */
+export const webrtcChromiumArgs = (): string[] => ['--disable-features=WebRtcHideLocalIpsWithMdns']
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM))

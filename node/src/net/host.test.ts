@@ -1,7 +1,8 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
 import { addressFromPrivateKey, deriveSeed, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMurmurHost, fastMessageId, type MurmurHost } from './host.js'
+import { createMurmurHost, discoveredDialable, fastMessageId, type MurmurHost } from './host.js'
 
 const key = deriveSeed('murmur/test/host/key')
 const hosts: MurmurHost[] = []
@@ -47,6 +48,21 @@ describe('createMurmurHost', () => {
     expect(await b.blobs.fetch(hash, [a.peerId])).toEqual(bytes)
   })
 
+  it('serves circuit relay v2 when it listens on WebSocket (browser peers signal WebRTC through it), not otherwise', async () => {
+    const run = deriveSeed('murmur/test/host/run')
+    const validate = () => ({ ok: true }) as const
+    const hop = '/libp2p/circuit/relay/0.2.0/hop'
+    const ws = await createMurmurHost({ privateKey: key, runId: run, validate })
+    hosts.push(ws)
+    expect(ws.libp2p.getProtocols()).toContain(hop)
+    const tcp = await createMurmurHost({ privateKey: deriveSeed('murmur/test/host/key-b'), runId: run, validate, transports: ['tcp'] })
+    hosts.push(tcp)
+    expect(tcp.libp2p.getProtocols()).not.toContain(hop)
+    const off = await createMurmurHost({ privateKey: deriveSeed('murmur/test/host/key-c'), runId: run, validate, relay: false })
+    hosts.push(off)
+    expect(off.libp2p.getProtocols()).not.toContain(hop)
+  })
+
   it('refuses a key that is not secp256k1', async () => {
     const ed = await generateKeyPair('Ed25519')
     await expect(
@@ -54,6 +70,21 @@ describe('createMurmurHost', () => {
     ).rejects.toThrowErrorMatchingInlineSnapshot(
       `[PeerIdentityError: The peer key is of type Ed25519; murmur peers use secp256k1 (one key for PeerId and address).]`,
     )
+  })
+})
+
+describe('discoveredDialable', () => {
+  const relay = '/ip4/127.0.0.1/tcp/4001/ws/p2p/16Uiu2HAm8ERtyJpiSGHCgoAKYSNtxHVgp57ELqBaL8Hy5hbmyJzs'
+  const tab = '16Uiu2HAm5bbM3KR7hq53QNKawMMmJnHc7RdLFHHoeFNMzTfTQBhJ'
+  const addrs = [`${relay}/p2p-circuit/webrtc/p2p/${tab}`, `${relay}/p2p-circuit/p2p/${tab}`, '/ip4/127.0.0.1/tcp/4002/ws'].map((a) =>
+    multiaddr(a),
+  )
+  const dialable = (me: { webrtc: boolean; self: string }) => discoveredDialable(addrs, { ...me, peer: tab }).map(String)
+
+  it('never dials a bare relayed address, and a WebRTC one only from a WebRTC peer whose PeerId sorts first', () => {
+    expect(dialable({ webrtc: true, self: '16Uiu2HAm0' })).toEqual([addrs[0]!.toString(), '/ip4/127.0.0.1/tcp/4002/ws'])
+    expect(dialable({ webrtc: true, self: '16Uiu2HAmZ' })).toEqual(['/ip4/127.0.0.1/tcp/4002/ws'])
+    expect(dialable({ webrtc: false, self: '16Uiu2HAm0' })).toEqual(['/ip4/127.0.0.1/tcp/4002/ws'])
   })
 })
 

@@ -12,6 +12,7 @@
  * topic has its own score parameters (a validator's Reject only lowers a score in a scored topic).
  */
 import { bootstrap } from '@libp2p/bootstrap'
+import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { type GossipSub, gossipsub, StrictSign } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
@@ -41,7 +42,19 @@ import { type GossipPubsub, type GossipService, type GossipValidator, gossipServ
 import { type RunTopics, runTopics } from './topics.js'
 import { ensureWebSocketGlobal } from './websocket-global.js'
 
-export type MurmurTransport = 'tcp' | 'websockets'
+/**
+ * 'webrtc' is the browser↔browser transport: WebRTC data channels whose offer, answer and ICE
+ * candidates travel over a circuit relay v2 connection through a node peer (which also makes the
+ * peer reachable at `…/p2p/RELAY/p2p-circuit/webrtc/p2p/SELF` for the other tabs).
+ */
+export type MurmurTransport = 'tcp' | 'websockets' | 'webrtc'
+
+/** An ICE server (STUN or TURN) for WebRTC, as in RTCConfiguration. */
+export interface IceServer {
+  urls: string | string[]
+  username?: string
+  credential?: string
+}
 
 export interface MurmurHostInit {
   /** The peer's 32-byte secp256k1 private key (the key of its Ethereum address). */
@@ -52,8 +65,23 @@ export interface MurmurHostInit {
   validate: GossipValidator
   /** Listen addresses; default TCP and WebSocket on 127.0.0.1, OS-chosen ports. */
   listen?: string[]
-  /** Transports to enable; default both. A browser-like peer uses ['websockets']. */
+  /**
+   * Transports to enable; default TCP and WebSockets. A browser peer uses ['websockets'], and
+   * adds 'webrtc' to reach other browser peers (it then listens on '/p2p-circuit' and '/webrtc').
+   */
   transports?: MurmurTransport[]
+  /**
+   * Serve circuit relay v2 (the hop protocol), so browser peers connected here can reserve a slot
+   * and signal WebRTC connections to each other through this peer. The relayed connections carry
+   * signalling only: libp2p's default limits (2 minutes, 128 KiB) apply. Default: on when the
+   * host listens on WebSockets, the transport browsers dial.
+   */
+  relay?: boolean
+  /**
+   * ICE servers for WebRTC. Default none: peers offer host candidates only and nothing is sent to
+   * a third party; across NATs an operator names STUN (or TURN) servers here.
+   */
+  iceServers?: IceServer[]
   /** Multiaddrs (with /p2p/) dialed at start and kept as bootstrap peers. */
   bootstrap?: string[]
   /**
@@ -130,7 +158,7 @@ export function fastMessageId(msg: {
   return toHex(contentHash(concatBytes(...parts)))
 }
 
-type MurmurServices = { identify: Identify; ping: Ping; pubsub: GossipSub }
+type MurmurServices = { identify: Identify; ping: Ping; pubsub: GossipSub; relay?: CircuitRelayService }
 
 export class MurmurHost {
   readonly libp2p: Libp2p<MurmurServices>
@@ -224,6 +252,27 @@ export function peerDiscoveryTopic(runId: Uint8Array | string): string {
   return runTopics(runId).groups.replace(/\/groups$/, '/peers')
 }
 
+/**
+ * Which of a discovered peer's addresses to dial. A bare relayed address (`…/p2p-circuit/p2p/X`)
+ * never: a relayed connection is limited (2 minutes, 128 KiB) and gossipsub does not run on
+ * one; it only carries WebRTC signalling. A `…/p2p-circuit/webrtc` address only by a peer that
+ * speaks WebRTC, and of two such peers only by the one whose PeerId sorts first, so two tabs
+ * that discover each other at once make one connection, not two.
+ */
+export function discoveredDialable(addrs: readonly Multiaddr[], me: { webrtc: boolean; self: string; peer: string }): Multiaddr[] {
+  return addrs.filter((a) => {
+    const s = a.toString()
+    if (s.includes('/webrtc')) return me.webrtc && me.self < me.peer
+    return !s.includes('/p2p-circuit')
+  })
+}
+
+/** The WebRTC transport and the circuit relay transport its signalling rides on. */
+async function webrtcTransportsOf(iceServers: IceServer[]) {
+  const [{ webRTC }, { circuitRelayTransport }] = await Promise.all([import('@libp2p/webrtc'), import('@libp2p/circuit-relay-v2')])
+  return [webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport()]
+}
+
 /** Creates, starts and returns a host; dials the bootstrap list (failures are logged, not thrown). */
 export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost> {
   let privateKey: ReturnType<typeof privateKeyFromRaw>
@@ -237,13 +286,20 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   }
   const topics = runTopics(init.runId)
   const transports = init.transports ?? ['tcp', 'websockets']
-  const listen = init.listen ?? [
-    ...(transports.includes('tcp') ? ['/ip4/127.0.0.1/tcp/0'] : []),
-    ...(transports.includes('websockets') ? ['/ip4/127.0.0.1/tcp/0/ws'] : []),
+  const listen = [
+    ...(init.listen ?? [
+      ...(transports.includes('tcp') ? ['/ip4/127.0.0.1/tcp/0'] : []),
+      ...(transports.includes('websockets') ? ['/ip4/127.0.0.1/tcp/0/ws'] : []),
+    ]),
+    // a relay reservation (announced as …/p2p-circuit) and WebRTC over it
+    ...(transports.includes('webrtc') ? ['/p2p-circuit', '/webrtc'] : []),
   ]
   if (transports.includes('websockets')) await ensureWebSocketGlobal()
-  // TCP is Node-only: loaded on demand so the browser bundle never executes it
+  // TCP is Node-only and WebRTC browser-only (in Node it would load a native module): both are
+  // loaded on demand, so neither bundle nor process executes the other's
   const tcpTransport = transports.includes('tcp') ? (await import('@libp2p/tcp')).tcp() : null
+  const webrtcTransports = transports.includes('webrtc') ? await webrtcTransportsOf(init.iceServers ?? []) : []
+  const relay = init.relay ?? listen.some((a) => a.includes('/ws'))
   const penalties = new Map<string, number>()
   const banned = new Map<string, number>()
   const topicParams = Object.fromEntries(Object.values(topics).map((t: string) => [t, murmurTopicScoreParams()]))
@@ -253,7 +309,11 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   const libp2p = await createLibp2p<MurmurServices>({
     privateKey,
     addresses: { listen },
-    transports: [...(tcpTransport ? [tcpTransport] : []), ...(transports.includes('websockets') ? [webSockets()] : [])],
+    transports: [
+      ...(tcpTransport ? [tcpTransport] : []),
+      ...(transports.includes('websockets') ? [webSockets()] : []),
+      ...webrtcTransports,
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery: [
@@ -290,6 +350,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
         },
         scoreThresholds: { gossipThreshold: -10, publishThreshold: -50, graylistThreshold: -80 },
       }),
+      ...(relay ? { relay: circuitRelayServer() } : {}),
     },
   })
 
@@ -349,8 +410,14 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
       const { id, multiaddrs } = evt.detail
       if (id.equals(libp2p.peerId) || isBanned(banned, id) || multiaddrs.length === 0) return
       if (libp2p.getConnections(id).length > 0 || libp2p.getConnections().length >= maxConnections) return
+      const addrs = discoveredDialable(multiaddrs, {
+        webrtc: transports.includes('webrtc'),
+        self: libp2p.peerId.toString(),
+        peer: id.toString(),
+      })
+      if (addrs.length === 0) return
       libp2p
-        .dial(multiaddrs, { signal: AbortSignal.timeout(10_000) })
+        .dial(addrs, { signal: AbortSignal.timeout(10_000) })
         .catch((err: unknown) => log('discovered peer %p unreachable: %e', id, err))
     })
   }

@@ -98,7 +98,7 @@ import { submitterRank } from '../chain/submitter.js'
 import { MemoryBlobStore } from '../net/blob-store.js'
 import { type EvidenceService, evidenceService } from '../net/evidence-service.js'
 import { type GossipVerdict, isSampledRejection, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
-import { createMurmurHost, type MurmurHost, type MurmurTransport } from '../net/host.js'
+import { createMurmurHost, type IceServer, type MurmurHost, type MurmurTransport } from '../net/host.js'
 import { parseTopic, type TopicName } from '../net/topics.js'
 import { generateGroups } from '../train/rollouts.js'
 import { weightsFromCheckpointBytes, writeSwarmCheckpoint } from './checkpoints.js'
@@ -255,6 +255,8 @@ export interface SwarmPeerInit {
   keepCheckpoints?: number
   listen?: string[]
   transports?: MurmurTransport[]
+  /** ICE servers for the 'webrtc' transport (MurmurHostInit.iceServers). */
+  iceServers?: IceServer[]
   bootstrap?: string[]
   start: SwarmStart
   onRound?: (report: PeerRoundReport) => void
@@ -462,6 +464,7 @@ export class SwarmPeer {
       validate: (topic, bytes, from) => this.validate(topic, bytes, from),
       listen: this.init.listen,
       transports: this.init.transports,
+      iceServers: this.init.iceServers,
       bootstrap: this.init.bootstrap,
       blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
       blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024), stallServing: this.init.faults?.slowBlobs },
