@@ -24,6 +24,7 @@ const line = (round: number, ls = leaves): RoundLine => ({
   sampleAccuracy: 0,
   ownGroups: 0,
   ownGroupsIncluded: 0,
+  ownDeltaIncluded: false,
   included: 1,
   policyHash: `0x${'00'.repeat(32)}`,
   tokensPerSecond: 0,

@@ -93,6 +93,7 @@ export async function feedRoundLine(runId: string, r: DashboardRound): Promise<R
     ...(r.accuracy === undefined ? {} : { accuracy: r.accuracy }),
     ownGroups: 0,
     ownGroupsIncluded: 0,
+    ownDeltaIncluded: false,
     included: r.included,
     policyHash: r.policyHash,
     tokensPerSecond: 0,

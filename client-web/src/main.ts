@@ -97,7 +97,9 @@ function renderStatus(s: WorkerStatus): void {
     ['device', `${s.device}${s.device === 'wasm' ? `, ${s.threads} thread${s.threads === 1 ? '' : 's'}` : ''}`],
     ['tokens/s', s.tokensPerSecond ? s.tokensPerSecond.toFixed(0) : '—'],
     ['groups published', String(s.groupsPublished)],
+    ['roles', s.roles.join(', ')],
     ['groups in the policy', String(s.groupsIncluded)],
+    ...(s.roles.includes('trainer') ? ([['rounds with your delta', String(s.deltasIncluded)]] as [string, string][]) : []),
   ]
   if (state.join?.chain) {
     rows.push(['ledger', `${state.join.chain.ledger} on chain ${state.join.chain.chainId}`])
@@ -312,7 +314,15 @@ function startLedgerPoll(): void {
 
 function renderRound(l: RoundLine): void {
   const tr = document.createElement('tr')
-  for (const v of [l.round, l.ownGroups, l.ownGroupsIncluded, l.included, l.reward.toFixed(3), `${l.policyHash.slice(0, 12)}…`]) {
+  for (const v of [
+    l.round,
+    l.ownGroups,
+    l.ownGroupsIncluded,
+    l.ownDeltaIncluded ? 'in' : '—',
+    l.included,
+    l.reward.toFixed(3),
+    `${l.policyHash.slice(0, 12)}…`,
+  ]) {
     const td = document.createElement('td')
     td.textContent = String(v)
     tr.append(td)
@@ -351,13 +361,17 @@ function join(): void {
   stopRtc = serveRtc(rtc.port1)
   worker.postMessage({ type: 'rtc', port: rtc.port2 } satisfies ToWorker, [rtc.port2])
   const { share } = currentShare()
-  const debug = new URLSearchParams(location.search).get('debug') ?? undefined
+  const query = new URLSearchParams(location.search)
+  const debug = query.get('debug') ?? undefined
+  // ?train=0 keeps the tab to rollouts, ?train=1 trains on any device (the worker's default otherwise)
+  const train = query.has('train') ? query.get('train') !== '0' : undefined
   worker.postMessage({
     type: 'start',
     join: state.join,
     privateKey: identity.privateKey,
     device: state.device,
     share,
+    train,
     debug,
   } satisfies ToWorker)
   state.phase = 'running'

@@ -7,7 +7,8 @@ export type ToWorker =
   /** The page's end of the worker's WebRTC (rtc-host.ts serves the other); sent before 'start'. */
   | { type: 'rtc'; port: MessagePort }
   /** `debug`: libp2p log namespaces for the worker's console (the page's `?debug=` parameter, e.g. `libp2p:webrtc*`). */
-  | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number; debug?: string }
+  /** `train`: also take the trainer role (default: on WebGPU, or on wasm for models up to WASM_TRAIN_MAX_PARAMS). */
+  | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number; train?: boolean; debug?: string }
   | { type: 'share'; share: number }
   | { type: 'stop' }
   /** The browser benchmark: decode throughput of a named config with seeded weights. */
@@ -18,6 +19,8 @@ export interface WorkerStatus {
   peerId: string
   device: Device
   threads: number
+  /** The peer's roles: always worker; trainer too when it produces deltas. */
+  roles: string[]
   connections: number
   /** Where other peers can reach this one (a relay reservation: `…/p2p-circuit/webrtc/p2p/…`). */
   addresses: string[]
@@ -29,6 +32,8 @@ export interface WorkerStatus {
   share: number
   groupsPublished: number
   groupsIncluded: number
+  /** Rounds whose aggregate included this tab's delta. */
+  deltasIncluded: number
   tokens: number
   tokensPerSecond: number
   /** The swarm's latest signed PeerStatus of every peer this one heard from (itself included). */
@@ -41,6 +46,8 @@ export interface RoundLine {
   sampleAccuracy: number
   ownGroups: number
   ownGroupsIncluded: number
+  /** Whether this tab's delta is in the round's aggregate. */
+  ownDeltaIncluded: boolean
   included: number
   policyHash: string
   tokensPerSecond: number

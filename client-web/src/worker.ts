@@ -27,7 +27,14 @@ let peer: SwarmPeer | null = null
 let engine: SwarmEngine | null = null
 let share = 1
 let statusTimer: ReturnType<typeof setInterval> | null = null
-const totals = { groupsIncluded: 0, tokens: 0, computeSeconds: 0 }
+const totals = { groupsIncluded: 0, deltasIncluded: 0, tokens: 0, computeSeconds: 0 }
+
+/**
+ * The largest model a tab trains on wasm by default: a GRPO step of the 1 M-parameter tiny
+ * model takes a few seconds there, of the 9.5 M small one far longer than a round. On WebGPU a
+ * tab trains whatever it samples.
+ */
+export const WASM_TRAIN_MAX_PARAMS = 2_000_000
 
 function status(device: WorkerStatus['device'], threads: number): WorkerStatus | null {
   if (!peer) return null
@@ -37,6 +44,7 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     peerId: peer.libp2pHost.peerId.toString(),
     device,
     threads,
+    roles: [...peer.roles],
     connections: peer.libp2pHost.libp2p.getConnections().length,
     addresses: peer.libp2pHost.libp2p.getMultiaddrs().map((a) => a.toString()),
     webrtc: peer.libp2pHost.libp2p
@@ -49,6 +57,7 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     share,
     groupsPublished: peer.counters.groupsPublished,
     groupsIncluded: totals.groupsIncluded,
+    deltasIncluded: totals.deltasIncluded,
     tokens: totals.tokens,
     tokensPerSecond: totals.computeSeconds > 0 ? totals.tokens / totals.computeSeconds : 0,
     peers: peer.peerStatuses(),
@@ -102,10 +111,12 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     type: 'log',
     line: `run ${m.join.runId.slice(0, 18)}…: ${run.numel.toLocaleString()} parameters, computing with ${m.device} (${threads} threads)`,
   })
+  const train = m.train ?? (m.device === 'webgpu' || run.numel <= WASM_TRAIN_MAX_PARAMS)
   peer = await SwarmPeer.start({
     engine,
     privateKey: m.privateKey,
-    roles: ['worker'],
+    // a trainer turns the round's groups (its own and everyone's) into a signed, compressed delta
+    roles: train ? ['worker', 'trainer'] : ['worker'],
     // WebRTC to other tabs, signalled through a node peer's relay, when the page lent its WebRTC
     transports: hasNativeRtc() ? ['websockets', 'webrtc'] : ['websockets'],
     listen: [],
@@ -116,6 +127,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     log: (line) => post({ type: 'log', line }),
     onRound: (r: PeerRoundReport) => {
       totals.groupsIncluded += r.ownGroupsIncluded
+      if (r.ownDeltaIncluded) totals.deltasIncluded++
       totals.tokens += r.sampledTokens
       totals.computeSeconds += r.computeSeconds
       post({
@@ -126,6 +138,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
           sampleAccuracy: r.sampleAccuracy,
           ownGroups: r.ownGroups,
           ownGroupsIncluded: r.ownGroupsIncluded,
+          ownDeltaIncluded: r.ownDeltaIncluded,
           included: r.included,
           policyHash: r.policyHash,
           tokensPerSecond: r.computeSeconds > 0 ? r.sampledTokens / r.computeSeconds : 0,

@@ -200,7 +200,14 @@ export {
   gossipService,
   MAX_GOSSIP_PUBLISH_BYTES,
 } from './net/gossip-service.js'
-export { createMurmurHost, MurmurHost, type IceServer, type MurmurHostInit, type MurmurTransport, murmurTopicScoreParams } from './net/host.js'
+export {
+  createMurmurHost,
+  type IceServer,
+  MurmurHost,
+  type MurmurHostInit,
+  type MurmurTransport,
+  murmurTopicScoreParams,
+} from './net/host.js'
 export { parseTopic, type RunTopics, runTopics, TOPIC_KINDS, type TopicName } from './net/topics.js'
 export {
   DEVICE_CHOICES,

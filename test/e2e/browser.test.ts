@@ -3,7 +3,8 @@
  * (with its join information), the tab makes a key, syncs to the swarm's checkpoint over libp2p
  * WebSockets, samples rollouts with onnxruntime-web in a Web Worker, signs and gossips its
  * groups — and node peers train on them: the tab's groups are in the policy every peer agrees on.
- * Once on wasm, once on the WebGPU EP.
+ * The tab trains too (the toy model is small enough for wasm): its signed delta is in the
+ * aggregate, and the agreed contributions credit it. Once on wasm, once on the WebGPU EP.
  */
 import { join } from 'node:path'
 import { joinInfoOf, nodeRuntime, type SwarmRoundLine, serveWebClient, startLocalSwarm, webClientDir } from '@murmur/node'
@@ -27,9 +28,11 @@ interface PageState {
     round: number | null
     groupsPublished: number
     groupsIncluded: number
+    roles: string[]
+    deltasIncluded: number
     peers: { address: string; device: string; client: string }[]
   } | null
-  rounds: { round: number; ownGroupsIncluded: number }[]
+  rounds: { round: number; ownGroupsIncluded: number; ownDeltaIncluded: boolean }[]
   errors: string[]
   log: string[]
 }
@@ -64,16 +67,17 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       const tab = (await state()).identity!.address.toLowerCase() as `0x${string}`
       expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true)
 
-      // node peers' rounds: the tab's groups must end up in θ_{r+1} that every node peer holds
+      // node peers' rounds: the tab's groups and its delta must end up in θ_{r+1} that every node peer holds
       const lines: SwarmRoundLine[] = []
+      const tabDelta = (l: SwarmRoundLine) => l.contributions?.leaves.find((x) => x.address === tab && x.deltas > 0)
       for await (const line of swarm.rounds) {
         lines.push(line)
-        if ((line.includedGroupsBy[tab] ?? 0) > 0 || lines.length >= 8) break
+        if ((lines.some((l) => (l.includedGroupsBy[tab] ?? 0) > 0) && lines.some(tabDelta)) || lines.length >= 12) break
       }
       const s = await state()
       const diagnosis = JSON.stringify({
         tab,
-        lines: lines.map((l) => l.includedGroupsBy),
+        lines: lines.map((l) => ({ groups: l.includedGroupsBy, leaves: l.contributions?.leaves })),
         errors: s.errors,
         log: s.log.slice(-20),
         console: console.slice(-20),
@@ -82,6 +86,10 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       const withTab = lines.find((l) => (l.includedGroupsBy[tab] ?? 0) > 0)
       expect(withTab, diagnosis).toBeDefined()
       expect(new Set(withTab!.peers.map((p) => p.policyHash)).size).toBe(1)
+      // trained in the tab: its delta is in an agreed aggregate and the round's leaves credit it
+      const withDelta = lines.find(tabDelta)
+      expect(withDelta, diagnosis).toBeDefined()
+      expect(new Set(withDelta!.peers.map((p) => p.policyHash)).size).toBe(1)
       // and the tab saw the same: it follows the rounds and counts its groups in the policy
       await page.waitForFunction(
         (r) => (globalThis as unknown as { murmur: PageState }).murmur.rounds.some((l) => l.round >= r),
@@ -93,6 +101,12 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       expect(after.status!.connections).toBeGreaterThan(0)
       expect(after.status!.groupsPublished).toBeGreaterThan(0)
       expect(after.rounds.find((l) => l.round === withTab!.round)?.ownGroupsIncluded, diagnosis).toBe(withTab!.includedGroupsBy[tab])
+      expect(after.status!.roles).toEqual(['worker', 'trainer'])
+      await page.waitForFunction(
+        (r) => (globalThis as unknown as { murmur: PageState }).murmur.rounds.some((l) => l.round === r && l.ownDeltaIncluded),
+        withDelta!.round,
+        { timeout: 30_000 },
+      )
       // the Peers card: every node peer's signed PeerStatus (device cpu) beside the tab's own
       await page.waitForFunction(
         (n) => ((globalThis as unknown as { murmur: PageState }).murmur.status?.peers.filter((p) => p.device === 'cpu').length ?? 0) >= n,
