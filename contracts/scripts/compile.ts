@@ -25,7 +25,11 @@ export const SOLC_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: 'prague',
   metadata: { bytecodeHash: 'none' },
-  outputSelection: { 'ContributionLedger.sol': { ContributionLedger: ['abi', 'evm.bytecode.object'] } },
+  outputSelection: {
+    'ContributionLedger.sol': { ContributionLedger: ['abi', 'evm.bytecode.object'] },
+    // created by the ledger's constructor: its bytecode is inside the ledger's
+    'CreditLinks.sol': { CreditLinks: ['abi'] },
+  },
 } as const
 
 const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url))
@@ -37,6 +41,7 @@ export interface CompiledLedger {
   solcVersion: string
   abi: unknown[]
   bytecode: `0x${string}`
+  linksAbi: unknown[]
 }
 
 interface SolcMessage {
@@ -81,8 +86,10 @@ export function compileLedger(): CompiledLedger {
     throw new Error(`solc ${version} reported:\n${problems.map((m) => m.formattedMessage).join('\n')}`)
   }
   const ledger = output.contracts?.['ContributionLedger.sol']?.ContributionLedger
-  if (!ledger) throw new Error('solc produced no ContributionLedger; is src/ContributionLedger.sol there?')
-  return { solcVersion: version, abi: ledger.abi, bytecode: `0x${ledger.evm.bytecode.object}` }
+  const links = output.contracts?.['CreditLinks.sol']?.CreditLinks
+  if (!ledger || !links)
+    throw new Error('solc produced no ContributionLedger or CreditLinks; are src/ContributionLedger.sol and src/CreditLinks.sol there?')
+  return { solcVersion: version, abi: ledger.abi, bytecode: `0x${ledger.evm.bytecode.object}`, linksAbi: links.abi }
 }
 
 /** The text of src/generated/ContributionLedger.ts for a compile result. */
@@ -97,8 +104,11 @@ export function renderGeneratedModule(compiled: CompiledLedger): string {
     '/** ContributionLedger ABI (`as const`, so tools can infer argument and return types). */',
     `export const CONTRIBUTION_LEDGER_ABI = ${JSON.stringify(compiled.abi, null, 2)} as const`,
     '',
-    '/** ContributionLedger creation bytecode (the constructor takes no arguments). */',
+    '/** ContributionLedger creation bytecode (the constructor takes no arguments, and creates the CreditLinks). */',
     `export const CONTRIBUTION_LEDGER_BYTECODE = '${compiled.bytecode}' as const`,
+    '',
+    '/** CreditLinks ABI (the contract at `ContributionLedger.links()`). */',
+    `export const CREDIT_LINKS_ABI = ${JSON.stringify(compiled.linksAbi, null, 2)} as const`,
     '',
   ].join('\n')
 }

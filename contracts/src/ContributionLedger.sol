@@ -5,6 +5,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {CreditLinks} from "./CreditLinks.sol";
 import {IContributionLedger} from "./interfaces/IContributionLedger.sol";
 
 /// @title murmur contribution ledger
@@ -31,6 +32,9 @@ contract ContributionLedger is IContributionLedger, Multicall {
         keccak256(
             "RoundResult(bytes32 run,uint64 round,bytes32 previousPolicyHash,bytes32 newPolicyHash,bytes32 contributionsRoot,bytes32 digest)"
         );
+
+    /// @notice The {CreditLinks} this ledger created: where a contributor key names the wallet its credit adds up to.
+    CreditLinks public immutable links;
 
     // one slot: 20 + 2 + 2 + 8 bytes
     struct Run {
@@ -63,6 +67,10 @@ contract ContributionLedger is IContributionLedger, Multicall {
     mapping(bytes32 runId => mapping(address validator => uint256)) private _validatorSlots;
     mapping(bytes32 runId => mapping(uint64 round => Round)) private _rounds;
     mapping(bytes32 runId => mapping(address contributor => Contributor)) private _contributors;
+
+    constructor() {
+        links = new CreditLinks(this);
+    }
 
     /// @inheritdoc IContributionLedger
     function createRun(

@@ -15,13 +15,16 @@ import {
   type Eip712Domain,
   fromHex,
   keccak256,
+  linkDigest,
   type RoundResult,
+  signDigest,
   signMessage,
+  toHex0x,
   verifyContributionProof,
 } from '@murmur/protocol'
 import { type Contract, type ContractTransactionResponse, Wallet } from 'ethers'
 import { claimArgs, commitRoundArgs } from './args.js'
-import { deployLedger } from './deploy.js'
+import { connectLinks, deployLedger } from './deploy.js'
 import { startLocalChain } from './local-chain.js'
 import { ledgerProvider } from './provider.js'
 
@@ -37,10 +40,15 @@ export const LEDGER_GAS_LIMITS = {
    * new word and one rewrite).
    */
   claim: 70_000,
+  /**
+   * CreditLinks.link, once per key and run: three new words (the key's owner, the owner's list
+   * length and entry), a signature recovery and two calls to the ledger (the run, its domain).
+   */
+  link: 120_000,
 } as const
 
 export interface LedgerGasRow {
-  operation: 'createRun' | 'commitRound' | 'claim' | 'multicall(claim)'
+  operation: 'createRun' | 'commitRound' | 'claim' | 'multicall(claim)' | 'link'
   detail: string
   /** Gas of the whole transaction (receipt.gasUsed), including the 21,000 base and calldata. */
   gas: number
@@ -216,6 +224,15 @@ export async function measureLedgerGas(log: (line: string) => void = () => {}): 
         gas: Math.round(gas / calls.length),
         limit: LEDGER_GAS_LIMITS.claim,
       })
+    }
+
+    // a tab's key names the deployer's account (a wallet) as the owner of its credit, on the ledger's CreditLinks
+    const links = await connectLinks(ledger, new Wallet(deployerKey!, provider))
+    const owner = fromHex(new Wallet(deployerKey!).address)
+    for (const [i, detail] of ["the owner's first key in the run", "the owner's second key"].entries()) {
+      const key = label(`tab-key/${i}`)
+      const gas = await gasOf(links.link!(run, new Wallet(toHex0x(key)).address, signDigest(linkDigest(domain, owner), key)))
+      row({ operation: 'link', detail, gas, limit: LEDGER_GAS_LIMITS.link })
     }
     return rows
   } finally {

@@ -19,16 +19,16 @@ describe('gas table', () => {
 
     expect(rows.map((r) => `${r.operation.padEnd(16)} ${String(r.gas).padStart(7)}  ${r.detail}`)).toMatchInlineSnapshot(`
       [
-        "createRun         165474  4 validators, quorum 3",
-        "commitRound       104339  quorum 3 of 4, 100 contributors",
-        "commitRound       104620  quorum 3 of 4, 100 contributors",
-        "commitRound       104584  quorum 3 of 4, 100 contributors",
-        "commitRound       104572  quorum 3 of 4, 100 contributors",
-        "commitRound       104608  quorum 3 of 4, 1 contributor",
-        "commitRound       104596  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
-        "commitRound       104608  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
-        "commitRound       104620  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
-        "commitRound       104584  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "createRun         165496  4 validators, quorum 3",
+        "commitRound       104361  quorum 3 of 4, 100 contributors",
+        "commitRound       104642  quorum 3 of 4, 100 contributors",
+        "commitRound       104606  quorum 3 of 4, 100 contributors",
+        "commitRound       104594  quorum 3 of 4, 100 contributors",
+        "commitRound       104630  quorum 3 of 4, 1 contributor",
+        "commitRound       104618  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "commitRound       104630  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "commitRound       104642  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
+        "commitRound       104606  quorum 3 of 4, root of a 17-deep tree (2^17 contributors)",
         "claim              57092  proof of 7 hashes, contributor's first claim in the run",
         "claim              40306  proof of 7 hashes, later round within 96 rounds of the first",
         "claim              62397  proof of 7 hashes, round outside the window, new 256-round word",
@@ -37,10 +37,12 @@ describe('gas table', () => {
         "claim              47792  proof of 17 hashes, later round within 96 rounds of the first",
         "claim              69919  proof of 17 hashes, round outside the window, new 256-round word",
         "claim              52783  proof of 17 hashes, round outside the window, word already written",
-        "multicall(claim)   38172  10 claims in one transaction, per claim, contributor's first claim in the run",
-        "multicall(claim)   21446  10 claims in one transaction, per claim, later round within 96 rounds of the first",
-        "multicall(claim)   43399  10 claims in one transaction, per claim, round outside the window, new 256-round word",
-        "multicall(claim)   26442  10 claims in one transaction, per claim, round outside the window, word already written",
+        "multicall(claim)   38174  10 claims in one transaction, per claim, contributor's first claim in the run",
+        "multicall(claim)   21449  10 claims in one transaction, per claim, later round within 96 rounds of the first",
+        "multicall(claim)   43401  10 claims in one transaction, per claim, round outside the window, new 256-round word",
+        "multicall(claim)   26444  10 claims in one transaction, per claim, round outside the window, word already written",
+        "link              106762  the owner's first key in the run",
+        "link               89650  the owner's second key",
       ]
     `)
   })

@@ -11,7 +11,7 @@ describe('src/generated/ContributionLedger.ts', () => {
   it('pins the solc package to the version the compile script and the pragma expect', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { devDependencies: Record<string, string> }
     expect(pkg.devDependencies.solc).toBe(SOLC_VERSION)
-    for (const file of ['ContributionLedger.sol', 'interfaces/IContributionLedger.sol']) {
+    for (const file of ['ContributionLedger.sol', 'CreditLinks.sol', 'interfaces/IContributionLedger.sol', 'interfaces/ICreditLinks.sol']) {
       expect(readFileSync(new URL(file, import.meta.url), 'utf8')).toContain(`pragma solidity =${SOLC_VERSION};`)
     }
   })

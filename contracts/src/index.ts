@@ -20,13 +20,14 @@ export { type ClaimArgs, type CommitRoundArgs, claimArgs, commitRoundArgs, type 
 export { LEDGER_GAS_LIMITS, type LedgerBenchReport, type LedgerGasRow, ledgerBenchmark, measureLedgerGas } from './bench.js'
 export { JOURNAL_FILE, type JournalCut } from './chain-journal.js'
 export { GENESIS_FILE } from './chain-store.js'
-export { connectLedger, deployLedger } from './deploy.js'
+export { connectLedger, connectLinks, deployLedger } from './deploy.js'
 export type { JsonRpcHandler } from './edr.js'
 export { LocalChainError } from './errors.js'
 export {
   CONTRIBUTION_LEDGER_ABI,
   CONTRIBUTION_LEDGER_BYTECODE,
   CONTRIBUTION_LEDGER_SOLC_VERSION,
+  CREDIT_LINKS_ABI,
 } from './generated/ContributionLedger.js'
 export {
   DEV_MNEMONIC,

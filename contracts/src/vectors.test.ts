@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs'
 import { decodeSignedMessage, encodeType, keccak256, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commitRoundArgs } from './args.js'
+import { connectLinks } from './deploy.js'
 import { type LedgerFixture, startLedgerFixture } from './testing/fixture.js'
 
 type Hex = `0x${string}`
 interface Eip712Vectors {
   domain: { chainId: string; verifyingContract: string; salt: Hex }
   domainSeparator: Hex
+  link: { message: { run: Hex; owner: string }; digest: Hex; signer: string; signature: Hex }
   signatures: {
     primaryType: string
     message: Record<string, string>
@@ -45,6 +47,13 @@ describe('protocol vectors', () => {
   it("deploys the fixture's ledger where the vectors' domain expects it", () => {
     expect(f.address).toBe(eip712.domain.verifyingContract)
     expect(f.chain.chainId).toBe(BigInt(eip712.domain.chainId))
+  })
+
+  it('has the Link type hash and digest of eip712.json (CreditLinks, in the ledger’s domain)', async () => {
+    const { link } = eip712
+    const links = await connectLinks(f.ledger, f.provider)
+    expect(await links.LINK_TYPEHASH!()).toBe(toHex0x(keccak256(new TextEncoder().encode(encodeType('Link')))))
+    expect(await links.linkDigest!(link.message.run, link.message.owner)).toBe(link.digest)
   })
 
   it('has the RoundResult type hash, domain separator and digest of eip712.json', async () => {

@@ -109,6 +109,7 @@ export {
   type Eip712PrimaryType,
   encodeType,
   hashStruct,
+  linkDigest,
   typedDataDigest,
 } from './crypto/eip712.js'
 export { contentHash, keccak256, toHex } from './crypto/hash.js'

@@ -6,7 +6,15 @@
  */
 import { toHex0x } from '../src/bytes/bytes.js'
 import { CREDIT_PER_ACCEPTED_GROUP, CREDIT_PER_TRAINED_GROUP, CREDIT_PER_VERIFIED_TOKEN } from '../src/constants.js'
-import { domainSeparator, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION, EIP712_TYPES, encodeType, hashStruct } from '../src/crypto/eip712.js'
+import {
+  domainSeparator,
+  EIP712_DOMAIN_NAME,
+  EIP712_DOMAIN_VERSION,
+  EIP712_TYPES,
+  encodeType,
+  hashStruct,
+  linkDigest,
+} from '../src/crypto/eip712.js'
 import {
   addressFromPrivateKey,
   peerIdFromPublicKey,
@@ -14,7 +22,7 @@ import {
   publicKeyFromPrivateKey,
   toChecksumAddress,
 } from '../src/crypto/identity.js'
-import { signatureParts } from '../src/crypto/sign.js'
+import { signatureParts, signDigest } from '../src/crypto/sign.js'
 import { buildContributionsTree, CONTRIBUTION_LEAF_ENCODING, contributionLeafHash } from '../src/merkle/contributions.js'
 import { encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { encodeDelta, hashDelta } from '../src/messages/delta.js'
@@ -140,6 +148,18 @@ export function eip712Vectors() {
       salt: toHex0x(domain.salt),
     },
     domainSeparator: toHex0x(domainSeparator(domain)),
+    // alice's key names bob's account as the owner of its credit in the run (ContributionLedger.link)
+    link: (() => {
+      const digest = linkDigest(domain, bob.address)
+      return {
+        encodeType: encodeType('Link'),
+        types: { Link: EIP712_TYPES.Link },
+        message: { run: toHex0x(domain.salt), owner: toChecksumAddress(bob.address) },
+        digest: toHex0x(digest),
+        signer: toChecksumAddress(alice.address),
+        signature: toHex0x(signDigest(digest, alice.privateKey)),
+      }
+    })(),
     signatures: (Object.keys(signed) as SignedKind[]).map((kind) => {
       const [value, key] = signed[kind]
       const m = signMessage(kind, value as never, domain, key)

@@ -85,6 +85,13 @@ describe('protocol vectors', () => {
     }
   })
 
+  it('eip712 link: ethers computes the same Link digest and recovers the contributor key', () => {
+    const { domain: d, link } = read('eip712.json')
+    expect(TypedDataEncoder.hash(d, link.types, link.message)).toBe(link.digest)
+    expect(verifyTypedData(d, link.types, link.message, link.signature)).toBe(link.signer)
+    expect(link.message.run).toBe(d.salt)
+  })
+
   it('merkle: OpenZeppelin rebuilds the same roots and leaf hashes; every proof verifies', () => {
     const file = read('merkle.json')
     for (const tree of file.trees) {

@@ -4,6 +4,8 @@
  * @noble/hashes (no ethers at runtime). Every signed message is signed as its primary type
  * below; each carries `digest`, the message's tagged keccak256 over its canonical bytes
  * (messages/*.ts `hashX`), plus the fields a wallet or the ledger contract needs to see.
+ * `Link` is not a message: a contributor key signs it once to name the wallet its ledger credit
+ * adds up to (`linkDigest`).
  *
  *   digest = keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct(message))
  *   domain = EIP712Domain(string name, string version, uint256 chainId, address verifyingContract, bytes32 salt)
@@ -75,6 +77,10 @@ export const EIP712_TYPES = {
     { name: 'author', type: 'address' },
     { name: 'digest', type: 'bytes32' },
   ],
+  Link: [
+    { name: 'run', type: 'bytes32' },
+    { name: 'owner', type: 'address' },
+  ],
 } as const satisfies Record<string, readonly Field[]>
 
 export type Eip712PrimaryType = keyof typeof EIP712_TYPES
@@ -138,4 +144,14 @@ export function hashStruct<P extends Eip712PrimaryType>(primary: P, message: Eip
 /** The 32-byte digest a murmur key signs for `message` of type `primary` in `domain`. */
 export function typedDataDigest<P extends Eip712PrimaryType>(domain: Eip712Domain, primary: P, message: Eip712Message<P>): Uint8Array {
   return keccak_256(concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator(domain), hashStruct(primary, message)))
+}
+
+/**
+ * The digest a contributor key signs to name `owner` as the account its credit in the run adds
+ * up to on the ledger (`ContributionLedger.link`, sent by `owner`): how a browser tab's key,
+ * which signs every group and delta, gives its credit to the wallet the user connected, which
+ * signs nothing but that one transaction. The run is the domain's salt.
+ */
+export function linkDigest(domain: Eip712Domain, owner: Address): Uint8Array {
+  return typedDataDigest(domain, 'Link', { run: domain.salt, owner })
 }

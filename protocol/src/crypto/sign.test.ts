@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { alice, domain, LEDGER, RUN } from '../../vectors/fixtures.js'
 import { fromHex, toHex0x } from '../bytes/bytes.js'
-import { domainSeparator, EIP712_TYPES, type Eip712Message, typedDataDigest } from './eip712.js'
+import { domainSeparator, EIP712_TYPES, type Eip712Message, linkDigest, typedDataDigest } from './eip712.js'
 import { addressFromPrivateKey, publicKeyFromPrivateKey, toChecksumAddress } from './identity.js'
 import { SIGNATURE_BYTES, signatureParts, signDigest } from './sign.js'
 import { recoverSigner, verifyDigest } from './verify.js'
@@ -61,6 +61,20 @@ describe('EIP-712 digests and signatures', () => {
     const sig = signDigest(typedDataDigest(domain, 'Delta', m), alice.privateKey)
     expect(sig).toHaveLength(SIGNATURE_BYTES)
     expect(verifyTypedData(ethersDomain, ethersTypes, deltaMessage(m), toHex0x(sig))).toBe(toChecksumAddress(alice.address))
+  })
+
+  it('signs a Link naming any owner that ethers attributes to the contributor key, in the run of the domain', () => {
+    const linkTypes = { Link: EIP712_TYPES.Link.map((f) => ({ ...f })) }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), (owner) => {
+        const message = { run: toHex0x(RUN), owner: toChecksumAddress(owner) }
+        const digest = linkDigest(domain, owner)
+        expect(toHex0x(digest)).toBe(TypedDataEncoder.hash(ethersDomain, linkTypes, message))
+        const sig = signDigest(digest, alice.privateKey)
+        expect(verifyTypedData(ethersDomain, linkTypes, message, toHex0x(sig))).toBe(toChecksumAddress(alice.address))
+      }),
+      { numRuns: 20 },
+    )
   })
 
   it('only ever produces low-s signatures with v in {27, 28}, and recovers the signer', () => {
