@@ -16,11 +16,33 @@ export const LEDGER_VIEWS = [
   'function roundOf(bytes32 runId, uint64 round) view returns (tuple(bytes32 previousPolicyHash, bytes32 policyHash, bytes32 contributionsRoot))',
   'function isClaimed(bytes32 runId, uint64 round, address contributor) view returns (bool)',
   'event RoundCommitted(bytes32 indexed runId, uint64 indexed round, bytes32 previousPolicyHash, bytes32 policyHash, bytes32 contributionsRoot, bytes32 resultDigest)',
+  'function links() view returns (address)',
 ] as const
+
+/** The ledger's claim and multicall, for a connected wallet that claims a key's credit (wallet.ts). */
+export const LEDGER_CLAIM_ABI = [
+  'function claim(bytes32 runId, uint64 round, address contributor, uint32 acceptedGroups, uint32 acceptedDeltas, uint256 credit, bytes32[] proof)',
+  'function multicall(bytes[] data) returns (bytes[] results)',
+] as const
+
+/** What the page uses of the ledger's CreditLinks (checked against its generated ABI as well). */
+export const LINKS_ABI = [
+  'function link(bytes32 runId, address contributor, bytes signature)',
+  'function ownerOf(bytes32 runId, address contributor) view returns (address)',
+  'function ownerCreditOf(bytes32 runId, address owner) view returns (uint256 total)',
+  'error LinkUnknownRun(bytes32 runId)',
+  'error LinkAlreadyLinked(bytes32 runId, address contributor, address owner)',
+  'error LinkInvalidSignature(bytes32 runId, address contributor)',
+  'error LinkTooMany(bytes32 runId, address owner, uint256 max)',
+] as const
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 export interface LedgerView {
   committedRounds: bigint
   credit: bigint
+  /** The wallet this tab's key gave its credit to (CreditLinks), and the credit of all its linked keys. */
+  owner?: { address: string; credit: bigint }
   /** The ledger refused or the endpoint is down: what to tell the user. */
   error?: string
 }
@@ -69,6 +91,9 @@ export async function readLedger(
         txs.set(Number(BigInt(log.topics[2]!)), log.transactionHash)
     }
     const read: LedgerRead = { committedRounds, credit, roots, txs, toBlock }
+    const links = new Contract((await ledger.getFunction('links')()) as string, LINKS_ABI, provider)
+    const owner = (await links.getFunction('ownerOf')(runId, address)) as string
+    if (owner !== ZERO_ADDRESS) read.owner = { address: owner, credit: (await links.getFunction('ownerCreditOf')(runId, owner)) as bigint }
     if (audit) {
       const claimed = new Map<number, boolean>()
       for (const r of audit.rounds)

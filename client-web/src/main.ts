@@ -16,6 +16,7 @@ import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
 import { joinPeers, peerCells } from './peers.js'
 import { serveRtc } from './rtc-host.js'
+import { injectedWallet, linkWallet, walletError } from './wallet.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -44,6 +45,8 @@ const state = {
   audit: {} as Record<number, 'consistent' | 'on-chain' | 'mismatch' | 'inconsistent'>,
   /** Each committed round's commit transaction (ledger round numbers, from 0). */
   txs: {} as Record<number, string>,
+  /** The wallet this tab's key gave its credit to (CreditLinks.link), once the link is mined. */
+  wallet: null as { owner: string; txHash: string; claimTxHash: string | null; claimed: number } | null,
   /** The address picked in the Peers table, its leaves proven against the ledger's roots. */
   addressAudit: null as (AddressAudit & { claimedCredit: bigint | null }) | null,
 }
@@ -106,6 +109,7 @@ function renderStatus(s: WorkerStatus): void {
     const l = state.ledger
     rows.push(['rounds on chain', l ? (l.error ? `— (${l.error})` : String(l.committedRounds)) : '…'])
     rows.push(['your claimed credit', l && !l.error ? l.credit.toString() : '…'])
+    if (l?.owner) rows.push(['your wallet', `${l.owner.address}: ${l.owner.credit} credit from its linked keys`])
   }
   const dl = $('peer')
   dl.replaceChildren(
@@ -477,6 +481,7 @@ async function main(): Promise<void> {
     a.download = `murmur-${identity.address}.json`
     a.click()
   }
+  setUpWallet()
   applySettings()
   if (query.has('autojoin')) join()
   else {
@@ -491,3 +496,41 @@ main().catch((err: unknown) => {
   state.errors.push(message)
   say(`Cannot join: ${message}`, 'error')
 })
+
+/**
+ * "Give this key's credit to my wallet": shown when the run has a ledger and the page has an
+ * injected wallet (window.ethereum). The tab's key keeps signing; the wallet sends one
+ * transaction and becomes the owner of the key's credit (wallet.ts).
+ */
+function setUpWallet(): void {
+  const ethereum = injectedWallet()
+  const chain = state.join?.chain
+  const button = $<HTMLButtonElement>('wallet')
+  const status = $('wallet-status')
+  if (!ethereum || !chain || !identity || !state.join) return
+  button.hidden = false
+  const join = state.join
+  const me = identity
+  button.onclick = async () => {
+    button.disabled = true
+    status.hidden = false
+    status.textContent = 'Asking your wallet…'
+    try {
+      const w = await linkWallet(ethereum, chain, join.runId, me, state.rounds)
+      state.wallet = w
+      status.textContent =
+        `This key's credit goes to ${w.owner}` +
+        (w.claimed > 0
+          ? `; your wallet claimed ${w.claimed} round${w.claimed === 1 ? '' : 's'} of it.`
+          : '; no unclaimed round to claim yet.')
+      log(
+        `credit linked to wallet ${w.owner}${w.txHash ? ` (${w.txHash})` : ''}; ${w.claimed} rounds claimed${w.claimTxHash ? ` (${w.claimTxHash})` : ''}`,
+      )
+      button.textContent = 'Claim new credit with my wallet'
+      button.disabled = false
+    } catch (err) {
+      status.textContent = `Not linked: ${walletError(err)}.`
+      button.disabled = false
+    }
+  }
+}

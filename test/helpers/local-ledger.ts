@@ -11,6 +11,8 @@ export interface LocalLedger {
   rpcUrl: string
   chainId: bigint
   ledger: string
+  /** An account the chain signs `eth_sendTransaction` for (funded, no peer's): a user's wallet. */
+  wallet: string
   stop(): Promise<void>
 }
 
@@ -28,6 +30,7 @@ export async function localLedger(fund: readonly Uint8Array[]): Promise<LocalLed
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     ledger,
+    wallet: new Wallet(chain.accounts[2]!).address,
     async stop() {
       provider.destroy()
       await chain.stop()
