@@ -6,7 +6,7 @@
  */
 import { JOIN_PATH, type JoinInfo, joinInfoFromFragment, type PeerStatusRow, parseJoinInfo } from '@murmur/node/browser'
 import { PROTOCOL_VERSION } from '@murmur/protocol'
-import { type AddressAudit, auditAddress } from './audit.js'
+import type { AddressAudit } from './audit.js'
 import { detectCapabilities } from './capabilities.js'
 import { rewardCurve } from './chart.js'
 import { effectiveShare, parseSettings, type VolunteerSettings } from './controls.js'
@@ -16,7 +16,7 @@ import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
 import { joinPeers, peerCells } from './peers.js'
 import { serveRtc } from './rtc-host.js'
-import { injectedWallet, linkWallet, walletError } from './wallet.js'
+import type { Eip1193Provider } from './wallet.js'
 import './style.css'
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
@@ -165,6 +165,8 @@ async function pollLedger(chain: NonNullable<JoinInfo['chain']>, address: string
     if (onChain) state.audit[ledgerRound(l)] = onChain === l.contributions!.root.toLowerCase() ? 'on-chain' : 'mismatch'
   }
   if (who && audit && !view.error) {
+    // audit.ts (the contributions tree: @openzeppelin/merkle-tree and its ABI coder) loads when an address is audited
+    const { auditAddress } = await import('./audit.js')
     state.addressAudit = { ...auditAddress(state.join!.runId, who, state.rounds, roots, audit.claimed), claimedCredit: audit.credit }
     renderAddressAudit()
   }
@@ -503,7 +505,8 @@ main().catch((err: unknown) => {
  * transaction and becomes the owner of the key's credit (wallet.ts).
  */
 function setUpWallet(): void {
-  const ethereum = injectedWallet()
+  // wallet.ts (ethers' BrowserProvider, secp256k1 signing) loads on the first click
+  const ethereum = (globalThis as { ethereum?: Eip1193Provider }).ethereum
   const chain = state.join?.chain
   const button = $<HTMLButtonElement>('wallet')
   const status = $('wallet-status')
@@ -515,6 +518,7 @@ function setUpWallet(): void {
     button.disabled = true
     status.hidden = false
     status.textContent = 'Asking your wallet…'
+    const { linkWallet, walletError } = await import('./wallet.js')
     try {
       const w = await linkWallet(ethereum, chain, join.runId, me, state.rounds)
       state.wallet = w

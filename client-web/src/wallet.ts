@@ -16,8 +16,6 @@ export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | Record<string, unknown> }): Promise<unknown>
 }
 
-export const injectedWallet = (): Eip1193Provider | null => (globalThis as { ethereum?: Eip1193Provider }).ethereum ?? null
-
 export interface WalletLink {
   owner: string
   txHash: string
