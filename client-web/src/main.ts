@@ -318,13 +318,24 @@ function startLedgerPoll(): void {
   ledgerTimer = setInterval(() => void pollLedger(chain, address), 10_000)
 }
 
+/** The "your delta" cell: in, screened out (and why), not included, or — when none was sent. */
+function deltaCell(d: RoundLine['ownDelta']): string {
+  if (!d) return '—'
+  if (d.outcome === 'included') return 'in'
+  if (d.outcome === 'screened')
+    return d.reason === 'norm' ? 'screened: too long' : d.reason === 'direction' ? 'screened: direction' : 'screened'
+  return 'not included'
+}
+
 function renderRound(l: RoundLine): void {
   const tr = document.createElement('tr')
   for (const v of [
     l.round,
     l.ownGroups,
     l.ownGroupsIncluded,
-    l.ownDeltaIncluded ? 'in' : '—',
+    l.ownNoGradient,
+    l.ownUnused,
+    deltaCell(l.ownDelta),
     l.included,
     l.reward.toFixed(3),
     `${l.policyHash.slice(0, 12)}…`,

@@ -48,6 +48,13 @@ export interface RoundLine {
   ownGroupsIncluded: number
   /** Whether this tab's delta is in the round's aggregate. */
   ownDeltaIncluded: boolean
+  /**
+   * Why the rest of this tab's work did not count: groups with no reward variance (no gradient, so
+   * no trainer uses them), groups in no included delta, and the fate of its delta (null: none sent).
+   */
+  ownNoGradient: number
+  ownUnused: number
+  ownDelta: null | { outcome: 'included' } | { outcome: 'screened' | 'not-included'; reason: string }
   included: number
   policyHash: string
   tokensPerSecond: number

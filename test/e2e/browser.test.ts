@@ -32,7 +32,15 @@ interface PageState {
     deltasIncluded: number
     peers: { address: string; device: string; client: string }[]
   } | null
-  rounds: { round: number; ownGroupsIncluded: number; ownDeltaIncluded: boolean }[]
+  rounds: {
+    round: number
+    ownGroups: number
+    ownGroupsIncluded: number
+    ownNoGradient: number
+    ownUnused: number
+    ownDeltaIncluded: boolean
+    ownDelta: { outcome: string } | null
+  }[]
   errors: string[]
   log: string[]
 }
@@ -102,8 +110,13 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       expect(after.status!.groupsPublished).toBeGreaterThan(0)
       expect(after.rounds.find((l) => l.round === withTab!.round)?.ownGroupsIncluded, diagnosis).toBe(withTab!.includedGroupsBy[tab])
       expect(after.status!.roles).toEqual(['worker', 'trainer'])
+      // every own group is accounted for: in the policy, without gradient, or unused
+      for (const l of after.rounds) expect(l.ownGroupsIncluded + l.ownNoGradient + l.ownUnused, JSON.stringify(l)).toBe(l.ownGroups)
       await page.waitForFunction(
-        (r) => (globalThis as unknown as { murmur: PageState }).murmur.rounds.some((l) => l.round === r && l.ownDeltaIncluded),
+        (r) =>
+          (globalThis as unknown as { murmur: PageState }).murmur.rounds.some(
+            (l) => l.round === r && l.ownDeltaIncluded && l.ownDelta?.outcome === 'included',
+          ),
         withDelta!.round,
         { timeout: 30_000 },
       )

@@ -8,7 +8,7 @@
  * rejected them.
  */
 import { join } from 'node:path'
-import { devKey, type LocalSwarm, nodeRuntime, type SwarmRoundLine, startLocalSwarm, takeRounds } from '@murmur/node'
+import { devKey, type LocalSwarm, nodeRuntime, type PeerRoundReport, type SwarmRoundLine, startLocalSwarm, takeRounds } from '@murmur/node'
 import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toySwarmRun } from '../helpers/swarm-run.js'
@@ -35,6 +35,7 @@ async function withAdversaries(
     rounds: number
     faults: Parameters<typeof startLocalSwarm>[0]['faults']
     settings?: Parameters<typeof startLocalSwarm>[0]['settings']
+    onPeerRound?: Parameters<typeof startLocalSwarm>[0]['onPeerRound']
   },
   check: (swarm: LocalSwarm, lines: SwarmRoundLine[]) => void,
 ): Promise<void> {
@@ -46,6 +47,7 @@ async function withAdversaries(
     roundDurationMs: ROUND_MS,
     faults: o.faults,
     settings: o.settings,
+    onPeerRound: o.onPeerRound,
   })
   try {
     const { lines, stalled } = await takeRounds(swarm, o.rounds, 4 * o.rounds * ROUND_MS)
@@ -78,7 +80,9 @@ describe('a swarm with adversarial peers', () => {
   it('screens out sign-flipped and ×100 deltas every round; their authors forfeit all credit, the honest deltas make θ', async () => {
     const adversaries = new Set([3, 4].map(addressOf))
     const faults = (i: number) => (i === 3 ? { delta: 'sign-flip' as const } : i === 4 ? { delta: 'scale' as const } : undefined)
-    await withAdversaries({ label: 'swarm-screen', peers: 5, rounds: 3, faults }, (swarm, lines) => {
+    const own = new Map<string, PeerRoundReport['own']['delta'][]>()
+    const onPeerRound = (r: PeerRoundReport) => own.set(r.address.toLowerCase(), [...(own.get(r.address.toLowerCase()) ?? []), r.own.delta])
+    await withAdversaries({ label: 'swarm-screen', peers: 5, rounds: 3, faults, onPeerRound }, (swarm, lines) => {
       for (const line of lines) {
         // rollouts included: a screened author gets no leaf at all in the round
         const leaves = line.contributions?.leaves ?? []
@@ -89,6 +93,10 @@ describe('a swarm with adversarial peers', () => {
       expect(lines.every((l) => l.included <= 3)).toBe(true)
       expect(lines.some((l) => l.included >= 2)).toBe(true)
       for (const p of swarm.peers.slice(0, 3)) expect(p.counters.deltasScreened).toBeGreaterThan(0)
+      // each adversary's own round report says its delta was screened out, and why
+      expect(own.get(addressOf(3))).toContainEqual({ outcome: 'screened', reason: 'direction' })
+      expect(own.get(addressOf(4))).toContainEqual({ outcome: 'screened', reason: 'norm' })
+      for (const i of [0, 1, 2]) expect(own.get(addressOf(i))).toContainEqual({ outcome: 'included' })
     })
   }, 180_000)
 

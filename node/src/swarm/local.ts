@@ -114,6 +114,8 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   rolloutPassPrompts?: number
   /** Misbehaving peers for adversary tests (see SwarmPeerInit.faults). */
   faults?: (i: number) => SwarmPeerInit['faults']
+  /** Every peer's report of every round it closes, faulty peers' included (the round lines leave those out). */
+  onPeerRound?: (report: PeerRoundReport) => void
   log?: (line: string) => void
   debug?: boolean
   /** Start every peer at this round and θ (a resumed session) instead of genesis at round 0. */
@@ -163,6 +165,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   const faulty = new Set<SwarmPeer>()
   let flushing = Promise.resolve()
   const onRound = (r: PeerRoundReport) => {
+    o.onPeerRound?.(r)
     const list = reports.get(r.round) ?? []
     if (peers.some((p) => p.address === r.address && faulty.has(p))) return
     list.push(r)

@@ -160,6 +160,17 @@ export interface PeerRoundReport {
   /** This peer's own groups among them. */
   ownGroupsIncluded: number
   /**
+   * What became of this peer's own work, and why what did not count did not: groups with no
+   * reward variance carry no gradient (no trainer uses them, by rule); `unused` groups were in no
+   * included delta (they reached the trainers after they froze their sets, or a trainer's checks
+   * refused them). The delta: in the aggregate, screened out (with the screen's reason when this
+   * peer aggregated), or not included (it missed the freeze, or the quorum's checks refused it).
+   */
+  own: {
+    groups: { published: number; included: number; noGradient: number; unused: number }
+    delta: null | { outcome: 'included' } | { outcome: 'screened'; reason: string } | { outcome: 'not-included'; reason: string }
+  }
+  /**
    * The agreed RoundResult's contributions root and its leaves (credit as a decimal string, so
    * the report stays JSON), or null when this peer does not hold the body.
    */
@@ -360,6 +371,8 @@ export class SwarmPeer {
   private adam: AdamWState = createAdamWState()
   private feedback: ErrorFeedbackState
   private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
+  /** Why the screen left deltas out, by id, from this peer's own aggregations (for its round report). */
+  private readonly screenReasons = new Map<Hex32, string>()
   private readonly groupChecks = new Set<Promise<unknown>>()
   private groups = new Map<Hex32, HeldGroupEntry>()
   private deltas = new Map<Hex32, DeltaEntry>()
@@ -1080,6 +1093,7 @@ export class SwarmPeer {
         momentum: await this.momentum,
       })
       const screened = next.screened.map((x) => x.id)
+      for (const x of next.screened) this.screenReasons.set(hex(x.id), x.reason)
       if (next.votes.length >= 3)
         this.debug(`round ${round}: screen votes (with/against) ${next.votes.map((v) => `${v.with}/${v.against}`).join(' ')}`)
       for (const x of next.screened) {
@@ -1372,6 +1386,20 @@ export class SwarmPeer {
     const numel = this.run.numel
     const includedGroupsBy: Record<`0x${string}`, number> = {}
     const groupIds = new Set(included.flatMap((id) => this.deltas.get(id)?.delta.groups.map(hex) ?? []))
+    const own = [...this.groups.entries()].filter(([, g]) => g.own && g.group.round === closed)
+    const noGradient = own.filter(([, g]) => isZeroVarianceGroup(g.group.completions.map((c) => c.reward))).length
+    const ownIncluded = own.filter(([id]) => groupIds.has(id)).length
+    const sent = this.lastSent?.round === closed ? this.lastSent.id : null
+    const screenedHere = sent !== null && (body?.screened ?? []).some((id) => hex(id) === sent)
+    const ownDelta: PeerRoundReport['own']['delta'] =
+      sent === null
+        ? null
+        : included.includes(sent)
+          ? { outcome: 'included' }
+          : screenedHere
+            ? { outcome: 'screened', reason: this.screenReasons.get(sent) ?? 'the delta screen' }
+            : { outcome: 'not-included', reason: 'it reached the quorum after the freeze, or its checks refused it' }
+    for (const id of [...this.screenReasons.keys()]) if (this.deltas.get(id)?.delta.round !== closed) this.screenReasons.delete(id)
     for (const id of groupIds) {
       const author = this.groups.get(id)?.group.author
       if (!author) continue
@@ -1391,6 +1419,10 @@ export class SwarmPeer {
       ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
       includedGroupsBy,
       ownGroupsIncluded: includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0,
+      own: {
+        groups: { published: own.length, included: ownIncluded, noGradient, unused: own.length - ownIncluded - noGradient },
+        delta: ownDelta,
+      },
       contributions: body
         ? {
             root: hex(body.contributionsRoot),
