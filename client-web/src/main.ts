@@ -373,10 +373,12 @@ function join(): void {
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'murmur-peer' })
   worker.onmessage = (e: MessageEvent<FromWorker>) => onWorker(e.data)
   worker.onerror = (e) => onWorker({ type: 'error', message: e.message || 'the worker failed to load' })
-  // the worker has no RTCPeerConnection: the page lends it this one (rtc-proxy.ts)
-  const rtc = new MessageChannel()
-  stopRtc = serveRtc(rtc.port1)
-  worker.postMessage({ type: 'rtc', port: rtc.port2 } satisfies ToWorker, [rtc.port2])
+  // the worker has no RTCPeerConnection: the page lends it its own (rtc-proxy.ts), if it has one
+  if (typeof RTCPeerConnection === 'function') {
+    const rtc = new MessageChannel()
+    stopRtc = serveRtc(rtc.port1)
+    worker.postMessage({ type: 'rtc', port: rtc.port2 } satisfies ToWorker, [rtc.port2])
+  }
   const { share } = currentShare()
   const query = new URLSearchParams(location.search)
   const debug = query.get('debug') ?? undefined
