@@ -222,6 +222,7 @@ export { type NodeDevice, nodeRuntime, wasmRuntime } from './runtime/runtimes.js
 export {
   listSwarmCheckpoints,
   readLatestSwarmCheckpoint,
+  readSwarmCheckpoint,
   type SwarmCheckpoint,
   weightsFromCheckpointBytes,
   writeSwarmCheckpoint,

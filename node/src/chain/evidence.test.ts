@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeSignedMessage, deriveSeed, hashDelta, toHex } from '@murmur/protocol'
 import { describe, expect, it } from 'vitest'
-import { listEvidenceRounds, readRoundEvidence, roundDirName, writeRoundEvidence } from './evidence.js'
+import { listEvidenceRounds, mergeRoundEvidence, missingEvidence, readRoundEvidence, roundDirName, writeRoundEvidence } from './evidence.js'
 import { syntheticManifest, syntheticRound } from './synthetic-round.js'
 
 const validatorKeys = [1, 2, 3, 4].map((i) => deriveSeed('murmur/test/validator', i))
@@ -17,6 +17,29 @@ const round = (r: bigint, signers = validatorKeys.slice(0, 3), previousPolicyHas
     signerKeys: signers,
   })
 const tmp = () => mkdtempSync(join(tmpdir(), 'murmur-evidence-'))
+
+describe('missingEvidence / mergeRoundEvidence', () => {
+  const hexId = (e: Uint8Array) => toHex(hashDelta(decodeSignedMessage(e).body))
+  it('names what a partial archive lacks, and completes it from an offer, taking only the envelopes the round names', () => {
+    const full = round(3n).evidence
+    expect(missingEvidence(full)).toEqual({ deltas: [], groups: [] })
+    // a validator that restarted mid-round: the agreed RoundResult, one delta and none of the groups
+    const partial = { ...full, deltas: full.deltas.slice(0, 1), groups: [] }
+    const missing = missingEvidence(partial)
+    expect(missing.deltas.sort()).toEqual(full.deltas.slice(1).map(hexId).sort())
+    expect(missing.groups.length).toBeGreaterThan(0) // the held delta's groups; the others' are not known yet
+    // an offer with envelopes of another round and junk: none of them is taken
+    const other = round(4n).evidence
+    const junk = { deltas: [...other.deltas, new Uint8Array([1, 2, 3])], groups: [...other.groups, new Uint8Array(0)] }
+    expect(mergeRoundEvidence(partial, junk)).toEqual(partial)
+    // another validator's full archive completes it, each envelope once
+    const merged = mergeRoundEvidence(partial, full)
+    expect(missingEvidence(merged)).toEqual({ deltas: [], groups: [] })
+    expect(merged.deltas).toHaveLength(full.deltas.length)
+    expect(merged.groups).toHaveLength(full.groups.length)
+    expect(mergeRoundEvidence(merged, full)).toEqual(merged)
+  })
+})
 
 describe('writeRoundEvidence / readRoundEvidence', () => {
   it('round-trips a round, content-addressed, and lists rounds in order', async () => {

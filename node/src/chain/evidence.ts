@@ -83,6 +83,63 @@ function envelopeId(kind: Kind, envelope: Uint8Array, where: string): Uint8Array
   }
 }
 
+/** The envelope's id as hex, or null when it is not a well-formed signed `kind`. */
+function idOrNull(kind: Kind, envelope: Uint8Array): string | null {
+  try {
+    return toHex(envelopeId(kind, envelope, kind))
+  } catch {
+    return null
+  }
+}
+
+/** The groups the deltas trained on (their headers' lists), as hex ids. */
+function groupIdsOf(deltas: readonly Uint8Array[]): Set<string> {
+  return new Set(deltas.flatMap((e) => decodeDelta(decodeSignedMessage(e).body).groups.map(toHex)))
+}
+
+/**
+ * What `evidence` lacks to prove its round: the deltas its RoundResult lists that it does not
+ * hold, and the groups its deltas trained on that it does not hold (a missing delta's groups are
+ * not known until the delta is). A validator that joined or restarted mid-round holds the agreed
+ * RoundResult without every envelope it names.
+ */
+export function missingEvidence(evidence: RoundEvidence): { deltas: string[]; groups: string[] } {
+  const held = new Set(evidence.deltas.map((e) => idOrNull('Delta', e)))
+  const heldGroups = new Set(evidence.groups.map((e) => idOrNull('ScoredGroup', e)))
+  return {
+    deltas: decodeRoundResult(evidence.roundResultBody)
+      .deltas.map(toHex)
+      .filter((id) => !held.has(id)),
+    groups: [...groupIdsOf(evidence.deltas)].filter((id) => !heldGroups.has(id)),
+  }
+}
+
+/**
+ * `evidence` with the envelopes of `offer` (another validator's evidence of the round) that it
+ * lacks: only those whose ids its signed RoundResult (deltas) or its deltas (groups) name, so an
+ * offer from any peer, honest or not, can only complete it. Malformed envelopes are skipped.
+ */
+export function mergeRoundEvidence(
+  evidence: RoundEvidence,
+  offer: { deltas: readonly Uint8Array[]; groups: readonly Uint8Array[] },
+): RoundEvidence {
+  const missing = missingEvidence(evidence)
+  const wantDeltas = new Set(missing.deltas)
+  const deltas = [...evidence.deltas]
+  for (const e of offer.deltas) {
+    const id = idOrNull('Delta', e)
+    if (id !== null && wantDeltas.delete(id)) deltas.push(e)
+  }
+  const heldGroups = new Set(evidence.groups.map((e) => idOrNull('ScoredGroup', e)))
+  const wantGroups = new Set([...groupIdsOf(deltas)].filter((id) => !heldGroups.has(id)))
+  const groups = [...evidence.groups]
+  for (const e of offer.groups) {
+    const id = idOrNull('ScoredGroup', e)
+    if (id !== null && wantGroups.delete(id)) groups.push(e)
+  }
+  return { ...evidence, deltas, groups }
+}
+
 function checkRoundResult(body: Uint8Array, round: bigint, where: string): void {
   let decoded: bigint
   try {

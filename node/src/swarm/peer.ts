@@ -93,9 +93,18 @@ import {
   type Weights,
   weightsHash,
 } from '@murmur/protocol'
-import { directoryEvidenceArchive, EVIDENCE_DIR, type RoundEvidence, readRoundEvidence, writeRoundEvidence } from '../chain/evidence.js'
+import {
+  directoryEvidenceArchive,
+  EVIDENCE_DIR,
+  mergeRoundEvidence,
+  missingEvidence,
+  type RoundEvidence,
+  readRoundEvidence,
+  writeRoundEvidence,
+} from '../chain/evidence.js'
 import { submitterRank } from '../chain/submitter.js'
 import { MemoryBlobStore } from '../net/blob-store.js'
+import { fetchRoundEvidence } from '../net/evidence-client.js'
 import { type EvidenceService, evidenceService } from '../net/evidence-service.js'
 import { type GossipVerdict, isSampledRejection, MAX_GOSSIP_PUBLISH_BYTES } from '../net/gossip-service.js'
 import { createMurmurHost, type IceServer, type MurmurHost, type MurmurTransport } from '../net/host.js'
@@ -1228,6 +1237,45 @@ export class SwarmPeer {
   }
 
   /**
+   * A validator that joined or restarted mid-round holds the agreed RoundResult without every
+   * delta and group it names, so its archive would not prove the round (an audit of it fails). It
+   * asks the peers it is connected to for their evidence of the round (/murmur/evidence/1) and
+   * keeps the envelopes the round names (mergeRoundEvidence: hash-checked against the signed
+   * body, so any peer's answer can only complete it). The others write their evidence in the
+   * background too, so it asks again a few times before it says what is still missing.
+   */
+  private async completeEvidence(dir: string, evidence: RoundEvidence): Promise<void> {
+    const count = (e: RoundEvidence) => {
+      const m = missingEvidence(e)
+      return m.deltas.length + m.groups.length
+    }
+    if (count(evidence) === 0) return
+    let current = evidence
+    for (let attempt = 1; attempt <= 3 && count(current) > 0 && !this.stopped; attempt++) {
+      await new Promise((r) => setTimeout(r, 2000 * attempt).unref())
+      const peers = new Map(this.host.libp2p.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]))
+      for (const peer of peers.values()) {
+        if (this.stopped || count(current) === 0) break
+        const offer = await fetchRoundEvidence(this.host.libp2p, peer, this.run.runId, evidence.round, {
+          timeoutMs: 10_000,
+          signal: this.stopSignal.signal,
+        }).catch(() => null)
+        if (offer) current = mergeRoundEvidence(current, offer)
+      }
+    }
+    if (current !== evidence) await writeRoundEvidence(dir, current)
+    const left = missingEvidence(current)
+    if (left.deltas.length + left.groups.length > 0)
+      this.log(
+        `round ${evidence.round}: its evidence lacks ${left.deltas.length} delta(s) and ${left.groups.length} group(s) no connected validator served; audit it from another validator's archive`,
+      )
+    else
+      this.log(
+        `round ${evidence.round}: evidence completed from other validators (${current.deltas.length - evidence.deltas.length} delta(s), ${current.groups.length - evidence.groups.length} group(s))`,
+      )
+  }
+
+  /**
    * A quorum agreed on round `round` (this peer is a validator): keep the round's signed evidence
    * and, if this peer is the round's submitter (or the earlier ones did not get it on chain in
    * time), submit the commit to the ledger. Everything is captured now: the round's data is
@@ -1259,7 +1307,10 @@ export class SwarmPeer {
     }
     if (this.init.dataDir) {
       const dir = join(this.init.dataDir, EVIDENCE_DIR)
-      this.background('evidence', () => writeRoundEvidence(dir, evidence))
+      this.background('evidence', async () => {
+        await writeRoundEvidence(dir, evidence)
+        await this.completeEvidence(dir, evidence)
+      })
     }
     const ledger = this.init.ledger
     if (!ledger) return
