@@ -85,6 +85,10 @@ describe('discoveredDialable', () => {
     expect(dialable({ webrtc: true, self: '16Uiu2HAm0' })).toEqual([addrs[0]!.toString(), '/ip4/127.0.0.1/tcp/4002/ws'])
     expect(dialable({ webrtc: true, self: '16Uiu2HAmZ' })).toEqual(['/ip4/127.0.0.1/tcp/4002/ws'])
     expect(dialable({ webrtc: false, self: '16Uiu2HAm0' })).toEqual(['/ip4/127.0.0.1/tcp/4002/ws'])
+    // no room for another WebRTC connection: no dial; gossip reaches that tab through the others
+    expect(discoveredDialable(addrs, { webrtc: true, self: '16Uiu2HAm0', peer: tab, webrtcRoom: 0 }).map(String)).toEqual([
+      '/ip4/127.0.0.1/tcp/4002/ws',
+    ])
   })
 })
 

@@ -82,6 +82,11 @@ export interface MurmurHostInit {
    * a third party; across NATs an operator names STUN (or TURN) servers here.
    */
   iceServers?: IceServer[]
+  /**
+   * WebRTC connections to other tabs this peer opens itself, at most (default 8): a phone keeps
+   * a few direct links and gossip reaches the other tabs through them and the node peers.
+   */
+  maxWebrtcDials?: number
   /** Multiaddrs (with /p2p/) dialed at start and kept as bootstrap peers. */
   bootstrap?: string[]
   /**
@@ -257,12 +262,16 @@ export function peerDiscoveryTopic(runId: Uint8Array | string): string {
  * never: a relayed connection is limited (2 minutes, 128 KiB) and gossipsub does not run on
  * one; it only carries WebRTC signalling. A `…/p2p-circuit/webrtc` address only by a peer that
  * speaks WebRTC, and of two such peers only by the one whose PeerId sorts first, so two tabs
- * that discover each other at once make one connection, not two.
+ * that discover each other at once make one connection, not two, and only while it has room for
+ * another WebRTC connection (`webrtcRoom` > 0; MurmurHostInit.maxWebrtcDials).
  */
-export function discoveredDialable(addrs: readonly Multiaddr[], me: { webrtc: boolean; self: string; peer: string }): Multiaddr[] {
+export function discoveredDialable(
+  addrs: readonly Multiaddr[],
+  me: { webrtc: boolean; self: string; peer: string; webrtcRoom?: number },
+): Multiaddr[] {
   return addrs.filter((a) => {
     const s = a.toString()
-    if (s.includes('/webrtc')) return me.webrtc && me.self < me.peer
+    if (s.includes('/webrtc')) return me.webrtc && me.self < me.peer && (me.webrtcRoom ?? 1) > 0
     return !s.includes('/p2p-circuit')
   })
 }
@@ -414,6 +423,7 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
         webrtc: transports.includes('webrtc'),
         self: libp2p.peerId.toString(),
         peer: id.toString(),
+        webrtcRoom: (init.maxWebrtcDials ?? 8) - libp2p.getConnections().filter((c) => c.remoteAddr.toString().includes('/webrtc')).length,
       })
       if (addrs.length === 0) return
       libp2p
