@@ -110,6 +110,7 @@ describe('churn across processes', () => {
         const before = await committed()
         expect(before.size, show()).toBeGreaterThan(0)
         await new Promise((r) => setTimeout(r, 1500)) // mid-round
+        const killedAt = Date.now()
         for (const i of wave) nodes[i]!.child.kill('SIGKILL')
         for (const i of wave) expect(await nodes[i]!.exited).toBe(null)
         // the other half closes rounds without them
@@ -132,12 +133,18 @@ describe('churn across processes', () => {
         expect(after.size, show()).toBeGreaterThan(before.size)
         for (const [r, h] of before) expect(after.get(r), `round ${r}`).toBe(h)
         // the killed peers restart on their data dirs and close rounds on the swarm's θ again
+        const downRounds = Math.max(...survivors.map(lastRound)) - from
+        const restartedAt = Date.now()
         for (const i of wave) {
           nodes[i] = start(i)
           runs[i]!.push(nodes[i]!)
         }
         const rejoinFrom = Math.max(...survivors.map(lastRound))
         await until('the restarted nodes close a round', () => wave.every((i) => lastRound(nodes[i]!) > rejoinFrom), 150_000, show)
+        console.log(
+          `churn: nodes ${wave.join(' and ')} down ${((restartedAt - killedAt) / 1000).toFixed(1)} s, ${downRounds} round(s) closed without them, ` +
+            `${after.size - before.size} more committed; restart to first closed round ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`,
+        )
         for (const i of wave) expect(nodes[i]!.stderr, show()).toMatch(/resuming from round \d+/)
       }
 
