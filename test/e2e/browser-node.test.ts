@@ -5,11 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { devKey, JOIN_PATH, localManifest, MANIFEST_FILE, parseJoinInfo } from '@murmur/node'
-import { peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey } from '@murmur/protocol'
+import { JOIN_PATH, localManifest, MANIFEST_FILE, parseJoinInfo } from '@murmur/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { artifact, launchChromium } from '../helpers/chromium.js'
-import { type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
+import { devPeerId, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -36,7 +35,7 @@ describe('murmur node --serve-web', () => {
   it('serves the client and the join information; a tab joins the node processes and they train on its groups', {
     timeout: 300_000,
   }, async () => {
-    const id0 = peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(0))))
+    const id0 = devPeerId(0)
     const common = (i: number) => [
       '--run',
       runDir,

@@ -5,18 +5,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { devKey, LedgerClient, localManifest, MANIFEST_FILE } from '@murmur/node'
-import {
-  decodeRunManifest,
-  fromHex,
-  peerIdFromPublicKey,
-  peerIdToString,
-  publicKeyFromPrivateKey,
-  toChecksumAddress,
-  toHex0x,
-} from '@murmur/protocol'
+import { LedgerClient, localManifest, MANIFEST_FILE } from '@murmur/node'
+import { decodeRunManifest, fromHex, toChecksumAddress, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
+import { devTcpAddr, freePort, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -57,7 +49,7 @@ describe('murmur node processes with a murmur chain process', () => {
     writeFileSync(join(runDir, 'swarm', MANIFEST_FILE), manifest)
 
     const ports = await Promise.all([0, 1, 2].map(() => freePort()))
-    const bootstrap = `/ip4/127.0.0.1/tcp/${ports[0]}/p2p/${peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(0))))}`
+    const bootstrap = devTcpAddr(ports[0]!, 0)
     const ROUNDS = 3
     const nodes = [0, 1, 2].map((i) =>
       procs.start([

@@ -12,7 +12,6 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   auditEvidence,
-  devKey,
   EVIDENCE_DIR,
   LedgerClient,
   listEvidenceRounds,
@@ -22,9 +21,9 @@ import {
   readSwarmCheckpoint,
   swarmRun,
 } from '@murmur/node'
-import { fromHex, peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey, toHex0x } from '@murmur/protocol'
+import { fromHex, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
+import { devTcpAddr, freePort, type MurmurProc, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -66,8 +65,7 @@ describe('churn across processes', () => {
     writeFileSync(join(runDir, 'swarm', MANIFEST_FILE), manifest)
 
     const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const addr = (i: number) =>
-      `/ip4/127.0.0.1/tcp/${ports[i]}/p2p/${peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(i))))}`
+    const addr = (i: number) => devTcpAddr(ports[i]!, i)
     // every peer knows every other, so a restarted bootstrap peer is found again
     const start = (i: number, minPeers = 0) =>
       procs.start<Report>([

@@ -5,10 +5,9 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { devKey, localManifest, MANIFEST_FILE } from '@murmur/node'
-import { peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey } from '@murmur/protocol'
+import { localManifest, MANIFEST_FILE } from '@murmur/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, ProcessGroup, until } from '../helpers/node-procs.js'
+import { devTcpAddr, freePort, ProcessGroup, until } from '../helpers/node-procs.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
 let runDir: string
@@ -34,7 +33,7 @@ const startNode = (args: string[]) => procs.start<Report>(['node', ...args])
 describe('murmur node processes on loopback', () => {
   it('agree on θ every round; a SIGKILLed peer does not stall the others and resumes from disk', { timeout: 400_000 }, async () => {
     const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const bootstrap = `/ip4/127.0.0.1/tcp/${ports[0]}/p2p/${peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(0))))}`
+    const bootstrap = devTcpAddr(ports[0]!, 0)
     const args = (i: number, rounds: number) => [
       '--run',
       runDir,

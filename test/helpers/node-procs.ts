@@ -4,7 +4,15 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { devKey } from '@murmur/node'
+import { peerIdFromPublicKey, peerIdToString, publicKeyFromPrivateKey } from '@murmur/protocol'
 import { murmurBin, repoRoot } from './cli.js'
+
+/** The PeerId of development key `i` (`murmur node --dev-key i`). */
+export const devPeerId = (i: number): string => peerIdToString(peerIdFromPublicKey(publicKeyFromPrivateKey(devKey(i))))
+
+/** The TCP multiaddr of a `murmur node --dev-key i` listening on 127.0.0.1:`port`. */
+export const devTcpAddr = (port: number, i: number): string => `/ip4/127.0.0.1/tcp/${port}/p2p/${devPeerId(i)}`
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
