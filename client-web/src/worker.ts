@@ -119,6 +119,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     roles: train ? ['worker', 'trainer'] : ['worker'],
     // WebRTC to other tabs, signalled through a node peer's relay, when the page lent its WebRTC
     transports: hasNativeRtc() ? ['websockets', 'webrtc'] : ['websockets'],
+    iceServers: m.join.ice,
     listen: [],
     bootstrap: m.join.bootstrap,
     start: 'sync',

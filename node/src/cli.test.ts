@@ -57,6 +57,12 @@ describe('murmur CLI', () => {
     expect(r.stderr).toContain('--peers must be an integer in [1, 16], got "three".')
   })
 
+  it('refuses an --ice-server that is not a STUN or TURN URL, before starting anything', async () => {
+    const r = await cli('node', '--run', 'nowhere', '--dev-key', '0', '--data-dir', 'nowhere', '--ice-server', 'https://stun.example.org')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--ice-server https://stun.example.org: not a stun:, turn: or turns: URL')
+  })
+
   it('names the available benchmarks when asked for an unknown one', async () => {
     const r = await cli('bench', 'nope')
     expect(r.code).toBe(2)

@@ -25,7 +25,7 @@ import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
 import { type SwarmRun, swarmRun } from '../swarm/run.js'
 import { percent, statusLine } from '../train/progress.js'
 import { RoundFeed } from '../web/feed.js'
-import { isBrowserDialable, type JoinInfo, joinInfoOf, joinLink } from '../web/join.js'
+import { isBrowserDialable, isIceUrl, type JoinInfo, joinInfoOf, joinLink, MAX_ICE_SERVERS } from '../web/join.js'
 import { serveWebClient, WebClientMissingError, type WebServer, webClientDir } from '../web/serve.js'
 import {
   chainIdOption,
@@ -227,6 +227,7 @@ interface NodeOptions extends LedgerFlags, LogOptions {
   debug: boolean
   autoClaim: boolean
   serveWeb: boolean
+  iceServer: string[]
   webPort: number
   webHost: string
   metricsPort?: number
@@ -278,6 +279,12 @@ export function nodeCommand(io: CliIo): Command {
     .option('--web-port <port>', 'port of the web client (with --serve-web)', intOption('--web-port', 0, 65_535), 8400)
     .option('--web-host <host>', 'interface of the web client (0.0.0.0 serves the LAN; the peer must then listen there too)', '127.0.0.1')
     .option(
+      '--ice-server <url>',
+      'STUN or TURN server the served tabs use for WebRTC between them (repeatable; stun:HOST:PORT, turn:… or turns:…; default none: host candidates only)',
+      collect,
+      [],
+    )
+    .option(
       '--metrics-port <port>',
       'serve Prometheus metrics at http://HOST:PORT/metrics (0 = any free port)',
       intOption('--metrics-port', 0, 65_535),
@@ -287,6 +294,10 @@ export function nodeCommand(io: CliIo): Command {
   return withLedgerOptions(command).action(async (o: NodeOptions) => {
     if ((o.keystore === undefined) === (o.devKey === undefined))
       throw new CliUsageError('Give exactly one of --keystore FILE or --dev-key I.')
+    for (const url of o.iceServer)
+      if (!isIceUrl(url))
+        throw new CliUsageError(`--ice-server ${url}: not a stun:, turn: or turns: URL (e.g. stun:stun.example.org:3478).`)
+    if (o.iceServer.length > MAX_ICE_SERVERS) throw new CliUsageError(`--ice-server: at most ${MAX_ICE_SERVERS}.`)
     for (const b of o.bootstrap)
       if (!/\/p2p\/[1-9A-HJ-NP-Za-km-z]+$/.test(b))
         throw new CliUsageError(`--bootstrap ${b}: a bootstrap address must end in /p2p/<peer id>.`)
@@ -444,7 +455,12 @@ async function serveWeb(
   feed: RoundFeed,
 ): Promise<WebServer> {
   const info = (): JoinInfo => {
-    const i = joinInfoOf(run, [peer], ledger && { rpcUrl: ledger.rpcUrl, chainId: ledger.chainId, ledger: ledger.ledgerAddress })
+    const i = joinInfoOf(
+      run,
+      [peer],
+      ledger && { rpcUrl: ledger.rpcUrl, chainId: ledger.chainId, ledger: ledger.ledgerAddress },
+      o.iceServer.map((url) => ({ urls: [url] })),
+    )
     if (i.bootstrap.length === 0) throw new Error('this peer has no WebSocket listener (add --listen /ip4/…/tcp/PORT/ws)')
     return i
   }

@@ -28,6 +28,10 @@ describe('join information', () => {
     expect(bad({ chain: { ...info.chain, rpcUrl: 'ftp://x' } })).toThrow(/join.chain.rpcUrl/)
     expect(bad({ chain: { ...info.chain, chainId: 0 } })).toThrow(/join.chain.chainId/)
     expect(bad({ chain: { ...info.chain, ledger: '0x12' } })).toThrow(/join.chain.ledger/)
+    expect(bad({ ice: [{ urls: ['http://stun.example.org'] }] })).toThrow(/join.ice\[0\].urls/)
+    expect(bad({ ice: [{ urls: [] }] })).toThrow(/join.ice\[0\].urls/)
+    expect(bad({ ice: [{ urls: ['turn:t.example.org'], credential: 'x'.repeat(257) }] })).toThrow(/join.ice\[0\].credential/)
+    expect(bad({ ice: Array.from({ length: 9 }, () => ({ urls: ['stun:s.example.org'] })) })).toThrow(/at most 8/)
     expect(() => parseJoinInfo('text')).toThrow(JoinInfoError)
     expect(() => parseJoinInfo(null)).toThrow(/not a JSON object/)
     expect(() => joinInfoFromFragment('#join=%%%')).toThrow(JoinInfoError)
@@ -46,5 +50,13 @@ describe('join information', () => {
     expect(built.bootstrap).toEqual([info.bootstrap[0], peer.multiaddrs()[2]])
     expect(parseJoinInfo(JSON.parse(JSON.stringify(built)))).toEqual({ ...info, bootstrap: built.bootstrap })
     expect(joinInfoOf({ runId: hashRunManifest(manifest), manifestBytes: manifest }, []).chain).toBeUndefined()
+  })
+
+  it("carries the operator's STUN/TURN servers for WebRTC between tabs, through a link too", () => {
+    const ice = [{ urls: ['stun:stun.example.org:3478'] }, { urls: ['turns:turn.example.org:5349'], username: 'u', credential: 'c' }]
+    const built = joinInfoOf({ runId: hashRunManifest(manifest), manifestBytes: manifest }, [], undefined, ice)
+    expect(built.ice).toEqual(ice)
+    expect(joinInfoFromFragment(new URL(joinLink('http://127.0.0.1:8400/', built)).hash)?.ice).toEqual(ice)
+    expect(joinInfoOf({ runId: hashRunManifest(manifest), manifestBytes: manifest }, [], undefined, []).ice).toBeUndefined()
   })
 })

@@ -18,7 +18,15 @@ export interface JoinInfo {
   bootstrap: string[]
   /** The run's ledger, when it has one. */
   chain?: { rpcUrl: string; chainId: number; ledger: `0x${string}` }
+  /**
+   * STUN/TURN servers for WebRTC between tabs (RTCIceServer), when the serving operator names
+   * some (`murmur node --ice-server`); without them tabs offer host candidates only.
+   */
+  ice?: { urls: string[]; username?: string; credential?: string }[]
 }
+
+/** Most ICE servers a join object may name. */
+export const MAX_ICE_SERVERS = 8
 
 export const JOIN_PATH = '/murmur/join.json'
 
@@ -50,7 +58,38 @@ export function parseJoinInfo(value: unknown): JoinInfo {
     if (!isHex(c.ledger) || c.ledger.length !== 42) throw new JoinInfoError('join.chain.ledger must be a 0x-prefixed 20-byte address.')
     chain = { rpcUrl: c.rpcUrl, chainId: c.chainId, ledger: c.ledger }
   }
-  return { v: 1, runId: o.runId, manifest: o.manifest, bootstrap: [...(o.bootstrap as string[])], ...(chain ? { chain } : {}) }
+  const ice = o.ice === undefined ? undefined : parseIceServers(o.ice)
+  return {
+    v: 1,
+    runId: o.runId,
+    manifest: o.manifest,
+    bootstrap: [...(o.bootstrap as string[])],
+    ...(chain ? { chain } : {}),
+    ...(ice ? { ice } : {}),
+  }
+}
+
+const ICE_URL = /^(stun|turn|turns):[^\s]{1,253}$/
+
+/** An ICE server URL murmur accepts: `stun:`, `turn:` or `turns:` and a host. */
+export const isIceUrl = (url: unknown): url is string => typeof url === 'string' && ICE_URL.test(url)
+
+function parseIceServers(value: unknown): NonNullable<JoinInfo['ice']> {
+  if (!Array.isArray(value) || value.length > MAX_ICE_SERVERS)
+    throw new JoinInfoError(`join.ice must be a list of at most ${MAX_ICE_SERVERS} ICE servers.`)
+  return value.map((s, i) => {
+    const o = s as Record<string, unknown>
+    if (typeof o !== 'object' || o === null || !Array.isArray(o.urls) || o.urls.length === 0 || !o.urls.every(isIceUrl))
+      throw new JoinInfoError(`join.ice[${i}].urls must be a non-empty list of stun:, turn: or turns: URLs.`)
+    for (const k of ['username', 'credential'] as const)
+      if (o[k] !== undefined && (typeof o[k] !== 'string' || (o[k] as string).length > 256))
+        throw new JoinInfoError(`join.ice[${i}].${k} must be a string of at most 256 characters.`)
+    return {
+      urls: [...(o.urls as string[])],
+      ...(o.username !== undefined ? { username: o.username as string } : {}),
+      ...(o.credential !== undefined ? { credential: o.credential as string } : {}),
+    }
+  })
 }
 
 /** A multiaddr a browser can dial: a WebSocket listener (ws or wss) with its peer id. */
@@ -64,6 +103,7 @@ export function joinInfoOf(
   run: { runId: Uint8Array; manifestBytes: Uint8Array },
   peers: readonly { multiaddrs(): string[] }[],
   chain?: { rpcUrl: string; chainId: number | bigint; ledger: string },
+  ice?: JoinInfo['ice'],
 ): JoinInfo {
   return {
     v: 1,
@@ -71,6 +111,7 @@ export function joinInfoOf(
     manifest: `0x${toHex(run.manifestBytes)}`,
     bootstrap: peers.flatMap((p) => p.multiaddrs().filter(isBrowserDialable)),
     ...(chain ? { chain: { rpcUrl: chain.rpcUrl, chainId: Number(chain.chainId), ledger: chain.ledger as `0x${string}` } } : {}),
+    ...(ice && ice.length > 0 ? { ice } : {}),
   }
 }
 
