@@ -18,6 +18,7 @@ export interface Eip1193Provider {
 
 export interface WalletLink {
   owner: string
+  /** The link transaction ('' when the key already named this wallet). */
   txHash: string
   /** The claim transaction for the key's unclaimed rounds (null: none to claim), and how many. */
   claimTxHash: string | null
