@@ -1,6 +1,7 @@
 /**
  * `fuzz` benchmark (issue #10): every decoder and gossip verifier of the protocol, and the
- * node's stream-request parsers (/murmur/blob/1, /murmur/evidence/1), fed 10^6 mutated and
+ * node's parsers of untrusted bytes (/murmur/blob/1 and /murmur/evidence/1 requests, evidence
+ * answers from other validators, the join link a browser opens), fed 10^6 mutated and
  * random inputs each (20,000 with --quick), seeded. Reports inputs, accepted, typed rejections,
  * crashes (anything thrown that is not a typed protocol error), inputs per second and the heap
  * after each target (memory stays bounded: decoders must not size allocations from a peer's
@@ -9,14 +10,45 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type FuzzReport, type FuzzTarget, fuzzTarget, fuzzTargets } from '@murmur/protocol'
+import { type FuzzReport, type FuzzTarget, fuzzTarget, fuzzTargets, hashRunManifest, toHex } from '@murmur/protocol'
 import { decodeBlobRequest, encodeBlobRequest } from '../net/blob-protocol.js'
-import { decodeEvidenceRequest, encodeEvidenceRequest } from '../net/evidence-protocol.js'
+import {
+  decodeEvidenceIndex,
+  decodeEvidenceRequest,
+  decodeRoundEvidenceWire,
+  encodeEvidenceIndex,
+  encodeEvidenceRequest,
+  encodeRoundEvidenceWire,
+} from '../net/evidence-protocol.js'
+import { type JoinInfo, JoinInfoError, joinInfoFromFragment } from '../web/join.js'
 import { type Benchmark, machineInfo } from './report.js'
 
-/** The node's own parsers of bytes from a stream. */
-function nodeTargets(): FuzzTarget[] {
+/** A join object's bytes as a link fragment (base64url, as joinLink writes it). */
+const fragmentOf = (bytes: Uint8Array) =>
+  `#join=${Buffer.from(bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
+
+/** Rethrows the node's own typed rejections under the name the fuzz harness counts as typed. */
+const typed = (run: () => unknown, names: readonly string[]) => {
+  try {
+    return run()
+  } catch (err) {
+    if (err instanceof Error && names.includes(err.name)) throw Object.assign(new Error(err.message), { name: 'ProtocolError' })
+    throw err
+  }
+}
+
+/** The node's own parsers of untrusted bytes: stream requests and answers, and join links. */
+export function nodeFuzzTargets(): FuzzTarget[] {
   const run = new Uint8Array(32).fill(7)
+  const body = new Uint8Array(64).fill(3)
+  const join: JoinInfo = {
+    v: 1,
+    runId: `0x${toHex(hashRunManifest(Uint8Array.of(1, 2)))}`,
+    manifest: '0x0102',
+    bootstrap: ['/ip4/127.0.0.1/tcp/4002/ws/p2p/16Uiu2HAmAPBMvuoozXA4fz67Uzm5UWsmXMBtLCT2J88ZpAwTFfkd'],
+    chain: { rpcUrl: 'http://127.0.0.1:8545', chainId: 31337, ledger: '0x5FbDB2315678afecb367f032d93F642f64180aa3' },
+    ice: [{ urls: ['stun:stun.example.org:3478'] }, { urls: ['turns:turn.example.org:5349'], username: 'u', credential: 'c' }],
+  }
   return [
     {
       name: '/murmur/blob/1 request',
@@ -30,6 +62,29 @@ function nodeTargets(): FuzzTarget[] {
       seeds: [encodeEvidenceRequest({ kind: 'index', run }), encodeEvidenceRequest({ kind: 'round', run, round: 42n })],
       run: decodeEvidenceRequest,
     },
+    {
+      name: '/murmur/evidence/1 index answer',
+      seeds: [encodeEvidenceIndex({ manifestBytes: body, rounds: [0n, 1n, 7n] })],
+      run: decodeEvidenceIndex,
+    },
+    {
+      name: '/murmur/evidence/1 round answer',
+      seeds: [
+        encodeRoundEvidenceWire({
+          round: 7n,
+          roundResultBody: body,
+          signatures: [{ validator: new Uint8Array(20).fill(1), envelope: body }],
+          deltas: [body],
+          groups: [body, body.subarray(8)],
+        }),
+      ],
+      run: (b) => decodeRoundEvidenceWire(b),
+    },
+    {
+      name: 'join link',
+      seeds: [new TextEncoder().encode(JSON.stringify(join))],
+      run: (b) => typed(() => joinInfoFromFragment(fragmentOf(b)), [JoinInfoError.name]),
+    },
   ]
 }
 
@@ -40,7 +95,7 @@ export const fuzzBenchmark: Benchmark = {
     const startedAt = new Date().toISOString()
     const inputs = quick ? 20_000 : 1_000_000
     const rows: (FuzzReport & { seconds: number; heapMiB: number })[] = []
-    for (const target of [...fuzzTargets(), ...nodeTargets()]) {
+    for (const target of [...fuzzTargets(), ...nodeFuzzTargets()]) {
       const t0 = performance.now()
       const report = fuzzTarget(target, {
         inputs,
