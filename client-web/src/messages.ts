@@ -22,8 +22,6 @@ export interface WorkerStatus {
   /** The peer's roles: always worker; trainer too when it produces deltas. */
   roles: string[]
   connections: number
-  /** Where other peers can reach this one (a relay reservation: `…/p2p-circuit/webrtc/p2p/…`). */
-  addresses: string[]
   /** Peers connected directly over WebRTC (other tabs), with the protocols open to each. */
   webrtc: { peerId: string; protocols: string[] }[]
   round: number | null

@@ -325,5 +325,5 @@ export function installRtcProxy(port: MessagePort): void {
   g.RTCIceCandidate = ProxyIceCandidate
 }
 
-/** Whether this global scope has WebRTC of its own (a page) or needs the stand-ins (a worker). */
-export const hasNativeRtc = (): boolean => typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function'
+/** Whether this global scope has an RTCPeerConnection: a page's own, or the stand-ins installed here. */
+export const hasRtcPeerConnection = (): boolean => typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection === 'function'

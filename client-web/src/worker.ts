@@ -19,7 +19,7 @@ import {
 } from '@murmur/protocol'
 import type { FromWorker, ToWorker, WorkerStatus } from './messages.js'
 import { WEB_CLIENT } from './peers.js'
-import { hasNativeRtc, installRtcProxy } from './rtc-proxy.js'
+import { hasRtcPeerConnection, installRtcProxy } from './rtc-proxy.js'
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m)
 
@@ -46,7 +46,6 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
     threads,
     roles: [...peer.roles],
     connections: peer.libp2pHost.libp2p.getConnections().length,
-    addresses: peer.libp2pHost.libp2p.getMultiaddrs().map((a) => a.toString()),
     webrtc: peer.libp2pHost.libp2p
       .getConnections()
       .filter((c) => c.remoteAddr.toString().includes('/webrtc'))
@@ -118,7 +117,7 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     // a trainer turns the round's groups (its own and everyone's) into a signed, compressed delta
     roles: train ? ['worker', 'trainer'] : ['worker'],
     // WebRTC to other tabs, signalled through a node peer's relay, when the page lent its WebRTC
-    transports: hasNativeRtc() ? ['websockets', 'webrtc'] : ['websockets'],
+    transports: hasRtcPeerConnection() ? ['websockets', 'webrtc'] : ['websockets'],
     iceServers: m.join.ice,
     listen: [],
     bootstrap: m.join.bootstrap,

@@ -24,8 +24,7 @@ import { type JoinInfo, JoinInfoError, joinInfoFromFragment } from '../web/join.
 import { type Benchmark, machineInfo } from './report.js'
 
 /** A join object's bytes as a link fragment (base64url, as joinLink writes it). */
-const fragmentOf = (bytes: Uint8Array) =>
-  `#join=${Buffer.from(bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`
+const fragmentOf = (bytes: Uint8Array) => `#join=${Buffer.from(bytes).toString('base64url')}`
 
 /** Rethrows the node's own typed rejections under the name the fuzz harness counts as typed. */
 const typed = (run: () => unknown, names: readonly string[]) => {

@@ -415,15 +415,18 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   const log = libp2p.logger.forComponent('murmur:host')
   if (discovery) {
     const maxConnections = init.maxConnections ?? 64
+    const webrtc = transports.includes('webrtc')
     libp2p.addEventListener('peer:discovery', (evt) => {
       const { id, multiaddrs } = evt.detail
       if (id.equals(libp2p.peerId) || isBanned(banned, id) || multiaddrs.length === 0) return
       if (libp2p.getConnections(id).length > 0 || libp2p.getConnections().length >= maxConnections) return
       const addrs = discoveredDialable(multiaddrs, {
-        webrtc: transports.includes('webrtc'),
+        webrtc,
         self: libp2p.peerId.toString(),
         peer: id.toString(),
-        webrtcRoom: (init.maxWebrtcDials ?? 8) - libp2p.getConnections().filter((c) => c.remoteAddr.toString().includes('/webrtc')).length,
+        webrtcRoom: webrtc
+          ? (init.maxWebrtcDials ?? 8) - libp2p.getConnections().filter((c) => c.remoteAddr.toString().includes('/webrtc')).length
+          : 0,
       })
       if (addrs.length === 0) return
       libp2p

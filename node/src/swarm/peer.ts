@@ -1263,7 +1263,9 @@ export class SwarmPeer {
         if (offer) current = mergeRoundEvidence(current, offer)
       }
     }
-    if (current !== evidence) await writeRoundEvidence(dir, current)
+    // the archive merges: write again only what the others added
+    if (current.deltas.length + current.groups.length > evidence.deltas.length + evidence.groups.length)
+      await writeRoundEvidence(dir, current)
     const left = missingEvidence(current)
     if (left.deltas.length + left.groups.length > 0)
       this.log(
@@ -1467,9 +1469,9 @@ export class SwarmPeer {
       ownGroups: held.filter((g) => g.own).length,
       included: included.length,
       screened,
-      ownDeltaIncluded: this.lastSent !== null && this.lastSent.round === closed && included.includes(this.lastSent.id),
+      ownDeltaIncluded: ownDelta?.outcome === 'included',
       includedGroupsBy,
-      ownGroupsIncluded: includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0,
+      ownGroupsIncluded: ownIncluded,
       own: {
         groups: { published: own.length, included: ownIncluded, noGradient, unused: own.length - ownIncluded - noGradient },
         delta: ownDelta,
