@@ -159,6 +159,7 @@ export async function measureLedgerGas(log: (line: string) => void = () => {}): 
         contributionsRoot: root,
         deltas: [label(`delta/${round}`)],
         screened: [],
+        offenses: [],
         credits: [...credits].sort((a, b) => compareBytes(a.contributor, b.contributor)),
       }
       const signed = keys.slice(0, QUORUM).map((k) => signMessage('RoundResult', rr, domain, k.key))

@@ -54,6 +54,10 @@ export const MAX_ROUND_CONTRIBUTORS = 65_536
 /** Deltas one RoundResult may list as included. */
 export const MAX_ROUND_DELTAS = 65_536
 
+/** Offenses one RoundResult may list (messages/round-result.ts): each costs its author the
+ * round's credit, so a proposer lists a few per offender at most. */
+export const MAX_ROUND_OFFENSES = 1024
+
 /** Validators in a run's set. The ledger checks a quorum of signatures in one transaction, so the
  * set stays small enough for its gas budget. */
 export const MAX_VALIDATORS = 256

@@ -88,6 +88,8 @@ export {
   MAX_PEER_CLIENT_BYTES,
   MAX_PEER_DEVICE_BYTES,
   MAX_ROUND_CONTRIBUTORS,
+  MAX_ROUND_DELTAS,
+  MAX_ROUND_OFFENSES,
   MAX_SCORED_GROUP_BYTES,
   MAX_VALIDATORS,
   ONNX_IR_VERSION,
@@ -243,7 +245,17 @@ export {
   peerRolesMask,
   peerRolesOfMask,
 } from './messages/peer-status.js'
-export { type CreditEntry, decodeRoundResult, encodeRoundResult, hashRoundResult, type RoundResult } from './messages/round-result.js'
+export {
+  type CreditEntry,
+  compareOffenses,
+  decodeRoundResult,
+  encodeRoundResult,
+  hashRoundResult,
+  OFFENSE_KINDS,
+  type Offense,
+  type OffenseKind,
+  type RoundResult,
+} from './messages/round-result.js'
 export {
   AGGREGATION_RULES,
   type AggregationRule,
@@ -412,6 +424,7 @@ export {
   verifyDeltaHeader,
   verifyDeltaPayload,
 } from './verify/delta.js'
+export { type OffenseContext, verifyOffense } from './verify/offense.js'
 export { type PeerStatusExpectation, type PeerStatusVerdict, verifyPeerStatus } from './verify/peer-status.js'
 export { type PolicyReplayCheckerComponents, policyReplayChecker } from './verify/policy-replay-checker.js'
 export { derivePromptSeed } from './verify/prompt-seed.js'

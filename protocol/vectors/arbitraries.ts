@@ -1,12 +1,12 @@
 /** fast-check arbitraries for every message, shared by the codec property tests. */
 import fc from 'fast-check'
-import { compareBytes } from '../src/bytes/bytes.js'
+import { compareBytes, toHex0x } from '../src/bytes/bytes.js'
 import { MAX_DELTA_NUMEL } from '../src/constants.js'
 import type { CheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import type { Delta } from '../src/messages/delta.js'
 import type { DeltaPayload } from '../src/messages/delta-payload.js'
 import type { PeerStatus } from '../src/messages/peer-status.js'
-import type { CreditEntry, RoundResult } from '../src/messages/round-result.js'
+import { type CreditEntry, compareOffenses, type OffenseKind, type RoundResult } from '../src/messages/round-result.js'
 import type { RunManifest } from '../src/messages/run-manifest.js'
 import type { Completion, ScoredGroup } from '../src/messages/scored-group.js'
 
@@ -77,6 +77,14 @@ export const roundResult: fc.Arbitrary<RoundResult> = fc
   })
   // screened: any subset of the included deltas, kept in their ascending order
   .chain((rr) => fc.subarray(rr.deltas).map((screened) => ({ ...rr, screened })))
+  .chain((rr) =>
+    fc
+      .uniqueArray(
+        fc.record({ kind: fc.constantFrom<OffenseKind>('reward-mismatch', 'wrong-result'), offender: bytesN(20), id: bytesN(32) }),
+        { maxLength: 4, selector: (o) => `${toHex0x(o.offender)}${toHex0x(o.id)}` },
+      )
+      .map((offenses) => ({ ...rr, offenses: offenses.sort(compareOffenses) })),
+  )
 
 export const checkpoint: fc.Arbitrary<CheckpointAnnouncement> = fc.record({
   run: bytesN(32),

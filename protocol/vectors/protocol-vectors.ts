@@ -28,7 +28,7 @@ import { encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src
 import { encodeDelta, hashDelta } from '../src/messages/delta.js'
 import { type DeltaPayload, denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
 import { encodePeerStatus, hashPeerStatus } from '../src/messages/peer-status.js'
-import { encodeRoundResult, hashRoundResult } from '../src/messages/round-result.js'
+import { encodeRoundResult, hashRoundResult, type RoundResult } from '../src/messages/round-result.js'
 import { encodeRunManifest, hashRunManifest } from '../src/messages/run-manifest.js'
 import { encodeScoredGroup, hashScoredGroup } from '../src/messages/scored-group.js'
 import {
@@ -77,6 +77,14 @@ export function identityVectors() {
 export function messageVectors() {
   const { delta, roundResult } = sampleRound()
   const screenedResult = { ...roundResult, screened: roundResult.deltas, credits: [], contributionsRoot: new Uint8Array(32) }
+  // two offenses, one of each kind, in (offender, id) order: pins `offenses`' bytes
+  const offendingResult: RoundResult = {
+    ...roundResult,
+    offenses: [
+      { kind: 'wrong-result', offender: new Uint8Array(20).fill(0x11), id: new Uint8Array(32).fill(0xaa) },
+      { kind: 'reward-mismatch', offender: new Uint8Array(20).fill(0x22), id: new Uint8Array(32).fill(0xbb) },
+    ],
+  }
   const dense = denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2))
   // top-k index gaps of every varint length: 0, +127, +128, +16384, +2^21, +1 (1, 1, 2, 3, 4, 1 bytes)
   const sparse: DeltaPayload = {
@@ -108,6 +116,7 @@ export function messageVectors() {
     entry('RoundResult', roundResult, encodeRoundResult(roundResult), hashRoundResult(encodeRoundResult(roundResult))),
     // the same round with its one delta screened out (and so no credit): pins `screened`'s bytes
     entry('RoundResult', screenedResult, encodeRoundResult(screenedResult), hashRoundResult(encodeRoundResult(screenedResult))),
+    entry('RoundResult', offendingResult, encodeRoundResult(offendingResult), hashRoundResult(encodeRoundResult(offendingResult))),
     entry(
       'CheckpointAnnouncement',
       sampleCheckpoint,

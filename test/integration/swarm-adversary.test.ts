@@ -116,7 +116,27 @@ describe('a swarm with adversarial peers', () => {
         expect(p.libp2pHost.gossip.score(liarPeer)).toBeLessThan(p.libp2pHost.gossip.score(swarm.peers[1]!.libp2pHost.peerId))
       }
       expect(lines.every((l) => l.peers.every((p) => p.address.toLowerCase() !== liar))).toBe(true)
+      // its wrong RoundResult of a round is a fraud proof in the next: listed, and the liar has no leaf there
+      const proven = lines.filter((l) => l.contributions?.offenses.some((o) => o.kind === 'wrong-result' && o.offender === liar))
+      expect(proven.length, JSON.stringify(lines.map((l) => l.contributions?.offenses))).toBeGreaterThanOrEqual(1)
+      for (const l of proven) expect(l.contributions!.leaves.map((x) => x.address.toLowerCase())).not.toContain(liar)
     })
+  }, 180_000)
+
+  it('proves forged rewards: the forger is listed as an offender and has no leaf in those rounds', async () => {
+    const forger = addressOf(3)
+    await withAdversaries(
+      { label: 'swarm-forged-reward', peers: 4, rounds: 3, faults: (i) => (i === 3 ? { wrongReward: true } : undefined) },
+      (swarm, lines) => {
+        const proven = lines.filter((l) => l.contributions?.offenses.some((o) => o.kind === 'reward-mismatch' && o.offender === forger))
+        expect(proven.length, JSON.stringify(lines.map((l) => l.contributions?.offenses))).toBeGreaterThanOrEqual(1)
+        for (const l of lines) expect(l.contributions?.leaves.map((x) => x.address.toLowerCase()) ?? []).not.toContain(forger)
+        expect(lines.some((l) => l.included >= 1)).toBe(true)
+        // the forged groups are rejected where they arrive (not forwarded), so some honest peer counted them
+        const caught = swarm.peers.slice(0, 3).map((p) => p.libp2pHost.gossip.rejections()['reward-mismatch'] ?? 0)
+        expect(caught.reduce((x, y) => x + y, 0)).toBeGreaterThan(0)
+      },
+    )
   }, 180_000)
 
   it('rejects groups with hand-written completions by replay where they arrive; no honest peer trains on them', async () => {

@@ -19,7 +19,14 @@ import {
   run,
   startLocalSwarm,
 } from '@murmur/node'
-import { decodeScoredGroup, decodeSignedMessage, deriveSeed, toChecksumAddress } from '@murmur/protocol'
+import {
+  addressFromPrivateKey,
+  decodeRoundResult,
+  decodeScoredGroup,
+  decodeSignedMessage,
+  deriveSeed,
+  toChecksumAddress,
+} from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
 import { toySwarmRun } from '../helpers/swarm-run.js'
@@ -67,15 +74,21 @@ describe('murmur audit --from-peers against a running swarm', () => {
   it('fetches committed rounds from the validators over libp2p and finds every leaf on chain', async () => {
     const runtime = await nodeRuntime('cpu')
     const dataDir = join(runDir, 'swarm-evidence')
+    // three validators and a worker that inflates a reward in every group it signs: the
+    // validators list it as an offender (a fraud proof the archive keeps), and it has no leaf
     const swarm = await startLocalSwarm({
       runDir,
-      peers: 3,
+      peers: 4,
+      validators: 3,
       runtime,
       dataDir,
       roundDurationMs: 5000,
+      faults: (i) => (i === 3 ? { wrongReward: true } : undefined),
       ...swarmLedgerOptions(chain),
     })
+    const forger = toChecksumAddress(addressFromPrivateKey(devKey(3)))
     let liar: MurmurHost | undefined
+    let hider: MurmurHost | undefined
     try {
       const lines = []
       for await (const line of swarm.rounds) {
@@ -107,8 +120,31 @@ describe('murmur audit --from-peers against a running swarm', () => {
       const one = lastJson((await audit('--from-peers', ...peers, '--round', '1')).stdout)
       expect(one).toMatchObject({ ok: true, rounds: [{ round: 1, ok: true, committed: true }] })
 
-      // a peer serving peer 0's archive with one group's bytes altered: the audit fails, by name
+      // the forger's offense: proven by the archived group, so the round audits clean ...
       const honest = directoryEvidenceArchive(archive)
+      let offended: bigint | undefined
+      for (const round of kept) {
+        const e = await honest.round(round)
+        if (offended === undefined && e && decodeRoundResult(e.roundResultBody).offenses.length > 0) offended = round
+      }
+      expect(offended, 'a kept round that lists an offense').toBeDefined()
+      const proved = lastJson((await audit('--from-peers', ...peers, '--round', String(offended))).stdout)
+      expect(proved.ok).toBe(true)
+      expect(proved.rounds[0].offenses).toContainEqual(expect.objectContaining({ kind: 'reward-mismatch', offender: forger, proven: true }))
+      expect(proved.contributors.map((c: { address: string }) => c.address)).not.toContain(forger)
+      // ... and an archive without the proof does not back the validators' word: the audit fails by name
+      hider = await servingHost({
+        ...honest,
+        async round(round) {
+          const e = await honest.round(round)
+          return e && { ...e, offenses: [] }
+        },
+      })
+      const hidden = await audit('--from-peers', hider.multiaddrs()[0]!.toString(), '--round', String(offended))
+      expect(hidden.code).toBe(1)
+      expect(lastJson(hidden.stdout).problems).toContainEqual(expect.objectContaining({ field: 'offenses', contributor: forger }))
+
+      // a peer serving peer 0's archive with one group's bytes altered: the audit fails, by name
       const altered = { author: '' }
       liar = await servingHost({
         ...honest,
@@ -138,6 +174,7 @@ describe('murmur audit --from-peers against a running swarm', () => {
       }
     } finally {
       await liar?.stop()
+      await hider?.stop()
       await swarm.stop()
     }
   })

@@ -109,6 +109,7 @@ export function testRound(run: TestRun, round: bigint, previous: Uint8Array, cre
       contributionsRoot: tree.root,
       deltas: [bytes32(`delta/${round}`)],
       screened: [],
+      offenses: [],
       credits: sorted,
     },
   }

@@ -75,6 +75,7 @@ export function nodeFuzzTargets(): FuzzTarget[] {
           signatures: [{ validator: new Uint8Array(20).fill(1), envelope: body }],
           deltas: [body],
           groups: [body, body.subarray(8)],
+          offenses: [body.subarray(4)],
         }),
       ],
       run: (b) => decodeRoundEvidenceWire(b),

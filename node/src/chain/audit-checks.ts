@@ -24,6 +24,7 @@ import {
   toHex,
   toHex0x,
   verifyDeltaHeader,
+  verifyOffense,
   verifyRoundResult,
   verifyScoredGroup,
 } from '@murmur/protocol'
@@ -198,4 +199,35 @@ export function compareCredits(signed: readonly CreditEntry[], derived: readonly
       }
     }
   }
+}
+
+/**
+ * Each offense the RoundResult lists against the archive's proofs (`offenses/`): a message the
+ * offender signed that verifyOffense accepts (a `wrong-result` one against `previous`, the
+ * archive's RoundResult of the round before). Reports each offense the archive does not prove.
+ */
+export async function verifyOffenses(
+  run: AuditRun,
+  evidence: RoundEvidence,
+  result: RoundResult,
+  previous: RoundResult | null,
+  problem: Report,
+): Promise<{ kind: string; offender: string; id: string; proven: boolean }[]> {
+  const ctx = { domain: run.domain, round: result.round, rewardOracle: run.oracle, previous }
+  const out = []
+  for (const o of result.offenses) {
+    let why = 'the archive holds no message proving it'
+    for (const envelope of evidence.offenses) {
+      const v = await verifyOffense(o, envelope, ctx)
+      if (v.ok) {
+        why = ''
+        break
+      }
+      // a message with the offense's id that does not prove it says why
+      if (v.reason !== 'malformed' && v.reason !== 'wrong-kind' && v.reason !== 'wrong-signer') why = `${v.reason}: ${v.detail}`
+    }
+    if (why) problem('offenses', `the ${o.kind} offense (message ${short(o.id)}) is not proven: ${why}`, o.offender)
+    out.push({ kind: o.kind, offender: address(o.offender), id: toHex0x(o.id), proven: why === '' })
+  }
+  return out
 }

@@ -9,8 +9,11 @@
  * (docs/PROTOCOL.md "Rounds" step 3) and compared leaf by leaf with the signed RoundResult; the
  * rebuilt contributions root, the policy hashes and the RoundResult digest are compared with what
  * the chain stores. The screen's verdicts (`screened`) are taken from the quorum-signed body: the
- * archive keeps delta headers, not payloads, so the screen itself is not re-run. Every difference is a problem naming the round, the contributor (when there
- * is one) and the field.
+ * archive keeps delta headers, not payloads, so the screen itself is not re-run. Each offense the
+ * RoundResult lists must be proven by a message in the archive's `offenses/` (verifyOffense; a
+ * `wrong-result` offense is judged against the archive's RoundResult of the round before), and
+ * its offender has no leaf. Every difference is a problem naming the round, the contributor
+ * (when there is one) and the field.
  */
 import {
   type Address,
@@ -21,6 +24,7 @@ import {
   hashRoundResult,
   hashRunManifest,
   parameterSpecs,
+  type RoundResult,
   type RunManifest,
   roundCredits,
   runDomain,
@@ -30,7 +34,7 @@ import {
   toHex0x,
 } from '@murmur/protocol'
 import { runContext } from '../train/context.js'
-import { type AuditRun, compareCredits, verifySignatures, verifyWork } from './audit-checks.js'
+import { type AuditRun, compareCredits, verifyOffenses, verifySignatures, verifyWork } from './audit-checks.js'
 import { type ChainError, EvidenceFormatError, LedgerUsageError } from './errors.js'
 import { listEvidenceRounds, type RoundEvidence, readEvidenceManifest, readRoundEvidence } from './evidence.js'
 import type { LedgerClient } from './ledger-client.js'
@@ -66,6 +70,8 @@ export interface RoundAudit {
   groups: number
   /** Deltas the RoundResult lists as screened out of the aggregate, with their authors (who forfeit the round). */
   screened: { id: string; author: string | null }[]
+  /** Offenses the RoundResult lists (their offenders forfeit the round), and whether the archive proves each. */
+  offenses: { kind: string; offender: string; id: string; proven: boolean }[]
   /** The contributions root re-derived from the evidence (null when the archive could not be read). */
   root: Uint8Array | null
   leaves: AuditLeaf[]
@@ -162,6 +168,7 @@ function unreadRound(round: bigint, message: string, contributor: string | null)
     deltas: 0,
     groups: 0,
     screened: [],
+    offenses: [],
     root: null,
     leaves: [],
     problems: [problem],
@@ -180,11 +187,18 @@ async function auditStoredRound(run: AuditRun, ledger: LedgerClient, dir: string
   }
   if (!equalBytes(evidence.manifestBytes, run.manifestBytes))
     throw new EvidenceFormatError(`The manifest of ${dir} changed while it was audited.`, { dir })
-  return auditRound(run, ledger, evidence)
+  // `wrong-result` offenses are judged against the round before: its body, if the archive has it
+  let previous: RoundResult | null = null
+  if (round > 0n && decodeRoundResult(evidence.roundResultBody).offenses.some((o) => o.kind === 'wrong-result'))
+    previous = await readRoundEvidence(dir, round - 1n).then(
+      (e) => decodeRoundResult(e.roundResultBody),
+      () => null,
+    )
+  return auditRound(run, ledger, evidence, previous)
 }
 
 /** Audits one round's evidence; see the file comment for what is checked. */
-async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEvidence): Promise<RoundAudit> {
+async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEvidence, previous: RoundResult | null): Promise<RoundAudit> {
   const { round } = evidence
   const problems: AuditProblem[] = []
   const notes: string[] = []
@@ -199,7 +213,15 @@ async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEv
   const signers = verifySignatures(run, evidence, result, problem)
   const work = await verifyWork(run, evidence, result, problem, notes)
 
-  const credits = roundCredits({ groups: work.groups, deltas: work.deltas, screened: result.screened })
+  const offenses = await verifyOffenses(run, evidence, result, previous, problem)
+  // credits as the validators derived them (every listed offender forfeits): a listed offense
+  // the archive does not prove is its own problem, not a credit difference for every leaf
+  const credits = roundCredits({
+    groups: work.groups,
+    deltas: work.deltas,
+    screened: result.screened,
+    offenders: result.offenses.map((o) => o.offender),
+  })
   compareCredits(result.credits, credits, problem)
   const root = contributionsRoot(run.runId, round, credits)
   if (!equalBytes(root, result.contributionsRoot))
@@ -248,6 +270,7 @@ async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEv
       const d = work.deltas.find((x) => equalBytes(x.id, id))
       return { id: toHex0x(id), author: d ? address(d.author) : null }
     }),
+    offenses,
     root,
     leaves,
     problems,

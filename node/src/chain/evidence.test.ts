@@ -8,13 +8,19 @@ import { syntheticManifest, syntheticRound } from './synthetic-round.js'
 
 const validatorKeys = [1, 2, 3, 4].map((i) => deriveSeed('murmur/test/validator', i))
 const manifestBytes = syntheticManifest({ chainId: 31337n, ledger: '0x5FbDB2315678afecb367f032d93F642f64180aa3', validatorKeys, quorum: 3 })
-const round = (r: bigint, signers = validatorKeys.slice(0, 3), previousPolicyHash = new Uint8Array(32).fill(Number(r) + 1)) =>
+const round = (
+  r: bigint,
+  signers = validatorKeys.slice(0, 3),
+  previousPolicyHash = new Uint8Array(32).fill(Number(r) + 1),
+  offenders: number[] = [],
+) =>
   syntheticRound({
     manifestBytes,
     round: r,
     previousPolicyHash,
     contributorKeys: [1, 2, 3].map((i) => deriveSeed('murmur/test/contributor', i)),
     signerKeys: signers,
+    offenders,
   })
 const tmp = () => mkdtempSync(join(tmpdir(), 'murmur-evidence-'))
 
@@ -22,7 +28,7 @@ describe('missingEvidence / mergeRoundEvidence', () => {
   const hexId = (e: Uint8Array) => toHex(hashDelta(decodeSignedMessage(e).body))
   it('names what a partial archive lacks, and completes it from an offer, taking only the envelopes the round names', () => {
     const full = round(3n).evidence
-    expect(missingEvidence(full)).toEqual({ deltas: [], groups: [] })
+    expect(missingEvidence(full)).toEqual({ deltas: [], groups: [], offenses: [] })
     // a validator that restarted mid-round: the agreed RoundResult, one delta and none of the groups
     const partial = { ...full, deltas: full.deltas.slice(0, 1), groups: [] }
     const missing = missingEvidence(partial)
@@ -34,10 +40,28 @@ describe('missingEvidence / mergeRoundEvidence', () => {
     expect(mergeRoundEvidence(partial, junk)).toEqual(partial)
     // another validator's full archive completes it, each envelope once
     const merged = mergeRoundEvidence(partial, full)
-    expect(missingEvidence(merged)).toEqual({ deltas: [], groups: [] })
+    expect(missingEvidence(merged)).toEqual({ deltas: [], groups: [], offenses: [] })
     expect(merged.deltas).toHaveLength(full.deltas.length)
     expect(merged.groups).toHaveLength(full.groups.length)
     expect(mergeRoundEvidence(merged, full)).toEqual(merged)
+  })
+})
+
+describe('offense proofs in the archive', () => {
+  it('are named by signer and message id, round-trip, and are missing until an offer brings them', async () => {
+    const full = round(5n, undefined, undefined, [0, 1]).evidence
+    expect(full.offenses).toHaveLength(2)
+    const bare = { ...full, offenses: [] }
+    expect(missingEvidence(bare).offenses).toHaveLength(2)
+    // a forged group of another round proves nothing here; the round's own proofs complete it
+    const other = round(6n, undefined, undefined, [0]).evidence
+    expect(mergeRoundEvidence(bare, { deltas: [], groups: [], offenses: [...other.offenses, new Uint8Array(3)] })).toEqual(bare)
+    expect(missingEvidence(mergeRoundEvidence(bare, full)).offenses).toEqual([])
+    const dir = tmp()
+    await writeRoundEvidence(dir, full)
+    const names = readdirSync(join(dir, 'round-000005', 'offenses'))
+    expect(names.every((n) => /^[0-9a-f]{104}\.bin$/.test(n))).toBe(true)
+    expect((await readRoundEvidence(dir, 5n)).offenses.map(toHex).sort()).toEqual(full.offenses.map(toHex).sort())
   })
 })
 

@@ -7,6 +7,8 @@
  *   DIR/round-000042/signatures/<addr>.bin    one signed RoundResult envelope per validator (40 hex, lowercase)
  *   DIR/round-000042/deltas/<id>.bin          signed Delta envelopes, named by hashDelta(body) (64 hex)
  *   DIR/round-000042/groups/<id>.bin          signed ScoredGroup envelopes, named by hashScoredGroup(body)
+ *   DIR/round-000042/offenses/<addr><id>.bin  the signed messages proving the RoundResult's offenses
+ *                                             (ScoredGroups, RoundResults), named by signer and message id
  *
  * Everything is stored as received (signed bytes are never re-encoded). A round directory is
  * written to a temporary directory and renamed into place, so a reader never sees half a round;
@@ -26,7 +28,10 @@ import {
   fromHex,
   hashDelta,
   hashScoredGroup,
+  recoverSigner,
+  runDomain,
   type SignedKind,
+  signingDigest,
   toChecksumAddress,
   toHex,
 } from '@murmur/protocol'
@@ -48,6 +53,8 @@ export interface RoundEvidence {
   deltas: Uint8Array[]
   /** Signed ScoredGroup envelopes (the groups those deltas trained on). */
   groups: Uint8Array[]
+  /** The signed messages proving the RoundResult's offenses (protocol verify/offense.ts). */
+  offenses: Uint8Array[]
 }
 
 /** `round-000042`: six digits at least, so a listing sorts by round for the first million rounds. */
@@ -92,6 +99,38 @@ function idOrNull(kind: Kind, envelope: Uint8Array): string | null {
   }
 }
 
+/**
+ * `<signer><id>` (40 + 64 hex) of an offense's evidence: a signed ScoredGroup or RoundResult,
+ * its signer recovered in the run's domain (from the manifest) and its message id.
+ */
+function proofName(envelope: Uint8Array, manifestBytes: Uint8Array, where: string): string {
+  let m: ReturnType<typeof decodeSignedMessage>
+  try {
+    m = decodeSignedMessage(envelope)
+  } catch (err) {
+    throw new EvidenceFormatError(`${where} is not a signed envelope: ${(err as Error).message}`, { where }, { cause: err })
+  }
+  if (m.kind !== 'ScoredGroup' && m.kind !== 'RoundResult')
+    throw new EvidenceFormatError(`${where} holds a signed ${m.kind}; offenses are proven by ScoredGroups and RoundResults.`, { where })
+  let named: { id: Uint8Array; digest: Uint8Array }
+  try {
+    named = signingDigest(m.kind, m.body, runDomain(manifestBytes))
+  } catch (err) {
+    throw new EvidenceFormatError(`${where}: ${(err as Error).message}`, { where }, { cause: err })
+  }
+  const signer = recoverSigner(named.digest, m.signature)
+  if (!signer.ok) throw new EvidenceFormatError(`${where} carries an unacceptable signature (${signer.problem}).`, { where })
+  return `${toHex(signer.address)}${toHex(named.id)}`
+}
+
+function proofNameOrNull(envelope: Uint8Array, manifestBytes: Uint8Array): string | null {
+  try {
+    return proofName(envelope, manifestBytes, 'offense')
+  } catch {
+    return null
+  }
+}
+
 /** The groups the deltas trained on (their headers' lists), as hex ids. */
 function groupIdsOf(deltas: readonly Uint8Array[]): Set<string> {
   return new Set(deltas.flatMap((e) => decodeDelta(decodeSignedMessage(e).body).groups.map(toHex)))
@@ -103,14 +142,15 @@ function groupIdsOf(deltas: readonly Uint8Array[]): Set<string> {
  * not known until the delta is). A validator that joined or restarted mid-round holds the agreed
  * RoundResult without every envelope it names.
  */
-export function missingEvidence(evidence: RoundEvidence): { deltas: string[]; groups: string[] } {
+export function missingEvidence(evidence: RoundEvidence): { deltas: string[]; groups: string[]; offenses: string[] } {
   const held = new Set(evidence.deltas.map((e) => idOrNull('Delta', e)))
   const heldGroups = new Set(evidence.groups.map((e) => idOrNull('ScoredGroup', e)))
+  const heldProofs = new Set(evidence.offenses.map((e) => proofNameOrNull(e, evidence.manifestBytes)))
+  const result = decodeRoundResult(evidence.roundResultBody)
   return {
-    deltas: decodeRoundResult(evidence.roundResultBody)
-      .deltas.map(toHex)
-      .filter((id) => !held.has(id)),
+    deltas: result.deltas.map(toHex).filter((id) => !held.has(id)),
     groups: [...groupIdsOf(evidence.deltas)].filter((id) => !heldGroups.has(id)),
+    offenses: result.offenses.map((o) => `${toHex(o.offender)}${toHex(o.id)}`).filter((name) => !heldProofs.has(name)),
   }
 }
 
@@ -121,7 +161,7 @@ export function missingEvidence(evidence: RoundEvidence): { deltas: string[]; gr
  */
 export function mergeRoundEvidence(
   evidence: RoundEvidence,
-  offer: { deltas: readonly Uint8Array[]; groups: readonly Uint8Array[] },
+  offer: { deltas: readonly Uint8Array[]; groups: readonly Uint8Array[]; offenses?: readonly Uint8Array[] },
 ): RoundEvidence {
   const missing = missingEvidence(evidence)
   const wantDeltas = new Set(missing.deltas)
@@ -137,7 +177,13 @@ export function mergeRoundEvidence(
     const id = idOrNull('ScoredGroup', e)
     if (id !== null && wantGroups.delete(id)) groups.push(e)
   }
-  return { ...evidence, deltas, groups }
+  const wantProofs = new Set(missing.offenses)
+  const offenses = [...evidence.offenses]
+  for (const e of offer.offenses ?? []) {
+    const name = proofNameOrNull(e, evidence.manifestBytes)
+    if (name !== null && wantProofs.delete(name)) offenses.push(e)
+  }
+  return { ...evidence, deltas, groups, offenses }
 }
 
 function checkRoundResult(body: Uint8Array, round: bigint, where: string): void {
@@ -205,6 +251,10 @@ export async function writeRoundEvidence(dir: string, evidence: RoundEvidence): 
   })
   const deltas = evidence.deltas.map((e, i): [string, Uint8Array] => [`${toHex(envelopeId('Delta', e, `deltas[${i}]`))}.bin`, e])
   const groups = evidence.groups.map((e, i): [string, Uint8Array] => [`${toHex(envelopeId('ScoredGroup', e, `groups[${i}]`))}.bin`, e])
+  const offenses = evidence.offenses.map((e, i): [string, Uint8Array] => [
+    `${proofName(e, evidence.manifestBytes, `offenses[${i}]`)}.bin`,
+    e,
+  ])
 
   await mkdir(dir, { recursive: true })
   await writeManifest(dir, evidence.manifestBytes)
@@ -212,7 +262,7 @@ export async function writeRoundEvidence(dir: string, evidence: RoundEvidence): 
   // at the rename; the loser merges again with what the winner wrote
   for (let attempt = 1; ; attempt++) {
     try {
-      return await writeRoundDir(dir, round, roundResultBody, { signatures, deltas, groups })
+      return await writeRoundDir(dir, round, evidence.manifestBytes, roundResultBody, { signatures, deltas, groups, offenses })
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (attempt >= 3 || (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT')) throw err
@@ -226,8 +276,9 @@ type Named = [string, Uint8Array][]
 async function writeRoundDir(
   dir: string,
   round: bigint,
+  manifestBytes: Uint8Array,
   roundResultBody: Uint8Array,
-  add: { signatures: Named; deltas: Named; groups: Named },
+  add: { signatures: Named; deltas: Named; groups: Named; offenses: Named },
 ): Promise<string> {
   const name = roundDirName(round)
   const final = join(dir, name)
@@ -248,6 +299,10 @@ async function writeRoundDir(
     groups: byName([
       ...add.groups,
       ...(previous?.groups ?? []).map((e): [string, Uint8Array] => [`${toHex(envelopeId('ScoredGroup', e, final))}.bin`, e]),
+    ]),
+    offenses: byName([
+      ...add.offenses,
+      ...(previous?.offenses ?? []).map((e): [string, Uint8Array] => [`${proofName(e, manifestBytes, final)}.bin`, e]),
     ]),
   }
   const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`)
@@ -349,6 +404,11 @@ export async function readRoundEvidence(dir: string, round: bigint): Promise<Rou
       }
       return envelope
     })
+  const offenses = (await readFolder(join(roundDir, 'offenses'), 104)).map(([name, envelope, path]) => {
+    if (proofName(envelope, manifestBytes, path) !== toHex(name))
+      throw new EvidenceFormatError(`${path} is not the message its name says (signer and id): the file was altered or misnamed.`, { path })
+    return envelope
+  })
   return {
     round,
     manifestBytes,
@@ -356,6 +416,7 @@ export async function readRoundEvidence(dir: string, round: bigint): Promise<Rou
     signatures,
     deltas: await addressed('deltas', 'Delta'),
     groups: await addressed('groups', 'ScoredGroup'),
+    offenses,
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type ContributionsTree,
   type CreditEntry,
   compareBytes,
+  compareOffenses,
   contentHash,
   createCharTokenizer,
   createSoloRun,
@@ -94,6 +95,12 @@ export interface SyntheticRoundInit {
   alterGroup?: (group: ScoredGroup, contributor: number) => ScoredGroup
   /** Contributors whose delta the validators list as screened out (their authors forfeit the round). */
   screen?: readonly number[]
+  /**
+   * Contributors that also signed a group with an inflated reward (prompt index promptsPerPeer − 1,
+   * never trained on): the validators list a `reward-mismatch` offense against each, proven by
+   * that group in the evidence, and they forfeit the round.
+   */
+  offenders?: readonly number[]
 }
 
 export interface SyntheticRound {
@@ -154,6 +161,19 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
   })
 
   const screened = (init.screen ?? []).map((i) => deltas[i]!.id).sort(compareBytes)
+  const proofs = (init.offenders ?? []).map((i) => {
+    const g = groupsByAuthor[i]!.at(-1)!.group
+    const forged: ScoredGroup = {
+      ...g,
+      completions: g.completions.map((c, k) => (k === 0 ? { ...c, reward: Math.fround(c.reward + 0.5) } : c)),
+    }
+    const signed = signMessage('ScoredGroup', forged, domain, init.contributorKeys[i]!)
+    return {
+      offense: { kind: 'reward-mismatch' as const, offender: forged.author, id: hashScoredGroup(signed.body) },
+      envelope: encodeSignedMessage(signed),
+    }
+  })
+  proofs.sort((a, b) => compareOffenses(a.offense, b.offense))
   const honest = roundCredits({
     groups: groupsByAuthor.flat().map(({ id, group }) => ({
       id,
@@ -164,6 +184,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
     })),
     deltas: deltas.map(({ id, delta }) => ({ id, author: delta.author, groups: delta.groups, accepted: true })),
     screened,
+    offenders: proofs.map((p) => p.offense.offender),
   })
   const credits = init.forgeCredits ? init.forgeCredits(honest) : honest
   const tree = buildContributionsTree(runId, round, credits)
@@ -175,6 +196,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
     contributionsRoot: tree.root,
     deltas: deltas.map((d) => d.id).sort(compareBytes),
     screened,
+    offenses: proofs.map((p) => p.offense),
     credits,
   }
   const signed = init.signerKeys.map((key) => signMessage('RoundResult', result, domain, key))
@@ -192,6 +214,7 @@ export function syntheticRound(init: SyntheticRoundInit): SyntheticRound {
       })),
       deltas: deltas.map((d) => d.envelope),
       groups: groupsByAuthor.flat().map((g) => g.envelope),
+      offenses: proofs.map((p) => p.envelope),
     },
   }
 }

@@ -41,6 +41,8 @@ interface Scenario {
   uncommitted?: boolean
   /** Contributors whose delta the validators screened out. */
   screen?: number[]
+  /** Contributors the validators list as offenders (a forged-reward group proves each). */
+  offenders?: number[]
 }
 
 /**
@@ -64,6 +66,7 @@ async function archivedRun(name: string, rounds: Scenario[], contributorCount = 
       forgeCredits: s.forgeCredits,
       alterGroup: s.alterGroup,
       screen: s.screen,
+      offenders: s.offenders,
     })
     if (!s.uncommitted) await client.commitRound({ body: r.evidence.roundResultBody, signatures: r.signatures })
     await writeRoundEvidence(dir, r.evidence)
@@ -153,6 +156,38 @@ describe('murmur audit', () => {
     const text = await audit(dir, '--round', '0')
     expect(text.stdout).toContain('2 deltas (+1 screened out)')
     expect(text.stdout).toContain(`of ${author}, which forfeits the round`)
+  })
+
+  it('checks each offense a round lists against its proof in the archive; the offender has no leaf', async () => {
+    const { dir, rounds } = await archivedRun('offense', [{ offenders: [2] }])
+    const offender = toChecksumAddress(rounds[0]!.result.offenses[0]!.offender)
+    const r = await audit(dir, '--round', '0', '--json')
+    expect(r.code, r.stdout).toBe(0)
+    const report = lastJson(r.stdout)
+    expect(report.rounds[0].offenses).toEqual([
+      { kind: 'reward-mismatch', offender, id: expect.stringMatching(/^0x[0-9a-f]{64}$/), proven: true },
+    ])
+    expect(report.contributors.map((c: { address: string }) => c.address)).not.toContain(offender)
+    expect((await audit(dir, '--round', '0')).stdout).toContain(`offense: reward-mismatch by ${offender}`)
+
+    // the proof is gone: the validators' word is not enough
+    const proofDir = join(dir, 'round-000000', 'offenses')
+    const [file] = readdirSync(proofDir)
+    const proof = readFileSync(join(proofDir, file!))
+    rmSync(join(proofDir, file!))
+    const gone = lastJson((await audit(dir, '--round', '0', '--json')).stdout)
+    expect(gone.ok).toBe(false)
+    expect(gone.problems).toEqual([
+      expect.objectContaining({
+        field: 'offenses',
+        contributor: offender,
+        message: expect.stringMatching(/not proven: the archive holds no message/),
+      }),
+    ])
+    // a proof file under another name is refused when the archive is read
+    writeFileSync(join(proofDir, `${'0'.repeat(40)}${file!.slice(40)}`), proof)
+    const misnamed = lastJson((await audit(dir, '--round', '0', '--json')).stdout)
+    expect(misnamed.problems[0]).toMatchObject({ field: 'evidence', message: expect.stringMatching(/not the message its name says/) })
   })
 
   it('catches a contributor whose group declares rewards the task does not give', async () => {

@@ -73,6 +73,10 @@ function roundText(a: RoundAudit, quorum: number, validators: number): string[] 
     ...a.screened.map(
       (x) => `  screened out: delta ${x.id.slice(0, 14)}… of ${x.author ?? 'an author not in the evidence'}, which forfeits the round`,
     ),
+    ...a.offenses.map(
+      (o) =>
+        `  offense: ${o.kind} by ${o.offender} (message ${o.id.slice(0, 14)}…), which forfeits the round${o.proven ? '' : ' — NOT proven by the archive'}`,
+    ),
   ]
   if (a.leaves.length > 0) {
     lines.push(`  ${'contributor'.padEnd(42)}  ${'groups'.padStart(6)}  ${'deltas'.padStart(6)}  ${'credit'.padStart(14)}  claimed`)
@@ -104,6 +108,7 @@ function reportJson(report: AuditReport, ledger: LedgerClient, elapsedMs: number
       groups: r.groups,
       deltas: r.deltas,
       screened: r.screened,
+      offenses: r.offenses,
       contributors: r.leaves.length,
       root: r.root ? toHex0x(r.root) : null,
       problems: r.problems.map(problemJson),

@@ -76,6 +76,8 @@ export interface WireRoundEvidence {
   signatures: { validator: Uint8Array; envelope: Uint8Array }[]
   deltas: Uint8Array[]
   groups: Uint8Array[]
+  /** The signed messages proving the RoundResult's offenses. */
+  offenses: Uint8Array[]
 }
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0)
@@ -138,7 +140,7 @@ export function decodeEvidenceIndex(bytes: Uint8Array): EvidenceIndex {
   return { manifestBytes, rounds }
 }
 
-/** Signatures by validator address, deltas and groups by their bytes: one encoding per round. */
+/** Signatures by validator address; deltas, groups and offense proofs by their bytes: one encoding per round. */
 export function encodeRoundEvidenceWire(e: WireRoundEvidence, maxBytes = DEFAULT_MAX_EVIDENCE_BYTES): Uint8Array {
   const signatures = [...e.signatures].sort((a, b) => compareBytes(a.validator, b.validator))
   const w = new ByteWriter()
@@ -154,6 +156,7 @@ export function encodeRoundEvidenceWire(e: WireRoundEvidence, maxBytes = DEFAULT
   for (const [name, list] of [
     ['delta', e.deltas],
     ['group', e.groups],
+    ['offense', e.offenses],
   ] as const) {
     const sorted = uniqueSorted(list)
     w.u32(`${name}Count`, sorted.length)
@@ -195,6 +198,7 @@ export function decodeRoundEvidenceWire(bytes: Uint8Array, maxBytes = DEFAULT_MA
   }
   const deltas = list('delta')
   const groups = list('group')
+  const offenses = list('offense')
   r.end()
-  return { round, roundResultBody, signatures, deltas, groups }
+  return { round, roundResultBody, signatures, deltas, groups, offenses }
 }

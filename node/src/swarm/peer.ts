@@ -62,6 +62,7 @@ import {
   isZeroVarianceGroup,
   l2NormF64,
   nextWeights,
+  type Offense,
   outerStateKey,
   type Policy,
   policyReplayChecker,
@@ -112,6 +113,7 @@ import { parseTopic, type TopicName } from '../net/topics.js'
 import { generateGroups } from '../train/rollouts.js'
 import { weightsFromCheckpointBytes, writeSwarmCheckpoint } from './checkpoints.js'
 import type { SwarmEngine } from './engine.js'
+import { OffenseBook, offenseEvidenceKey } from './offenses.js'
 import { NODE_CLIENT, PeerStatusBoard, type PeerStatusRow } from './peer-status.js'
 
 /** How often the machine's clock ticks (deadlines are checked on ticks). */
@@ -186,6 +188,8 @@ export interface PeerRoundReport {
   contributions: {
     root: Hex32
     leaves: { address: `0x${string}`; groups: number; deltas: number; credit: string }[]
+    /** The offenses the RoundResult proves: each offender forfeits the round (no leaf). */
+    offenses: { kind: string; offender: `0x${string}`; id: Hex32 }[]
   } | null
   /** The round's wall time from this peer's start of it to θ_{round+1}. */
   seconds: number
@@ -339,6 +343,8 @@ interface Candidate {
   weights: Weights
   momentum: Float32Array | null
   body: RoundResult
+  /** The signed envelopes proving `body.offenses`, in their order. */
+  offenseEnvelopes: Uint8Array[]
 }
 
 interface Announcement {
@@ -410,6 +416,8 @@ export class SwarmPeer {
    * reproduced when a proposal lists it (agreement must not depend on whose sample caught what).
    */
   private rejectedGroups = new Map<Hex32, ScoredGroup>()
+  /** A validator's fraud proofs, listed in its proposals and checked in others' (swarm/offenses.ts). */
+  private readonly offenseBook: OffenseBook
   /** Recent payload fetches (delta header in → payload verified), wall ms: how long delivery takes. */
   private fetchTimes: number[] = []
   /** The volunteer budget's rest: no sampling before this time (see computeShare). */
@@ -459,6 +467,8 @@ export class SwarmPeer {
     this.now = init.now ?? Date.now
     this.log = init.log ?? (() => {})
     this.feedback = createErrorFeedback(init.engine.run.numel)
+    const { domain, ctx } = init.engine.run
+    this.offenseBook = new OffenseBook({ domain, rewardOracle: taskRewardOracle(ctx.task, ctx.tokenizer) })
     this.statuses = new PeerStatusBoard(this.address, {
       privateKey: init.privateKey,
       domain: init.engine.run.domain,
@@ -729,7 +739,7 @@ export class SwarmPeer {
         )
         return
       case 'advance':
-        this.advance(e.round, e.policyHash)
+        this.advance(e.round, e.policyHash, e.committed)
         break
     }
   }
@@ -1075,6 +1085,20 @@ export class SwarmPeer {
       const deltaContribs = []
       const proposer = this.state?.proposal?.validator
       const sources = [...this.results.entries()].sort(([v]) => (v === proposer ? -1 : 0)).map(([, r]) => r.from)
+      // the proposer lists the offenses it can prove; an endorser checks each one it lists
+      const theirs = proposer && proposer !== this.address ? this.results.get(proposer) : undefined
+      let offenses: Offense[] = []
+      let offenseEnvelopes: Uint8Array[] = []
+      if (theirs) {
+        const checked = await this.offenseBook.check(round, theirs.result.offenses, (o) => this.fetchOffenseEvidence(o, sources))
+        if (!checked.ok) return checked.why
+        offenses = theirs.result.offenses
+        offenseEnvelopes = checked.envelopes
+      } else if (this.roles.includes('validator')) {
+        const proofs = await this.offenseBook.listable(round)
+        offenses = proofs.map((p) => p.offense)
+        offenseEnvelopes = proofs.map((p) => p.envelope)
+      }
       for (const id of included) {
         const entry = this.deltas.get(id) ?? (await this.recoverDelta(round, id, sources))
         if (!entry) return `delta ${id.slice(0, 12)}… is unknown here and no peer served it`
@@ -1111,7 +1135,14 @@ export class SwarmPeer {
           `round ${round}: delta ${hex(x.id).slice(0, 12)}… of ${author ? hex(author) : '?'} screened out (${x.reason}); its author forfeits the round`,
         )
       }
-      const credits = roundCredits({ groups: [...groupContribs.values()], deltas: deltaContribs, screened })
+      const credits = roundCredits({
+        groups: [...groupContribs.values()],
+        deltas: deltaContribs,
+        screened,
+        offenders: offenses.map((o) => o.offender),
+      })
+      for (const o of offenses)
+        this.log(`round ${round}: ${hex(o.offender)} forfeits the round: proven ${o.kind} (message ${hex(o.id).slice(0, 12)}…)`)
       const body: RoundResult = {
         run: run.runId,
         round,
@@ -1120,11 +1151,34 @@ export class SwarmPeer {
         contributionsRoot: contributionsRoot(run.runId, round, credits),
         deltas: included.map(fromHex),
         screened,
+        offenses,
         credits,
       }
-      return { weights: next.weights, momentum: next.momentum, body }
+      return { weights: next.weights, momentum: next.momentum, body, offenseEnvelopes }
     } finally {
       await current.release()
+    }
+  }
+
+  /** The signed message proving `o`, fetched by offenseEvidenceKey from the proposer and others. */
+  private async fetchOffenseEvidence(o: Offense, sources: readonly PeerId[]): Promise<Uint8Array | null> {
+    const key = offenseEvidenceKey(o)
+    const kind = o.kind === 'reward-mismatch' ? 'ScoredGroup' : 'RoundResult'
+    const verify = (bytes: Uint8Array) => {
+      try {
+        const m = decodeSignedMessage(bytes)
+        return m.kind === kind && equalBytes(signingDigest(kind, m.body, this.run.domain).id, o.id)
+      } catch {
+        return false
+      }
+    }
+    try {
+      const bytes = await this.host.blobs.fetch(key, this.holdersOf(key, sources), { maxBytes: MAX_GOSSIP_PUBLISH_BYTES, verify })
+      await this.host.blobs.store.putAs(key, bytes)
+      return bytes
+    } catch (err) {
+      this.log(`the evidence of a ${o.kind} offense of ${hex(o.offender)} could not be fetched: ${(err as Error).message}`)
+      return null
     }
   }
 
@@ -1247,7 +1301,7 @@ export class SwarmPeer {
   private async completeEvidence(dir: string, evidence: RoundEvidence): Promise<void> {
     const count = (e: RoundEvidence) => {
       const m = missingEvidence(e)
-      return m.deltas.length + m.groups.length
+      return m.deltas.length + m.groups.length + m.offenses.length
     }
     if (count(evidence) === 0) return
     let current = evidence
@@ -1264,12 +1318,12 @@ export class SwarmPeer {
       }
     }
     // the archive merges: write again only what the others added
-    if (current.deltas.length + current.groups.length > evidence.deltas.length + evidence.groups.length)
-      await writeRoundEvidence(dir, current)
+    const size = (e: RoundEvidence) => e.deltas.length + e.groups.length + e.offenses.length
+    if (size(current) > size(evidence)) await writeRoundEvidence(dir, current)
     const left = missingEvidence(current)
-    if (left.deltas.length + left.groups.length > 0)
+    if (count(current) > 0)
       this.log(
-        `round ${evidence.round}: its evidence lacks ${left.deltas.length} delta(s) and ${left.groups.length} group(s) no connected validator served; audit it from another validator's archive`,
+        `round ${evidence.round}: its evidence lacks ${left.deltas.length} delta(s), ${left.groups.length} group(s) and ${left.offenses.length} offense proof(s) no connected validator served; audit it from another validator's archive`,
       )
     else
       this.log(
@@ -1306,6 +1360,7 @@ export class SwarmPeer {
       signatures,
       deltas: deltas.map((d) => d.bytes),
       groups,
+      offenses: mine && equalBytes(encodeRoundResult(mine.body), body) ? mine.offenseEnvelopes : [],
     }
     if (this.init.dataDir) {
       const dir = join(this.init.dataDir, EVIDENCE_DIR)
@@ -1379,11 +1434,12 @@ export class SwarmPeer {
     return true
   }
 
-  private advance(round: bigint, policyHash: Hex32): void {
+  private advance(round: bigint, policyHash: Hex32, committed: boolean): void {
     const closed = round - 1n
     const candidate = this.candidates.get(policyHash)
     const agreed = [...this.results.values()].find((r) => hex(r.result.newPolicyHash) === policyHash)
     const agreedBody = agreed?.result ?? candidate?.body
+    if (this.roles.includes('validator')) this.judgeResults(closed, committed ? agreedBody : undefined)
     // the deltas Δ̄ was made of: the included ones the screen kept
     const screenedIds = new Set((agreedBody?.screened ?? []).map(hex))
     const includedIds = (agreedBody?.deltas ?? []).map(hex).filter((id) => !screenedIds.has(id))
@@ -1421,6 +1477,31 @@ export class SwarmPeer {
     this.statuses.noteRound(report.sampledTokens, report.computeSeconds)
     this.publish('status', this.statuses.publish(round, this.counters.groupsPublished))
     this.init.onRound?.(report)
+  }
+
+  /**
+   * Round `closed` is over: with its committed RoundResult, the RoundResults validators signed
+   * for it that contradict it become proofs of `wrong-result` for the next round's proposal.
+   */
+  private judgeResults(closed: bigint, committed: RoundResult | undefined): void {
+    if (!committed) {
+      this.offenseBook.onUncommitted(closed)
+      return
+    }
+    this.offenseBook.onCommitted(committed)
+    const signed = [...this.results.values()].filter((r) => r.result.round === closed).map((r) => decodeSignedMessage(r.envelope))
+    this.background('offense checks', async () => {
+      for (const m of signed) await this.noteWrongResult(m)
+    })
+  }
+
+  private async noteWrongResult(signed: SignedMessage): Promise<void> {
+    const proof = await this.offenseBook.noteRoundResult(signed)
+    if (!proof) return
+    await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
+    this.log(
+      `round ${proof.round}: validator ${hex(proof.offense.offender)} signed a RoundResult that contradicts the committed one; it forfeits round ${proof.round + 1n}`,
+    )
   }
 
   private closeRoundReport(
@@ -1485,6 +1566,7 @@ export class SwarmPeer {
               deltas: c.acceptedDeltas,
               credit: c.credit.toString(),
             })),
+            offenses: body.offenses.map((o) => ({ kind: o.kind, offender: hex(o.offender), id: hex(o.id) })),
           }
         : null,
       seconds: (this.now() - s.startedAt) / 1000,
@@ -1707,6 +1789,9 @@ export class SwarmPeer {
       }
       case 'roundResults': {
         const round = decodeRoundResult(signed.body).round
+        // one for the round this validator just committed: ignored, but it may prove a wrong result
+        if (this.roles.includes('validator') && round === this.offenseBook.lastCommitted?.round && round + 1n === this.state?.round)
+          await this.noteWrongResult(signed)
         const gate = await this.gate(round)
         if (gate) return gate
         const v = verifyRoundResult({
@@ -1805,6 +1890,11 @@ export class SwarmPeer {
         if (isSampledRejection(v.reason)) {
           const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
           if (value.round === round) this.rejectedGroups.set(hex(id), value)
+        }
+        // a reward mismatch is provable to anyone: its author forfeits the round (a validator lists it)
+        if (v.reason === 'reward-mismatch' && this.roles.includes('validator')) {
+          const proof = this.offenseBook.noteForgedGroup(signed)
+          await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
         }
         return v
       }

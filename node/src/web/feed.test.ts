@@ -8,7 +8,7 @@ describe('RoundFeed', () => {
     const feed = new RoundFeed(3)
     for (const round of [2, 1, 3]) feed.record({ round, reward: round / 10, policyHash: hash(round), included: 1, contributions: null })
     feed.record({ round: 3, reward: 0.3, accuracy: 0.5, policyHash: hash(3), included: 1, contributions: null })
-    feed.record({ round: 3, reward: 0.3, policyHash: hash(3), included: 1, contributions: { root: hash(9), leaves: [] } })
+    feed.record({ round: 3, reward: 0.3, policyHash: hash(3), included: 1, contributions: { root: hash(9), leaves: [], offenses: [] } })
     expect(feed.snapshot().rounds.map((r) => [r.round, r.accuracy, r.contributions?.root])).toEqual([
       [1, undefined, undefined],
       [2, undefined, undefined],

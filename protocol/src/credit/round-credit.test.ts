@@ -170,4 +170,31 @@ describe('roundCredits', () => {
       }),
     )
   })
+
+  it('gives a proven offender no leaf, and still pays the trainers of its groups (offenders)', () => {
+    const groups: GroupContribution[] = [
+      { id: id(1), author: addr(0), promptIndex: 0, tokens: 10, accepted: true },
+      { id: id(2), author: addr(1), promptIndex: 0, tokens: 10, accepted: true },
+    ]
+    const deltas: DeltaContribution[] = [{ id: id(100), author: addr(0), groups: [id(1), id(2)], accepted: true }]
+    const entries = roundCredits({ groups, deltas, offenders: [addr(1)] })
+    expect(entries.map((e) => toHex0x(e.contributor))).toEqual([toHex0x(addr(0))])
+    expect(entries[0]!.credit).toBe(CREDIT_PER_ACCEPTED_GROUP + 10n * CREDIT_PER_VERIFIED_TOKEN + 2n * CREDIT_PER_TRAINED_GROUP)
+    // an offender with no work this round changes nothing
+    expect(roundCredits({ groups, deltas, offenders: [addr(5)] })).toEqual(roundCredits({ groups, deltas }))
+  })
+
+  it('never credits an offender, whatever else it did (property)', () => {
+    fc.assert(
+      fc.property(round, fc.array(fc.nat({ max: 7 }), { maxLength: 3 }), ({ groups, deltas }, picks) => {
+        const offenders = picks.filter((k) => k < groups.length).map((k) => groups[k]!.author)
+        const barred = new Set(offenders.map(toHex0x))
+        const entries = roundCredits({ groups, deltas, offenders })
+        for (const e of entries) expect(barred.has(toHex0x(e.contributor))).toBe(false)
+        // the others keep exactly what they would have had
+        const before = roundCredits({ groups, deltas }).filter((e) => !barred.has(toHex0x(e.contributor)))
+        expect(entries).toEqual(before)
+      }),
+    )
+  })
 })

@@ -17,7 +17,9 @@
  * A delta the screen left out of the aggregate (RoundResult.screened, aggregate/screen.ts) is
  * not accepted, and its author forfeits the round: no leaf, whatever else it did. Its accepted
  * groups still count for the other deltas that trained on them (uses(g) counts only deltas not
- * screened), so honest trainers are paid for training on a forfeiting author's groups.
+ * screened), so honest trainers are paid for training on a forfeiting author's groups. The
+ * offenders a RoundResult proves (RoundResult.offenses, verify/offense.ts) forfeit the round the
+ * same way.
  *
  * Every term belongs to one work item (a group, or a (delta, group) pair) and does not depend on
  * which address submitted which item, so credit is additive over items: splitting the same work
@@ -60,14 +62,20 @@ export function roundCredits({
   groups,
   deltas,
   screened = [],
+  offenders = [],
 }: {
   groups: readonly GroupContribution[]
   deltas: readonly DeltaContribution[]
   /** Ids of deltas the screen left out (RoundResult.screened). */
   screened?: readonly Uint8Array[]
+  /** Addresses of proven offenses (RoundResult.offenses): they forfeit the round. */
+  offenders?: readonly Address[]
 }): CreditEntry[] {
   const screenedIds = new Set(screened.map(toHex0x))
-  const forfeited = new Set(deltas.filter((d) => screenedIds.has(toHex0x(d.id))).map((d) => toHex0x(d.author)))
+  const forfeited = new Set([
+    ...deltas.filter((d) => screenedIds.has(toHex0x(d.id))).map((d) => toHex0x(d.author)),
+    ...offenders.map(toHex0x),
+  ])
   const tallies = new Map<string, Tally>()
   const tally = (a: Address): Tally => {
     const key = toHex0x(a)

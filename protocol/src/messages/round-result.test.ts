@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { roundResult } from '../../vectors/arbitraries.js'
 import { itHasCanonicalCodec } from '../../vectors/codec-properties.js'
 import { alice, bob, sampleRoundResult } from '../../vectors/fixtures.js'
-import { decodeRoundResult, encodeRoundResult } from './round-result.js'
+import { decodeRoundResult, encodeRoundResult, type Offense } from './round-result.js'
 
 describe('RoundResult codec', () => {
   itHasCanonicalCodec(roundResult, encodeRoundResult, decodeRoundResult)
@@ -36,6 +36,28 @@ describe('RoundResult codec', () => {
     const many = Uint8Array.from(bytes)
     new DataView(many.buffer).setUint32(at - 4, 4, true)
     expect(() => decodeRoundResult(many)).toThrow(/screened/)
+  })
+
+  it('requires offenses strictly ascending by (offender, id), of known kinds', () => {
+    const o = (offender: number, id: number, kind: Offense['kind'] = 'wrong-result'): Offense => ({
+      kind,
+      offender: new Uint8Array(20).fill(offender),
+      id: new Uint8Array(32).fill(id),
+    })
+    // one id may prove two offenders (two validators signing one wrong body)
+    const rr = { ...sampleRoundResult([], new Uint8Array(32), []), offenses: [o(1, 5), o(1, 6, 'reward-mismatch'), o(2, 5)] }
+    expect(decodeRoundResult(encodeRoundResult(rr))).toEqual(rr)
+    expect(() => encodeRoundResult({ ...rr, offenses: [o(2, 5), o(1, 5)] })).toThrow(/offenses must be strictly ascending/)
+    expect(() => encodeRoundResult({ ...rr, offenses: [o(1, 5), o(1, 5)] })).toThrow(/offenses must be strictly ascending/)
+    const bytes = encodeRoundResult(rr)
+    const at = 137 + 4 + 4 + 4 // fixed fields, empty deltas and screened, the offense count
+    const unknown = Uint8Array.from(bytes)
+    unknown[at] = 9
+    expect(() => decodeRoundResult(unknown)).toThrow(/offenses\[0\]\.kind.*is 9, not a known offense kind/)
+    const swapped = Uint8Array.from(bytes)
+    swapped.set(bytes.subarray(at + 53, at + 106), at)
+    swapped.set(bytes.subarray(at, at + 53), at + 53)
+    expect(() => decodeRoundResult(swapped)).toThrow(/offenses\[1\].*is not strictly above/)
   })
 
   it('carries credit as a full uint256', () => {

@@ -2,7 +2,8 @@
 /**
  * RoundResult: what validators sign when round `round` closes (DESIGN.md §3 step 5): the policy
  * before and after, the included deltas, those of them the delta screen left out of the
- * aggregate (aggregate/screen.ts; their authors forfeit the round's credit), and every
+ * aggregate (aggregate/screen.ts; their authors forfeit the round's credit), the offenses the
+ * proposer proves (verify/offense.ts; their offenders forfeit the round's credit too), and every
  * contributor's credit. `contributionsRoot` is
  * the OpenZeppelin-standard Merkle root over `credits` (merkle/contributions.ts); the ledger
  * stores it, and each contributor proves its own leaf.
@@ -10,7 +11,7 @@
 import { compareBytes } from '../bytes/bytes.js'
 import { ByteReader } from '../bytes/reader.js'
 import { ByteWriter } from '../bytes/writer.js'
-import { MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS, PROTOCOL_VERSION } from '../constants.js'
+import { MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS, MAX_ROUND_OFFENSES, PROTOCOL_VERSION } from '../constants.js'
 import type { Eip712Message } from '../crypto/eip712.js'
 import type { Address } from '../crypto/identity.js'
 import { InvalidArgumentError } from '../errors.js'
@@ -24,6 +25,30 @@ export interface CreditEntry {
   credit: bigint
 }
 
+/**
+ * What an offense proves, by the signed message that is its evidence (verify/offense.ts):
+ * - `reward-mismatch` (1): a ScoredGroup of this round or the one before whose declared rewards
+ *   the task verifier does not give; `id` is the group's id (hashScoredGroup).
+ * - `wrong-result` (2): a RoundResult of the round before, signed by `offender`, that lists the
+ *   same deltas as the committed one but another θ_{r+1} or another screened set, which the
+ *   deterministic aggregation rules out; `id` is that RoundResult's id (hashRoundResult).
+ */
+export const OFFENSE_KINDS = { 'reward-mismatch': 1, 'wrong-result': 2 } as const
+export type OffenseKind = keyof typeof OFFENSE_KINDS
+const KIND_OF_CODE = new Map(Object.entries(OFFENSE_KINDS).map(([k, v]) => [v as number, k as OffenseKind]))
+
+/** A provable misbehaviour: `offender` signed the message `id`, which shows it (see OffenseKind). */
+export interface Offense {
+  kind: OffenseKind
+  offender: Address
+  id: Uint8Array
+}
+
+/** Offense order: by offender, then id (an id alone is not unique: validators may sign one wrong body alike). */
+export function compareOffenses(a: Offense, b: Offense): number {
+  return compareBytes(a.offender, b.offender) || compareBytes(a.id, b.id)
+}
+
 export interface RoundResult {
   run: Uint8Array
   round: bigint
@@ -34,6 +59,8 @@ export interface RoundResult {
   deltas: Uint8Array[]
   /** The included deltas the screen left out of Δ̄_r, strictly ascending: a subset of `deltas`. */
   screened: Uint8Array[]
+  /** Proven offenses, strictly ascending by (offender, id): every offender forfeits the round. */
+  offenses: Offense[]
   /** Strictly ascending by contributor. */
   credits: CreditEntry[]
 }
@@ -56,6 +83,11 @@ export function encodeRoundResult(rr: RoundResult): Uint8Array {
     if (k === rr.deltas.length || compareBytes(rr.deltas[k]!, rr.screened[i]!) !== 0)
       throw new InvalidArgumentError('RoundResult.screened may only list included deltas.')
   }
+  if (rr.offenses.length > MAX_ROUND_OFFENSES) throw new InvalidArgumentError(`A RoundResult lists at most ${MAX_ROUND_OFFENSES} offenses.`)
+  for (let i = 1; i < rr.offenses.length; i++) {
+    if (compareOffenses(rr.offenses[i - 1]!, rr.offenses[i]!) >= 0)
+      throw new InvalidArgumentError('RoundResult.offenses must be strictly ascending by (offender, id).')
+  }
   for (let i = 1; i < rr.credits.length; i++) {
     if (compareBytes(rr.credits[i - 1]!.contributor, rr.credits[i]!.contributor) >= 0) {
       throw new InvalidArgumentError('RoundResult.credits must be strictly ascending by contributor.')
@@ -72,6 +104,10 @@ export function encodeRoundResult(rr: RoundResult): Uint8Array {
   for (const [i, d] of rr.deltas.entries()) w.fixed(`deltas[${i}]`, d, 32)
   w.u32('screened', rr.screened.length)
   for (const [i, d] of rr.screened.entries()) w.fixed(`screened[${i}]`, d, 32)
+  w.u32('offenses', rr.offenses.length)
+  rr.offenses.forEach((o, i) => {
+    w.u8(`offenses[${i}].kind`, OFFENSE_KINDS[o.kind]).fixed(`offenses[${i}].offender`, o.offender, 20).fixed(`offenses[${i}].id`, o.id, 32)
+  })
   w.u32('credits', rr.credits.length)
   rr.credits.forEach((c, i) => {
     w.fixed(`credits[${i}].contributor`, c.contributor, 20)
@@ -110,6 +146,19 @@ export function decodeRoundResult(bytes: Uint8Array): RoundResult {
     if (k === nDeltas || compareBytes(deltas[k]!, d) !== 0) r.fail(`screened[${i}]`, 'is not one of the included deltas', at)
     screened.push(d)
   }
+  const nOffenses = r.count('offenses', 0, MAX_ROUND_OFFENSES, 53)
+  const offenses: Offense[] = []
+  for (let i = 0; i < nOffenses; i++) {
+    const at = r.offset
+    const code = r.u8(`offenses[${i}].kind`)
+    const kind =
+      KIND_OF_CODE.get(code) ??
+      r.fail(`offenses[${i}].kind`, `is ${code}, not a known offense kind (${Object.values(OFFENSE_KINDS).join(', ')})`, at)
+    const o: Offense = { kind, offender: r.fixed(`offenses[${i}].offender`, 20), id: r.fixed(`offenses[${i}].id`, 32) }
+    if (i > 0 && compareOffenses(offenses[i - 1]!, o) >= 0)
+      r.fail(`offenses[${i}]`, 'is not strictly above the previous offense by (offender, id)', at)
+    offenses.push(o)
+  }
   const nCredits = r.count('credits', 0, MAX_ROUND_CONTRIBUTORS, 60)
   const credits: CreditEntry[] = []
   for (let i = 0; i < nCredits; i++) {
@@ -125,7 +174,7 @@ export function decodeRoundResult(bytes: Uint8Array): RoundResult {
     })
   }
   r.end()
-  return { run, round, previousPolicyHash, newPolicyHash, contributionsRoot, deltas, screened, credits }
+  return { run, round, previousPolicyHash, newPolicyHash, contributionsRoot, deltas, screened, offenses, credits }
 }
 
 export function hashRoundResult(bytes: Uint8Array): Uint8Array {

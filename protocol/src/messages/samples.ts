@@ -109,6 +109,7 @@ export function sampleRoundResult(deltaIds: Uint8Array[], root: Uint8Array, cred
     contributionsRoot: root,
     deltas: deltaIds,
     screened: [],
+    offenses: [],
     credits,
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { bytesN } from '../../vectors/arbitraries.js'
 import { itHasCanonicalCodec } from '../../vectors/codec-properties.js'
 import { alice, bob, domain, sampleCheckpoint, sampleDelta, sampleGroup, sampleRoundResult } from '../../vectors/fixtures.js'
-import { MAX_DELTA_GROUPS, MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS } from '../constants.js'
+import { MAX_DELTA_GROUPS, MAX_ROUND_CONTRIBUTORS, MAX_ROUND_DELTAS, MAX_ROUND_OFFENSES } from '../constants.js'
 import { recoverSigner } from '../crypto/verify.js'
 import { encodeCheckpointAnnouncement } from './checkpoint.js'
 import { encodeDelta } from './delta.js'
@@ -59,7 +59,10 @@ describe('envelope body limits', () => {
 
   it('fit the largest RoundResult and the fixed-size CheckpointAnnouncement', () => {
     expect(SIGNED_CODECS.RoundResult.maxBodyBytes).toBe(
-      encodeRoundResult(sampleRoundResult([], new Uint8Array(32), [])).length + 2 * 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
+      encodeRoundResult(sampleRoundResult([], new Uint8Array(32), [])).length +
+        2 * 32 * MAX_ROUND_DELTAS +
+        53 * MAX_ROUND_OFFENSES +
+        60 * MAX_ROUND_CONTRIBUTORS,
     )
     expect(SIGNED_CODECS.CheckpointAnnouncement.maxBodyBytes).toBe(encodeCheckpointAnnouncement(sampleCheckpoint).length)
   })

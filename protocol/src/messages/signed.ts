@@ -14,6 +14,7 @@ import {
   MAX_PEER_DEVICE_BYTES,
   MAX_ROUND_CONTRIBUTORS,
   MAX_ROUND_DELTAS,
+  MAX_ROUND_OFFENSES,
   MAX_SCORED_GROUP_BYTES,
   PROTOCOL_VERSION,
 } from '../constants.js'
@@ -70,10 +71,10 @@ export const SIGNED_CODECS: { [K in SignedKind]: Codec<K> } = {
     hash: hashDelta,
     typed: deltaTypedMessage,
   },
-  // fixed part (149 bytes) + 32 per delta, again per screened delta (a subset) + 60 per credit entry
+  // fixed part (153 bytes) + 32 per delta, again per screened delta (a subset) + 53 per offense + 60 per credit entry
   RoundResult: {
     tag: 3,
-    maxBodyBytes: 149 + 2 * 32 * MAX_ROUND_DELTAS + 60 * MAX_ROUND_CONTRIBUTORS,
+    maxBodyBytes: 153 + 2 * 32 * MAX_ROUND_DELTAS + 53 * MAX_ROUND_OFFENSES + 60 * MAX_ROUND_CONTRIBUTORS,
     encode: encodeRoundResult,
     decode: decodeRoundResult,
     hash: hashRoundResult,

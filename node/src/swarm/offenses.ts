@@ -1,0 +1,154 @@
+/**
+ * A validator's book of fraud proofs (protocol verify/offense.ts): the signed messages it caught
+ * that prove an offense, kept until a round's RoundResult can list them, and the check of the
+ * offenses another validator's proposal lists. An offender forfeits the round whose RoundResult
+ * lists it; the proofs travel with the round (served over /murmur/blob/1 under
+ * offenseEvidenceKey, and kept in the evidence archive) so endorsers and auditors can check them.
+ *
+ * What it records:
+ * - a ScoredGroup this peer's verifier rejected for `reward-mismatch` (of round r, listable in
+ *   rounds r and r + 1);
+ * - a RoundResult of the round just committed, signed by a validator over the committed deltas
+ *   with another θ or screened set (`wrong-result`, listable in the next round only), whether it
+ *   arrived before the quorum or after.
+ */
+import {
+  compareOffenses,
+  contentHash,
+  decodeRoundResult,
+  type Eip712Domain,
+  encodeSignedMessage,
+  hashRoundResult,
+  MAX_ROUND_OFFENSES,
+  type Offense,
+  type RewardOracle,
+  type RoundResult,
+  recoverSigner,
+  type SignedMessage,
+  signingDigest,
+  toHex,
+  verifyOffense,
+} from '@murmur/protocol'
+
+/** The blob key an offense's evidence is served under: one RoundResult id may prove several signers. */
+export function offenseEvidenceKey(o: Pick<Offense, 'offender' | 'id'>): Uint8Array {
+  const b = new Uint8Array(52)
+  b.set(o.offender, 0)
+  b.set(o.id, 20)
+  return contentHash(b)
+}
+
+const keyOf = (o: Pick<Offense, 'offender' | 'id'>) => `${toHex(o.offender)}${toHex(o.id)}`
+
+interface Proof {
+  offense: Offense
+  /** The signed envelope that proves it. */
+  envelope: Uint8Array
+  /** The round of the offending message. */
+  round: bigint
+}
+
+export class OffenseBook {
+  private readonly proofs = new Map<string, Proof>()
+  /** The committed RoundResult of the last round that closed with a quorum here. */
+  private committed: RoundResult | null = null
+
+  constructor(private readonly ctx: { domain: Eip712Domain; rewardOracle: RewardOracle }) {}
+
+  /** The committed RoundResult `wrong-result` offenses of the next round are judged against. */
+  get lastCommitted(): RoundResult | null {
+    return this.committed
+  }
+
+  /** A group the verifier rejected for a reward mismatch: proof against its author. */
+  noteForgedGroup(signed: SignedMessage): Proof {
+    const { id, value } = signingDigest('ScoredGroup', signed.body, this.ctx.domain)
+    return this.add({
+      offense: { kind: 'reward-mismatch', offender: value.author, id },
+      envelope: encodeSignedMessage(signed),
+      round: value.round,
+    })
+  }
+
+  /**
+   * A RoundResult `signer` signed for the last committed round: proof against it when it is
+   * wrong (verifyOffense decides), null otherwise (also when its signature does not recover).
+   */
+  async noteRoundResult(signed: SignedMessage): Promise<Proof | null> {
+    const committed = this.committed
+    if (!committed) return null
+    let rr: RoundResult
+    try {
+      rr = decodeRoundResult(signed.body)
+    } catch {
+      return null
+    }
+    if (rr.round !== committed.round) return null
+    const signer = recoverSigner(signingDigest('RoundResult', signed.body, this.ctx.domain).digest, signed.signature)
+    if (!signer.ok) return null
+    const offense: Offense = { kind: 'wrong-result', offender: signer.address, id: hashRoundResult(signed.body) }
+    if (this.proofs.has(keyOf(offense))) return null
+    const v = await verifyOffense(offense, signed, { ...this.ctx, round: committed.round + 1n, previous: committed })
+    return v.ok ? this.add({ offense, envelope: encodeSignedMessage(signed), round: rr.round }) : null
+  }
+
+  private add(p: Proof): Proof {
+    this.proofs.set(keyOf(p.offense), p)
+    return p
+  }
+
+  /**
+   * Round `result.round` committed with `result`: its listed offenses are spent, proofs too old
+   * for the next round are dropped, and `result` becomes what the next round's `wrong-result`
+   * offenses are judged against.
+   */
+  onCommitted(result: RoundResult): void {
+    this.committed = result
+    for (const o of result.offenses) this.proofs.delete(keyOf(o))
+    const next = result.round + 1n
+    for (const [k, p] of this.proofs) if (p.round + 1n < next) this.proofs.delete(k)
+  }
+
+  /** A round closed without a quorum here: nothing can be judged against it. */
+  onUncommitted(round: bigint): void {
+    this.committed = null
+    for (const [k, p] of this.proofs) if (p.round + 1n < round + 1n) this.proofs.delete(k)
+  }
+
+  /** The evidence this peer holds for `o`, if any. */
+  evidence(o: Pick<Offense, 'offender' | 'id'>): Uint8Array | undefined {
+    return this.proofs.get(keyOf(o))?.envelope
+  }
+
+  /** The offenses this peer can prove in round `round`'s RoundResult, in RoundResult order, capped. */
+  async listable(round: bigint): Promise<{ offense: Offense; envelope: Uint8Array }[]> {
+    const out: Proof[] = []
+    for (const p of this.proofs.values()) {
+      const v = await verifyOffense(p.offense, p.envelope, { ...this.ctx, round, previous: this.committed })
+      if (v.ok) out.push(p)
+    }
+    return out.sort((a, b) => compareOffenses(a.offense, b.offense)).slice(0, MAX_ROUND_OFFENSES)
+  }
+
+  /**
+   * Checks the offenses a proposal for `round` lists: each must be proven by evidence this peer
+   * holds or `fetch` gets (by offenseEvidenceKey). Returns their envelopes (this peer's archive
+   * of the round keeps them) when all hold, else why not.
+   */
+  async check(
+    round: bigint,
+    offenses: readonly Offense[],
+    fetch: (o: Offense) => Promise<Uint8Array | null>,
+  ): Promise<{ ok: true; envelopes: Uint8Array[] } | { ok: false; why: string }> {
+    const envelopes: Uint8Array[] = []
+    for (const o of offenses) {
+      const what = `the ${o.kind} offense of ${toHex(o.offender).slice(0, 10)}… (message ${toHex(o.id).slice(0, 12)}…)`
+      const envelope = this.evidence(o) ?? (await fetch(o))
+      if (!envelope) return { ok: false, why: `${what} comes without evidence: no peer served it` }
+      const v = await verifyOffense(o, envelope, { ...this.ctx, round, previous: this.committed })
+      if (!v.ok) return { ok: false, why: `${what} does not hold: ${v.reason}: ${v.detail}` }
+      envelopes.push(envelope)
+    }
+    return { ok: true, envelopes }
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { alice, bob, domain, POLICY_0, POLICY_1, sampleGroup, validator } from '../../vectors/fixtures.js'
+import { signDigest } from '../crypto/sign.js'
+import { encodeRoundResult, hashRoundResult, type Offense, type RoundResult } from '../messages/round-result.js'
+import { sampleRound } from '../messages/samples.js'
+import { encodeScoredGroup, hashScoredGroup, type ScoredGroup } from '../messages/scored-group.js'
+import { encodeSignedMessage, signingDigest, signMessage } from '../messages/signed.js'
+import { type OffenseContext, verifyOffense } from './offense.js'
+import type { RewardOracle } from './scored-group.js'
+
+/** The fixture's task: the reward is a function of the completion length (as in scored-group.test.ts). */
+const oracle: RewardOracle = { reward: ({ tokens }) => ({ 3: 1, 4: 0.5 })[tokens.length] ?? 0 }
+const show = (v: { ok: boolean; reason?: string; detail?: string }) => (v.ok ? 'ok' : `${v.reason}: ${v.detail}`)
+
+describe('verifyOffense: reward-mismatch', () => {
+  const ctx: OffenseContext = { domain, round: 0n, rewardOracle: oracle, previous: null }
+  const forged: ScoredGroup = {
+    ...sampleGroup,
+    completions: sampleGroup.completions.map((c, i) => (i === 1 ? { ...c, reward: Math.fround(c.reward + 0.5) } : c)),
+  }
+  const offense = (g: ScoredGroup, offender = alice.address): Offense => ({
+    kind: 'reward-mismatch',
+    offender,
+    id: hashScoredGroup(encodeScoredGroup(g)),
+  })
+  const evidence = (g: ScoredGroup, key = alice.privateKey) => {
+    // signMessage refuses a key that is not the author's; a liar's envelope is signed by hand
+    const signed = signMessage('ScoredGroup', g, domain, alice.privateKey)
+    return encodeSignedMessage({ ...signed, signature: signDigest(signingDigest('ScoredGroup', signed.body, domain).digest, key) })
+  }
+
+  it('holds for a group signed by its author with a reward the task does not give', async () => {
+    expect(show(await verifyOffense(offense(forged), evidence(forged), ctx))).toBe('ok')
+    // a group of the round before may be listed too, not one of two rounds back or of a later round
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, round: 1n }))).toBe('ok')
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, round: 2n }))).toMatch(/^wrong-round: /)
+    const later = { ...forged, round: 1n }
+    expect(show(await verifyOffense(offense(later), evidence(later), ctx))).toMatch(/^wrong-round: /)
+  })
+
+  it("does not hold for an honest group, or with evidence that is not the offender's", async () => {
+    expect(show(await verifyOffense(offense(sampleGroup), evidence(sampleGroup), ctx))).toMatch(/^reward-mismatch: .*no offense/)
+    // the offense names another message than the evidence
+    expect(show(await verifyOffense(offense(sampleGroup), evidence(forged), ctx))).toMatch(/^malformed: the evidence is message/)
+    // a forged group framed on bob: alice signed it, and its author is alice
+    expect(show(await verifyOffense(offense(forged, bob.address), evidence(forged), ctx))).toMatch(/^wrong-signer: /)
+    // bob signing alice's group proves nothing against either of them
+    expect(show(await verifyOffense(offense(forged, bob.address), evidence(forged, bob.privateKey), ctx))).toMatch(
+      /^wrong-signer: .*author/,
+    )
+    // a group of another run
+    expect(
+      show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, domain: { ...domain, salt: new Uint8Array(32) } })),
+    ).toMatch(/^(wrong-run|bad-signature|wrong-signer): /)
+    expect(show(await verifyOffense(offense(forged), new Uint8Array([1, 2, 3]), ctx))).toMatch(/^malformed: /)
+  })
+
+  it('does not call a malformed group a reward mismatch', async () => {
+    const reseeded = { ...forged, seed: new Uint8Array(32).fill(1) }
+    expect(show(await verifyOffense(offense(reseeded), evidence(reseeded), ctx))).toMatch(/^wrong-prompt: /)
+  })
+})
+
+describe('verifyOffense: wrong-result', () => {
+  const { roundResult } = sampleRound()
+  // the committed RoundResult of round 0; the offense is listed in round 1
+  const committed: RoundResult = roundResult
+  const ctx: OffenseContext = { domain, round: 1n, rewardOracle: oracle, previous: committed }
+  const offense = (rr: RoundResult, offender = validator.address): Offense => ({
+    kind: 'wrong-result',
+    offender,
+    id: hashRoundResult(encodeRoundResult(rr)),
+  })
+  const evidence = (rr: RoundResult, key = validator.privateKey) => encodeSignedMessage(signMessage('RoundResult', rr, domain, key))
+  const wrongTheta = { ...committed, newPolicyHash: POLICY_0 }
+
+  it('holds for a signed RoundResult over the committed deltas with another θ or screened set', async () => {
+    expect(POLICY_0).not.toEqual(committed.newPolicyHash)
+    expect(show(await verifyOffense(offense(wrongTheta), evidence(wrongTheta), ctx))).toBe('ok')
+    const wrongScreen = { ...committed, screened: committed.deltas }
+    expect(show(await verifyOffense(offense(wrongScreen), evidence(wrongScreen), ctx))).toBe('ok')
+  })
+
+  it('does not hold for the committed result, other deltas, or without the committed result', async () => {
+    // the committed body itself, even with other credits (credits depend on the offenses a proposer lists)
+    const otherCredits = { ...committed, credits: [], offenses: [] }
+    expect(show(await verifyOffense(offense(otherCredits), evidence(otherCredits), ctx))).toMatch(/^wrong-root: .*no offense/)
+    // another delta set (another stall view's proposal) is not provably wrong
+    const otherSet = { ...wrongTheta, deltas: [], screened: [] }
+    expect(show(await verifyOffense(offense(otherSet), evidence(otherSet), ctx))).toMatch(/^wrong-policy: /)
+    const otherBase = { ...wrongTheta, previousPolicyHash: POLICY_1 }
+    expect(show(await verifyOffense(offense(otherBase), evidence(otherBase), ctx))).toMatch(/^wrong-policy: /)
+    // only the round before may be judged, and only with its committed result at hand
+    expect(show(await verifyOffense(offense(wrongTheta), evidence(wrongTheta), { ...ctx, round: 2n }))).toMatch(/^wrong-round: /)
+    expect(show(await verifyOffense(offense(wrongTheta), evidence(wrongTheta), { ...ctx, previous: null }))).toMatch(
+      /^wrong-round: .*not known here/,
+    )
+    expect(show(await verifyOffense(offense(wrongTheta), evidence(wrongTheta), { ...ctx, round: 0n }))).toMatch(/^wrong-round: /)
+  })
+
+  it('names the signer: a wrong result is the signer’s offense alone', async () => {
+    expect(show(await verifyOffense(offense(wrongTheta, alice.address), evidence(wrongTheta), ctx))).toMatch(/^wrong-signer: /)
+    // a ScoredGroup cannot stand in for a RoundResult
+    const g = encodeSignedMessage(signMessage('ScoredGroup', sampleGroup, domain, alice.privateKey))
+    expect(show(await verifyOffense(offense(wrongTheta), g, ctx))).toMatch(/^wrong-kind: /)
+  })
+})

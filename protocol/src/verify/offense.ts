@@ -1,0 +1,104 @@
+// consensus-critical: any change to output bytes needs PROTOCOL_VERSION++ and new vectors.
+/**
+ * Fraud proofs: checking an offense a RoundResult lists (messages/round-result.ts) against the
+ * signed message that is its evidence. Each kind is decided by deterministic rules only (the
+ * task verifier, bit-exact aggregation), so every honest validator reaches the same verdict and
+ * a proposer can make an offender forfeit the round without anyone taking its word for it:
+ *
+ * - `reward-mismatch`: the evidence is a ScoredGroup of run `domain.salt`, of round r or r − 1
+ *   (r: the round whose RoundResult lists it), signed by its author = the offender, well formed
+ *   (its seed is the one derived for its author and prompt index), with at least one completion
+ *   whose declared reward is not the one the task verifier gives. An honest worker never signs
+ *   one: rewards are computed, not chosen.
+ * - `wrong-result`: the evidence is a RoundResult of round r − 1 signed by the offender that
+ *   lists the same previous policy and the same deltas as the committed RoundResult of r − 1 but
+ *   another θ_{r} or another screened set. Aggregation and the screen are deterministic functions
+ *   of exactly those inputs, so the two cannot both be right, and a quorum signed the other one.
+ *   (A validator may sign two RoundResults of one round honestly, in two stall views, but over
+ *   two different delta sets; that is never an offense here.)
+ *
+ * What is not here, because no third party can check it: a delta trained on something other
+ * than what it claims (caught, if at all, by the screen), an unanswered blob request, and a
+ * completion that fails one peer's sampled replay (floating point within a tolerance, and the
+ * sample is that peer's secret). Never throws on a peer's bytes.
+ */
+import { compareBytes, equalBytes, toHex0x } from '../bytes/bytes.js'
+import type { Eip712Domain } from '../crypto/eip712.js'
+import { recoverSigner } from '../crypto/verify.js'
+import type { Offense, RoundResult } from '../messages/round-result.js'
+import type { SignedMessage } from '../messages/signed.js'
+import { derivePromptSeed } from './prompt-seed.js'
+import type { RewardOracle } from './scored-group.js'
+import { openEnvelope, type Rejection, reject, type Verdict } from './verdict.js'
+
+export interface OffenseContext {
+  domain: Eip712Domain
+  /** The round whose RoundResult lists the offense. */
+  round: bigint
+  /** Recomputes rewards (`reward-mismatch`). */
+  rewardOracle: RewardOracle
+  /** The committed RoundResult of `round − 1` (`wrong-result`); null when this checker does not hold it. */
+  previous: RoundResult | null
+}
+
+const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]) =>
+  a.length === b.length && a.every((x, i) => compareBytes(x, b[i]!) === 0)
+
+/** The evidence's signer is the offender, its id the offense's and its run this one: null, or why not. */
+function checkEvidence(
+  offense: Offense,
+  opened: { signed: SignedMessage; id: Uint8Array; digest: Uint8Array; run: Uint8Array },
+  ctx: OffenseContext,
+): Rejection | null {
+  if (!equalBytes(opened.id, offense.id))
+    return reject('malformed', `the evidence is message ${toHex0x(opened.id)}, not ${toHex0x(offense.id)}`)
+  const signer = recoverSigner(opened.digest, opened.signed.signature)
+  if (!signer.ok) return reject('bad-signature', `the evidence's signature is not acceptable: ${signer.problem}`)
+  if (!equalBytes(signer.address, offense.offender))
+    return reject('wrong-signer', `the evidence is signed by ${toHex0x(signer.address)}, not the offender ${toHex0x(offense.offender)}`)
+  if (!equalBytes(opened.run, ctx.domain.salt))
+    return reject('wrong-run', `the evidence is for run ${toHex0x(opened.run)}, not ${toHex0x(ctx.domain.salt)}`)
+  return null
+}
+
+/** Whether `evidence` proves `offense` in the RoundResult of `ctx.round` (see the file comment). */
+export async function verifyOffense(offense: Offense, evidence: Uint8Array | SignedMessage, ctx: OffenseContext): Promise<Verdict> {
+  if (offense.kind === 'reward-mismatch') {
+    const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
+    if (!opened.ok) return opened
+    const group = opened.value
+    const problem = checkEvidence(offense, { ...opened, run: group.run }, ctx)
+    if (problem) return problem
+    if (!equalBytes(group.author, offense.offender))
+      return reject('wrong-signer', `the group's author is ${toHex0x(group.author)}, not the offender ${toHex0x(offense.offender)}`)
+    if (group.round > ctx.round || ctx.round - group.round > 1n)
+      return reject(
+        'wrong-round',
+        `the group is of round ${group.round}; round ${ctx.round} may list groups of rounds ${ctx.round - 1n} and ${ctx.round}`,
+      )
+    const seed = derivePromptSeed(group)
+    if (!equalBytes(group.seed, seed))
+      return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a reward mismatch')
+    for (const c of group.completions) {
+      const expected = Math.fround(await ctx.rewardOracle.reward({ promptSeed: seed, tokens: c.tokens }))
+      if (expected !== c.reward) return { ok: true }
+    }
+    return reject('reward-mismatch', 'every declared reward is the one the task verifier gives: no offense')
+  }
+
+  const opened = openEnvelope('RoundResult', evidence, ctx.domain)
+  if (!opened.ok) return opened
+  const rr = opened.value
+  const problem = checkEvidence(offense, { ...opened, run: rr.run }, ctx)
+  if (problem) return problem
+  const previous = ctx.previous
+  if (ctx.round === 0n || rr.round !== ctx.round - 1n)
+    return reject('wrong-round', `the RoundResult is of round ${rr.round}; round ${ctx.round} may only list one of the round before`)
+  if (!previous || previous.round !== rr.round)
+    return reject('wrong-round', `the committed RoundResult of round ${rr.round} is not known here, so the offense cannot be checked`)
+  if (!equalBytes(rr.previousPolicyHash, previous.previousPolicyHash) || !sameIds(rr.deltas, previous.deltas))
+    return reject('wrong-policy', 'the RoundResult aggregates another policy or other deltas than the committed one: not provably wrong')
+  if (equalBytes(rr.newPolicyHash, previous.newPolicyHash) && sameIds(rr.screened, previous.screened))
+    return reject('wrong-root', 'the RoundResult gives the committed θ and screened set: no offense')
+  return { ok: true }
+}
