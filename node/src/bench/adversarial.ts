@@ -32,6 +32,11 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'slow blob holder': { slowBlobs: true },
 }
 
+/** Attacks only a validator can make: their adversaries are validators (the last ones). */
+const VALIDATOR_ATTACKS = new Set(['wrong RoundResult'])
+/** Validators of the bench's swarm: the first this many peers (startLocalSwarm's default). */
+const BENCH_VALIDATORS = 7
+
 export interface AttackResult {
   attack: string
   adversaries: number
@@ -49,6 +54,9 @@ export interface AttackResult {
   screened: number
   /** Groups of adversaries that included deltas trained on. */
   adversaryGroupsIncluded: number
+  /** Offenses the agreed RoundResults proved against adversaries (each forfeits its round), and against honest peers (must be 0). */
+  offensesProven: number
+  offensesAgainstHonest: number
   /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
   ignored: number
   /** Rounds that closed (fewer than asked when the case stalled). */
@@ -77,6 +85,8 @@ function combineRuns(runs: AttackResult[]): AttackResult {
     adversaryDeltasIncluded: sum((r) => r.adversaryDeltasIncluded),
     screened: sum((r) => r.screened),
     adversaryGroupsIncluded: sum((r) => r.adversaryGroupsIncluded),
+    offensesProven: sum((r) => r.offensesProven),
+    offensesAgainstHonest: sum((r) => r.offensesAgainstHonest),
     ignored: sum((r) => r.ignored),
     roundsClosed: Math.min(...runs.map((r) => r.roundsClosed)),
     stalled: runs.some((r) => r.stalled),
@@ -112,8 +122,10 @@ export const adversarialBenchmark: Benchmark = {
 
       const runCase = async (attack: string, adversaries: number, repeat: number): Promise<AttackResult> => {
         const faults = attack === 'clean' ? undefined : ATTACKS[attack]
-        // the adversaries are the last peers (peer 0 stays honest: it evaluates and proposes first)
-        const isAdversary = (i: number) => i >= peers - adversaries
+        // the adversaries are the last peers, or the last validators for an attack only a validator
+        // can make (peer 0 stays honest: it evaluates and proposes first)
+        const last = VALIDATOR_ATTACKS.has(attack) ? Math.min(peers, BENCH_VALIDATORS) : peers
+        const isAdversary = (i: number) => i >= last - adversaries && i < last
         log(
           `adversarial: ${attack}, ${adversaries} of ${peers} peers, ${rounds} rounds of ${roundDurationMs} ms${repeats > 1 ? `, run ${repeat + 1} of ${repeats}` : ''}`,
         )
@@ -123,6 +135,7 @@ export const adversarialBenchmark: Benchmark = {
           runtime,
           dataDir: join(runDir, `case-${attack.replace(/\W+/g, '-')}-${adversaries}-${repeat}`),
           roundDurationMs,
+          validators: BENCH_VALIDATORS,
           faults: (i) => (isAdversary(i) ? faults : undefined),
         })
         const adversaryAddresses = new Set(
@@ -165,6 +178,12 @@ export const adversarialBenchmark: Benchmark = {
         let theirs = 0n
         let adversaryDeltasIncluded = 0
         let adversaryGroupsIncluded = 0
+        let offensesProven = 0
+        let offensesAgainstHonest = 0
+        for (const l of lines)
+          for (const o of l.contributions?.offenses ?? [])
+            if (adversaryAddresses.has(o.offender.toLowerCase())) offensesProven++
+            else offensesAgainstHonest++
         for (const l of lines)
           for (const leaf of l.contributions?.leaves ?? []) {
             total += BigInt(leaf.credit)
@@ -185,6 +204,8 @@ export const adversarialBenchmark: Benchmark = {
           adversaryDeltasIncluded,
           screened: lines.reduce((n, l) => n + l.screened, 0),
           adversaryGroupsIncluded,
+          offensesProven,
+          offensesAgainstHonest,
           ignored,
           roundsClosed: lines.length,
           stalled,
@@ -209,6 +230,7 @@ export const adversarialBenchmark: Benchmark = {
               'adversary credit',
               'adversary deltas / groups in θ',
               'deltas screened out',
+              'offenses proven (vs honest)',
               'rejected (honest peers)',
               'ignored (clean)',
             ],
@@ -221,6 +243,7 @@ export const adversarialBenchmark: Benchmark = {
               pct(r.adversaryCreditShare),
               `${r.adversaryDeltasIncluded} / ${r.adversaryGroupsIncluded}`,
               String(r.screened),
+              `${r.offensesProven} (${r.offensesAgainstHonest})`,
               Object.entries(r.rejected)
                 .map(([k, n]) => `${k} ${n}`)
                 .join(', ') || '—',
@@ -228,7 +251,8 @@ export const adversarialBenchmark: Benchmark = {
             ]),
           },
           notes: [
-            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round (its author forfeits the round), so a credit share above 0 is not by itself a successful attack.',
+            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except the forged half under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round or a RoundResult proves an offense of theirs (a forged reward, a wrong RoundResult of the round before): then they forfeit the round. A credit share above 0 is not by itself a successful attack: it is what their honest work earned in rounds nothing proved against them.',
+            'Attacks only a validator can make (wrong RoundResult) are made by the last validators (7 of the 9 peers validate).',
             "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching. Replayed messages of an earlier round are ignored by the round gate (no penalty, never accepted).",
             "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
             ...(repeats > 1

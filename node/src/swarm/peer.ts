@@ -244,7 +244,8 @@ export interface RoundCommitter {
 /**
  * Ways an adversarial peer corrupts its own work (the attack suite and the tests use them; an
  * honest peer has none). Each still speaks the real protocol and signs with its own key.
- * - `wrongReward`: one completion's reward inflated in each group it publishes;
+ * - `wrongReward`: one completion's reward inflated in every other group it publishes (the even
+ *   prompt indices), the others honest;
  * - `corruptPayload`: its delta payload's first byte flipped after hashing the header;
  * - `delta`: its pseudo-gradient `sign-flip`ped, `scale`d ×100 (sent whatever its norm), built on
  *   a `stale-base` (the previous round's θ), sent with a `lie-norm` (a norm 100× too small), or
@@ -875,7 +876,10 @@ export class SwarmPeer {
       })
       const correct = sampled[i]!.map((c) => task.reward(r.instance, tokenizer.decode(c.tokens, { skipSpecialTokens: true })).correctness)
       this.roundStats.tokens += sampled[i]!.reduce((n, c) => n + c.tokens.length, 0)
-      if (this.init.faults?.wrongReward && completions[0]) completions[0].reward = Math.fround(completions[0].reward + 0.5)
+      // the wrongReward attack forges every other group and sends the rest honest: its honest
+      // groups would earn credit were its forged ones not proof against it
+      if (this.init.faults?.wrongReward && r.promptIndex % 2 === 0 && completions[0])
+        completions[0].reward = Math.fround(completions[0].reward + 0.5)
       const group: ScoredGroup = {
         run: run.runId,
         round,
