@@ -114,3 +114,10 @@ export const CREDIT_PER_TRAINED_GROUP = 1_000_000n
  */
 export const REPLAY_CDF_TOLERANCE = 1e-3
 export const REPLAY_LOGPROB_TOLERANCE = 1e-2
+
+/**
+ * A `replay-mismatch` offense (verify/offense.ts) must fail the replay at this many times the
+ * tolerances above. Honest completions stay within 1× on every backend, and a proposer lists
+ * only completions that fail at twice this (node), so validators on different backends agree.
+ */
+export const OFFENSE_REPLAY_TOLERANCE_SCALE = 2

@@ -92,6 +92,7 @@ export {
   MAX_ROUND_OFFENSES,
   MAX_SCORED_GROUP_BYTES,
   MAX_VALIDATORS,
+  OFFENSE_REPLAY_TOLERANCE_SCALE,
   ONNX_IR_VERSION,
   ONNX_OPSET,
   PEER_DEVICES,
@@ -99,6 +100,8 @@ export {
   PEER_STATUS_ROUNDS_BEHIND,
   PPM,
   PROTOCOL_VERSION,
+  REPLAY_CDF_TOLERANCE,
+  REPLAY_LOGPROB_TOLERANCE,
 } from './constants.js'
 export { type DeltaContribution, type GroupContribution, roundCredits } from './credit/round-credit.js'
 export {

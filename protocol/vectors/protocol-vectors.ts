@@ -77,12 +77,13 @@ export function identityVectors() {
 export function messageVectors() {
   const { delta, roundResult } = sampleRound()
   const screenedResult = { ...roundResult, screened: roundResult.deltas, credits: [], contributionsRoot: new Uint8Array(32) }
-  // two offenses, one of each kind, in (offender, id) order: pins `offenses`' bytes
+  // one offense of each kind, in (offender, id) order: pins `offenses`' bytes
   const offendingResult: RoundResult = {
     ...roundResult,
     offenses: [
       { kind: 'wrong-result', offender: new Uint8Array(20).fill(0x11), id: new Uint8Array(32).fill(0xaa) },
       { kind: 'reward-mismatch', offender: new Uint8Array(20).fill(0x22), id: new Uint8Array(32).fill(0xbb) },
+      { kind: 'replay-mismatch', offender: new Uint8Array(20).fill(0x22), id: new Uint8Array(32).fill(0xcc) },
     ],
   }
   const dense = denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2))

@@ -163,6 +163,10 @@ describe('a swarm with adversarial peers', () => {
           caught.reduce((a, b) => a + b, 0),
           'forged groups caught by replay',
         ).toBeGreaterThan(0)
+        // a caught group is a fraud proof: the validators list it, and the forger has no leaf in that round
+        const proven = lines.filter((l) => l.contributions?.offenses.some((o) => o.kind === 'replay-mismatch' && o.offender === forger))
+        expect(proven.length, JSON.stringify(lines.map((l) => l.contributions?.offenses))).toBeGreaterThanOrEqual(1)
+        for (const l of proven) expect(l.contributions!.leaves.map((x) => x.address.toLowerCase())).not.toContain(forger)
         // and every honest peer scores the forger below zero (its groups, or its delta on them)
         const forgerPeer = swarm.peers[3]!.libp2pHost.peerId
         for (const p of honest) expect(p.libp2pHost.gossip.score(forgerPeer)).toBeLessThan(0)

@@ -204,7 +204,8 @@ export function compareCredits(signed: readonly CreditEntry[], derived: readonly
 /**
  * Each offense the RoundResult lists against the archive's proofs (`offenses/`): a message the
  * offender signed that verifyOffense accepts (a `wrong-result` one against `previous`, the
- * archive's RoundResult of the round before). Reports each offense the archive does not prove.
+ * archive's RoundResult of the round before). Reports each offense the archive does not prove;
+ * `proven` is null for a replay offense, which needs the round's policy to check (noted).
  */
 export async function verifyOffenses(
   run: AuditRun,
@@ -212,22 +213,28 @@ export async function verifyOffenses(
   result: RoundResult,
   previous: RoundResult | null,
   problem: Report,
-): Promise<{ kind: string; offender: string; id: string; proven: boolean }[]> {
-  const ctx = { domain: run.domain, round: result.round, rewardOracle: run.oracle, previous }
+  notes: string[],
+): Promise<{ kind: string; offender: string; id: string; proven: boolean | null }[]> {
+  // h_round is the body's previous policy; an auditor holds no policy, so a replay offense is
+  // checked up to the replay itself (signer, author, round, policy, seed) and noted
+  const ctx = { domain: run.domain, round: result.round, rewardOracle: run.oracle, previous, policyHash: result.previousPolicyHash }
   const out = []
   for (const o of result.offenses) {
     let why = 'the archive holds no message proving it'
+    let proven: boolean | null = false
     for (const envelope of evidence.offenses) {
       const v = await verifyOffense(o, envelope, ctx)
-      if (v.ok) {
+      if (v.ok || v.reason === 'unverifiable') {
         why = ''
+        proven = v.ok ? true : null
+        if (!v.ok) notes.push(`the ${o.kind} offense of ${address(o.offender)} is taken on the quorum's word: ${v.detail}`)
         break
       }
       // a message with the offense's id that does not prove it says why
       if (v.reason !== 'malformed' && v.reason !== 'wrong-kind' && v.reason !== 'wrong-signer') why = `${v.reason}: ${v.detail}`
     }
     if (why) problem('offenses', `the ${o.kind} offense (message ${short(o.id)}) is not proven: ${why}`, o.offender)
-    out.push({ kind: o.kind, offender: address(o.offender), id: toHex0x(o.id), proven: why === '' })
+    out.push({ kind: o.kind, offender: address(o.offender), id: toHex0x(o.id), proven })
   }
   return out
 }

@@ -11,8 +11,9 @@
  * the chain stores. The screen's verdicts (`screened`) are taken from the quorum-signed body: the
  * archive keeps delta headers, not payloads, so the screen itself is not re-run. Each offense the
  * RoundResult lists must be proven by a message in the archive's `offenses/` (verifyOffense; a
- * `wrong-result` offense is judged against the archive's RoundResult of the round before), and
- * its offender has no leaf. Every difference is a problem naming the round, the contributor
+ * `wrong-result` offense is judged against the archive's RoundResult of the round before; a
+ * `replay-mismatch` one is checked up to the replay, which needs the round's policy, and noted),
+ * and its offender has no leaf. Every difference is a problem naming the round, the contributor
  * (when there is one) and the field.
  */
 import {
@@ -71,7 +72,7 @@ export interface RoundAudit {
   /** Deltas the RoundResult lists as screened out of the aggregate, with their authors (who forfeit the round). */
   screened: { id: string; author: string | null }[]
   /** Offenses the RoundResult lists (their offenders forfeit the round), and whether the archive proves each. */
-  offenses: { kind: string; offender: string; id: string; proven: boolean }[]
+  offenses: { kind: string; offender: string; id: string; proven: boolean | null }[]
   /** The contributions root re-derived from the evidence (null when the archive could not be read). */
   root: Uint8Array | null
   leaves: AuditLeaf[]
@@ -213,7 +214,7 @@ async function auditRound(run: AuditRun, ledger: LedgerClient, evidence: RoundEv
   const signers = verifySignatures(run, evidence, result, problem)
   const work = await verifyWork(run, evidence, result, problem, notes)
 
-  const offenses = await verifyOffenses(run, evidence, result, previous, problem)
+  const offenses = await verifyOffenses(run, evidence, result, previous, problem, notes)
   // credits as the validators derived them (every listed offender forfeits): a listed offense
   // the archive does not prove is its own problem, not a credit difference for every leaf
   const credits = roundCredits({

@@ -3,6 +3,7 @@ import {
   createCharTokenizer,
   createTask,
   decodeRunManifest,
+  decodeScoredGroup,
   decodeSignedMessage,
   deriveSeed,
   encodeSignedMessage,
@@ -33,6 +34,10 @@ const round = (r: bigint, offenders: number[] = []) =>
     offenders,
   })
 
+/** A round's context without a policy: enough for reward and wrong-result offenses. */
+const at = (round: bigint) => ({ round, policyHash: null })
+const decodeScoredGroupBody = (m: { body: Uint8Array }) => decodeScoredGroup(m.body)
+
 describe('OffenseBook', () => {
   it('keeps a forged group as proof, lists it in its round and the next, and spends it once listed', async () => {
     const r0 = round(0n, [1])
@@ -41,12 +46,12 @@ describe('OffenseBook', () => {
     const proof = b.noteForgedGroup(forged)
     expect(proof.offense).toEqual(r0.result.offenses[0])
     expect(b.evidence(proof.offense)).toEqual(r0.evidence.offenses[0])
-    expect((await b.listable(0n)).map((p) => p.offense)).toEqual(r0.result.offenses)
-    expect((await b.listable(1n)).map((p) => p.offense)).toEqual(r0.result.offenses)
-    expect(await b.listable(2n)).toEqual([])
+    expect((await b.listable(at(0n))).map((p) => p.offense)).toEqual(r0.result.offenses)
+    expect((await b.listable(at(1n))).map((p) => p.offense)).toEqual(r0.result.offenses)
+    expect(await b.listable(at(2n))).toEqual([])
     // round 0 committed with it listed: not again in round 1
     b.onCommitted(r0.result)
-    expect(await b.listable(1n)).toEqual([])
+    expect(await b.listable(at(1n))).toEqual([])
     expect(toHex(offenseEvidenceKey(proof.offense))).toMatch(/^[0-9a-f]{64}$/)
   })
 
@@ -61,12 +66,12 @@ describe('OffenseBook', () => {
     const wrong = signMessage('RoundResult', { ...r0.result, newPolicyHash: new Uint8Array(32).fill(9) }, domain, validatorKeys[2]!)
     const proof = await b.noteRoundResult(wrong)
     expect(proof?.offense).toMatchObject({ kind: 'wrong-result', offender: addressFromPrivateKey(validatorKeys[2]!) })
-    expect((await b.listable(1n)).map((p) => p.offense.kind)).toEqual(['wrong-result'])
+    expect((await b.listable(at(1n))).map((p) => p.offense.kind)).toEqual(['wrong-result'])
     // noted once
     expect(await b.noteRoundResult(wrong)).toBeNull()
     // an uncommitted round: nothing is judged against it, and the proof expires with its window
     b.onUncommitted(1n)
-    expect(await b.listable(2n)).toEqual([])
+    expect(await b.listable(at(2n))).toEqual([])
   })
 
   it('checks the offenses of a proposal: held or fetched proof, and says why one does not hold', async () => {
@@ -78,22 +83,47 @@ describe('OffenseBook', () => {
       fetched.push(o.kind)
       return byKey.get(toHex(offenseEvidenceKey(o))) ?? null
     }
-    const ok = await b.check(0n, r0.result.offenses, fetch)
+    const ok = await b.check(at(0n), r0.result.offenses, fetch)
     expect(ok).toEqual({ ok: true, envelopes: expect.any(Array) })
     expect(fetched).toHaveLength(2)
     // no one serves the proof
-    expect(await b.check(0n, r0.result.offenses, async () => null)).toEqual({
+    expect(await b.check(at(0n), r0.result.offenses, async () => null)).toEqual({
       ok: false,
       why: expect.stringMatching(/comes without evidence: no peer served it/),
     })
     // the proof of one offense offered for another (framing a third contributor)
     const framed = { ...r0.result.offenses[0]!, offender: r0.result.credits[0]!.contributor }
-    const verdict = await b.check(0n, [framed], async () => r0.evidence.offenses[0]!)
+    const verdict = await b.check(at(0n), [framed], async () => r0.evidence.offenses[0]!)
     expect(verdict.ok).toBe(false)
     // an honest group is no proof
     const honestGroup = decodeSignedMessage(r0.evidence.groups[0]!)
     const id = { ...r0.result.offenses[0]!, id: new Uint8Array(32) }
-    const junk = await b.check(0n, [id], async () => encodeSignedMessage(honestGroup))
+    const junk = await b.check(at(0n), [id], async () => encodeSignedMessage(honestGroup))
     expect(junk).toEqual({ ok: false, why: expect.stringMatching(/does not hold: malformed: the evidence is message/) })
+  })
+
+  it('keeps a group whose full replay fails at the listing margin, and nothing when it replays or the policy is missing', async () => {
+    const r0 = round(0n)
+    const group = decodeSignedMessage(r0.evidence.groups[0]!)
+    const b = book()
+    const replays: number[][] = []
+    const checker = (verdict: { ok: true } | { ok: false; detail: string; unavailable?: true }) => ({
+      check: async ({ completionIndices }: { completionIndices: readonly number[] }) => {
+        replays.push([...completionIndices])
+        return verdict
+      },
+    })
+    expect(await b.noteReplayMismatch(group, checker({ ok: true }))).toBeNull()
+    expect(await b.noteReplayMismatch(group, checker({ ok: false, detail: 'no policy', unavailable: true }))).toBeNull()
+    const proof = await b.noteReplayMismatch(group, checker({ ok: false, detail: 'completion 1 fails' }))
+    expect(proof?.offense.kind).toBe('replay-mismatch')
+    // every completion replayed, not a sample
+    expect(replays.at(-1)).toEqual([...Array(decodeScoredGroupBody(group).completions.length).keys()])
+    // listable only with a replay of the round's policy that fails it too
+    const policyHash = decodeScoredGroupBody(group).policyHash
+    expect(await b.listable({ round: 0n, policyHash })).toEqual([])
+    const listed = await b.listable({ round: 0n, policyHash, replayChecker: checker({ ok: false, detail: 'fails' }) })
+    expect(listed.map((p) => p.offense)).toEqual([proof!.offense])
+    expect(await b.listable({ round: 1n, policyHash, replayChecker: checker({ ok: false, detail: 'fails' }) })).toEqual([])
   })
 })

@@ -10,7 +10,10 @@
  *   rounds r and r + 1);
  * - a RoundResult of the round just committed, signed by a validator over the committed deltas
  *   with another θ or screened set (`wrong-result`, listable in the next round only), whether it
- *   arrived before the quorum or after.
+ *   arrived before the quorum or after;
+ * - a ScoredGroup of the current round whose sampled replay failed here and whose full replay
+ *   fails at twice the offense tolerance (`replay-mismatch`, listable in its round only): the
+ *   margin makes every validator's check, at the offense tolerance, agree with this one.
  */
 import {
   compareOffenses,
@@ -21,6 +24,7 @@ import {
   hashRoundResult,
   MAX_ROUND_OFFENSES,
   type Offense,
+  type ReplayChecker,
   type RewardOracle,
   type RoundResult,
   recoverSigner,
@@ -48,6 +52,14 @@ interface Proof {
   round: bigint
 }
 
+/** What a round's offenses are checked against: its number, θ_round's hash and a replay of θ_round. */
+export interface OffenseRound {
+  round: bigint
+  policyHash: Uint8Array | null
+  /** Replays θ_round at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances. */
+  replayChecker?: ReplayChecker
+}
+
 export class OffenseBook {
   private readonly proofs = new Map<string, Proof>()
   /** The committed RoundResult of the last round that closed with a quorum here. */
@@ -71,7 +83,20 @@ export class OffenseBook {
   }
 
   /**
-   * A RoundResult `signer` signed for the last committed round: proof against it when it is
+   * A group whose sampled replay failed here: replayed whole with `strict` (θ of its round at
+   * twice the offense tolerance); proof against its author when a completion still fails.
+   */
+  async noteReplayMismatch(signed: SignedMessage, strict: ReplayChecker): Promise<Proof | null> {
+    const { id, value } = signingDigest('ScoredGroup', signed.body, this.ctx.domain)
+    const offense: Offense = { kind: 'replay-mismatch', offender: value.author, id }
+    if (this.proofs.has(keyOf(offense))) return null
+    const res = await strict.check({ group: value, completionIndices: value.completions.map((_, k) => k) })
+    if (res.ok || res.unavailable) return null
+    return this.add({ offense, envelope: encodeSignedMessage(signed), round: value.round })
+  }
+
+  /**
+   * A RoundResult signed for the last committed round: proof against its signer when it is
    * wrong (verifyOffense decides), null otherwise (also when its signature does not recover).
    */
   async noteRoundResult(signed: SignedMessage): Promise<Proof | null> {
@@ -88,7 +113,7 @@ export class OffenseBook {
     if (!signer.ok) return null
     const offense: Offense = { kind: 'wrong-result', offender: signer.address, id: hashRoundResult(signed.body) }
     if (this.proofs.has(keyOf(offense))) return null
-    const v = await verifyOffense(offense, signed, { ...this.ctx, round: committed.round + 1n, previous: committed })
+    const v = await verifyOffense(offense, signed, { ...this.ctx, round: committed.round + 1n, previous: committed, policyHash: null })
     return v.ok ? this.add({ offense, envelope: encodeSignedMessage(signed), round: rr.round }) : null
   }
 
@@ -120,23 +145,23 @@ export class OffenseBook {
     return this.proofs.get(keyOf(o))?.envelope
   }
 
-  /** The offenses this peer can prove in round `round`'s RoundResult, in RoundResult order, capped. */
-  async listable(round: bigint): Promise<{ offense: Offense; envelope: Uint8Array }[]> {
+  /** The offenses this peer can prove in `at`'s RoundResult, in RoundResult order, capped. */
+  async listable(at: OffenseRound): Promise<{ offense: Offense; envelope: Uint8Array }[]> {
     const out: Proof[] = []
     for (const p of this.proofs.values()) {
-      const v = await verifyOffense(p.offense, p.envelope, { ...this.ctx, round, previous: this.committed })
+      const v = await verifyOffense(p.offense, p.envelope, { ...this.ctx, ...at, previous: this.committed })
       if (v.ok) out.push(p)
     }
     return out.sort((a, b) => compareOffenses(a.offense, b.offense)).slice(0, MAX_ROUND_OFFENSES)
   }
 
   /**
-   * Checks the offenses a proposal for `round` lists: each must be proven by evidence this peer
+   * Checks the offenses a proposal for `at.round` lists: each must be proven by evidence this peer
    * holds or `fetch` gets (by offenseEvidenceKey). Returns their envelopes (this peer's archive
    * of the round keeps them) when all hold, else why not.
    */
   async check(
-    round: bigint,
+    at: OffenseRound,
     offenses: readonly Offense[],
     fetch: (o: Offense) => Promise<Uint8Array | null>,
   ): Promise<{ ok: true; envelopes: Uint8Array[] } | { ok: false; why: string }> {
@@ -145,7 +170,7 @@ export class OffenseBook {
       const what = `the ${o.kind} offense of ${toHex(o.offender).slice(0, 10)}… (message ${toHex(o.id).slice(0, 12)}…)`
       const envelope = this.evidence(o) ?? (await fetch(o))
       if (!envelope) return { ok: false, why: `${what} comes without evidence: no peer served it` }
-      const v = await verifyOffense(o, envelope, { ...this.ctx, round, previous: this.committed })
+      const v = await verifyOffense(o, envelope, { ...this.ctx, ...at, previous: this.committed })
       if (!v.ok) return { ok: false, why: `${what} does not hold: ${v.reason}: ${v.detail}` }
       envelopes.push(envelope)
     }

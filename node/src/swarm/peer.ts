@@ -62,12 +62,15 @@ import {
   isZeroVarianceGroup,
   l2NormF64,
   nextWeights,
+  OFFENSE_REPLAY_TOLERANCE_SCALE,
   type Offense,
   outerStateKey,
   type Policy,
   policyReplayChecker,
   promptTokens,
   pseudoGradient,
+  REPLAY_CDF_TOLERANCE,
+  REPLAY_LOGPROB_TOLERANCE,
   type Role,
   type RolloutGroup,
   type RoundEffect,
@@ -1093,13 +1096,18 @@ export class SwarmPeer {
       const theirs = proposer && proposer !== this.address ? this.results.get(proposer) : undefined
       let offenses: Offense[] = []
       let offenseEnvelopes: Uint8Array[] = []
+      const at = {
+        round,
+        policyHash: this.theta!.hash,
+        replayChecker: this.replayCheckerFor(current.policy, OFFENSE_REPLAY_TOLERANCE_SCALE),
+      }
       if (theirs) {
-        const checked = await this.offenseBook.check(round, theirs.result.offenses, (o) => this.fetchOffenseEvidence(o, sources))
+        const checked = await this.offenseBook.check(at, theirs.result.offenses, (o) => this.fetchOffenseEvidence(o, sources))
         if (!checked.ok) return checked.why
         offenses = theirs.result.offenses
         offenseEnvelopes = checked.envelopes
       } else if (this.roles.includes('validator')) {
-        const proofs = await this.offenseBook.listable(round)
+        const proofs = await this.offenseBook.listable(at)
         offenses = proofs.map((p) => p.offense)
         offenseEnvelopes = proofs.map((p) => p.envelope)
       }
@@ -1167,7 +1175,7 @@ export class SwarmPeer {
   /** The signed message proving `o`, fetched by offenseEvidenceKey from the proposer and others. */
   private async fetchOffenseEvidence(o: Offense, sources: readonly PeerId[]): Promise<Uint8Array | null> {
     const key = offenseEvidenceKey(o)
-    const kind = o.kind === 'reward-mismatch' ? 'ScoredGroup' : 'RoundResult'
+    const kind = o.kind === 'wrong-result' ? 'RoundResult' : 'ScoredGroup'
     const verify = (bytes: Uint8Array) => {
       try {
         const m = decodeSignedMessage(bytes)
@@ -1861,6 +1869,24 @@ export class SwarmPeer {
     return true
   }
 
+  /** Replays groups on θ of the current round (`policy`), at `scale` × the run's tolerances. */
+  private replayCheckerFor(policy: Policy, scale = 1) {
+    const m = this.run.manifest
+    const theta = this.theta!.hash
+    return policyReplayChecker({
+      policyFor: (h) => (equalBytes(h, theta) ? policy : undefined),
+      promptTokens: (g) => this.promptOf(g).prompt,
+      sampling: {
+        temperature: m.temperature,
+        topP: 1,
+        maxNewTokens: m.maxCompletionTokens,
+        stopTokens: this.run.ctx.tokenizer.stopIds,
+        cdfTolerance: REPLAY_CDF_TOLERANCE * scale,
+        logprobTolerance: REPLAY_LOGPROB_TOLERANCE * scale,
+      },
+    })
+  }
+
   private async checkGroup(signed: SignedMessage, from: PeerId | null, round: bigint): Promise<GossipVerdict> {
     const run = this.run
     const m = run.manifest
@@ -1870,11 +1896,7 @@ export class SwarmPeer {
       const v = await verifyScoredGroup(
         {
           rewardOracle: taskRewardOracle(run.ctx.task, run.ctx.tokenizer),
-          replayChecker: policyReplayChecker({
-            policyFor: (h) => (equalBytes(h, this.theta!.hash) ? current.policy : undefined),
-            promptTokens: (g) => this.promptOf(g).prompt,
-            sampling: { temperature: m.temperature, topP: 1, maxNewTokens: m.maxCompletionTokens, stopTokens: run.ctx.tokenizer.stopIds },
-          }),
+          replayChecker: this.replayCheckerFor(current.policy),
         },
         {
           message: signed,
@@ -1895,10 +1917,19 @@ export class SwarmPeer {
           const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
           if (value.round === round) this.rejectedGroups.set(hex(id), value)
         }
-        // a reward mismatch is provable to anyone: its author forfeits the round (a validator lists it)
-        if (v.reason === 'reward-mismatch' && this.roles.includes('validator')) {
-          const proof = this.offenseBook.noteForgedGroup(signed)
-          await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
+        // a reward mismatch is provable to anyone, a replay mismatch to any validator holding θ_r:
+        // the author forfeits the round (a validator lists the proof in its proposal)
+        if (this.roles.includes('validator')) {
+          const proof =
+            v.reason === 'reward-mismatch'
+              ? this.offenseBook.noteForgedGroup(signed)
+              : v.reason === 'replay-mismatch'
+                ? await this.offenseBook.noteReplayMismatch(
+                    signed,
+                    this.replayCheckerFor(current.policy, 2 * OFFENSE_REPLAY_TOLERANCE_SCALE),
+                  )
+                : null
+          if (proof) await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
         }
         return v
       }

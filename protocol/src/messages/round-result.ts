@@ -32,8 +32,11 @@ export interface CreditEntry {
  * - `wrong-result` (2): a RoundResult of the round before, signed by `offender`, that lists the
  *   same deltas as the committed one but another θ_{r+1} or another screened set, which the
  *   deterministic aggregation rules out; `id` is that RoundResult's id (hashRoundResult).
+ * - `replay-mismatch` (3): a ScoredGroup of this round, on this round's policy, with a
+ *   completion that fails the replay by more than OFFENSE_REPLAY_TOLERANCE_SCALE × the
+ *   tolerances (not sampled from the policy: hand-written, or from another policy or seed).
  */
-export const OFFENSE_KINDS = { 'reward-mismatch': 1, 'wrong-result': 2 } as const
+export const OFFENSE_KINDS = { 'reward-mismatch': 1, 'wrong-result': 2, 'replay-mismatch': 3 } as const
 export type OffenseKind = keyof typeof OFFENSE_KINDS
 const KIND_OF_CODE = new Map(Object.entries(OFFENSE_KINDS).map(([k, v]) => [v as number, k as OffenseKind]))
 

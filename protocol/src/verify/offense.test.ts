@@ -6,14 +6,14 @@ import { sampleRound } from '../messages/samples.js'
 import { encodeScoredGroup, hashScoredGroup, type ScoredGroup } from '../messages/scored-group.js'
 import { encodeSignedMessage, signingDigest, signMessage } from '../messages/signed.js'
 import { type OffenseContext, verifyOffense } from './offense.js'
-import type { RewardOracle } from './scored-group.js'
+import type { ReplayChecker, RewardOracle } from './scored-group.js'
 
 /** The fixture's task: the reward is a function of the completion length (as in scored-group.test.ts). */
 const oracle: RewardOracle = { reward: ({ tokens }) => ({ 3: 1, 4: 0.5 })[tokens.length] ?? 0 }
 const show = (v: { ok: boolean; reason?: string; detail?: string }) => (v.ok ? 'ok' : `${v.reason}: ${v.detail}`)
 
 describe('verifyOffense: reward-mismatch', () => {
-  const ctx: OffenseContext = { domain, round: 0n, rewardOracle: oracle, previous: null }
+  const ctx: OffenseContext = { domain, round: 0n, rewardOracle: oracle, previous: null, policyHash: null }
   const forged: ScoredGroup = {
     ...sampleGroup,
     completions: sampleGroup.completions.map((c, i) => (i === 1 ? { ...c, reward: Math.fround(c.reward + 0.5) } : c)),
@@ -65,7 +65,7 @@ describe('verifyOffense: wrong-result', () => {
   const { roundResult } = sampleRound()
   // the committed RoundResult of round 0; the offense is listed in round 1
   const committed: RoundResult = roundResult
-  const ctx: OffenseContext = { domain, round: 1n, rewardOracle: oracle, previous: committed }
+  const ctx: OffenseContext = { domain, round: 1n, rewardOracle: oracle, previous: committed, policyHash: null }
   const offense = (rr: RoundResult, offender = validator.address): Offense => ({
     kind: 'wrong-result',
     offender,
@@ -103,5 +103,49 @@ describe('verifyOffense: wrong-result', () => {
     // a ScoredGroup cannot stand in for a RoundResult
     const g = encodeSignedMessage(signMessage('ScoredGroup', sampleGroup, domain, alice.privateKey))
     expect(show(await verifyOffense(offense(wrongTheta), g, ctx))).toMatch(/^wrong-kind: /)
+  })
+})
+
+describe('verifyOffense: replay-mismatch', () => {
+  const seen: number[][] = []
+  /** Fails completion 2 of any group whose first reward is not 1 (the fixture's "forged" ones); records what it replays. */
+  const checker: ReplayChecker = {
+    async check({ group, completionIndices }) {
+      seen.push([...completionIndices])
+      return group.completions[2]!.reward === 0.25 && completionIndices.includes(2)
+        ? { ok: false, detail: 'completion 2 fails the replay at token 0: outside-interval' }
+        : { ok: true }
+    },
+  }
+  const forged: ScoredGroup = {
+    ...sampleGroup,
+    completions: sampleGroup.completions.map((c, i) => (i === 2 ? { ...c, reward: 0.25 } : c)),
+  }
+  const ctx: OffenseContext = { domain, round: 0n, rewardOracle: oracle, previous: null, policyHash: POLICY_0, replayChecker: checker }
+  const offense = (g: ScoredGroup): Offense => ({
+    kind: 'replay-mismatch',
+    offender: alice.address,
+    id: hashScoredGroup(encodeScoredGroup(g)),
+  })
+  const evidence = (g: ScoredGroup) => encodeSignedMessage(signMessage('ScoredGroup', g, domain, alice.privateKey))
+
+  it('holds when a completion fails the replay of the round policy; every completion is replayed, not a sample', async () => {
+    seen.length = 0
+    expect(show(await verifyOffense(offense(forged), evidence(forged), ctx))).toBe('ok')
+    expect(seen).toEqual([sampleGroup.completions.map((_, k) => k)])
+    expect(show(await verifyOffense(offense(sampleGroup), evidence(sampleGroup), ctx))).toMatch(/^replay-mismatch: .*no offense/)
+  })
+
+  it('is unverifiable without the policy, and no offense for another round or policy', async () => {
+    const noChecker = { ...ctx, replayChecker: undefined }
+    expect(show(await verifyOffense(offense(forged), evidence(forged), noChecker))).toMatch(/^unverifiable: /)
+    const lacking: ReplayChecker = { check: async () => ({ ok: false, detail: 'no policy', unavailable: true }) }
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, replayChecker: lacking }))).toMatch(
+      /^unverifiable: no policy/,
+    )
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, round: 1n }))).toMatch(/^wrong-round: /)
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, policyHash: POLICY_1 }))).toMatch(/^wrong-policy: /)
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, policyHash: null }))).toMatch(/^wrong-policy: /)
+    expect(show(await verifyOffense({ ...offense(forged), offender: bob.address }, evidence(forged), ctx))).toMatch(/^wrong-signer: /)
   })
 })

@@ -16,19 +16,27 @@
  *   of exactly those inputs, so the two cannot both be right, and a quorum signed the other one.
  *   (A validator may sign two RoundResults of one round honestly, in two stall views, but over
  *   two different delta sets; that is never an offense here.)
+ * - `replay-mismatch`: the evidence is a well-formed ScoredGroup of round r on θ_r, signed by
+ *   its author = the offender, with a completion that fails the replay of θ_r (the injected
+ *   ReplayChecker, built at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances): every
+ *   completion is replayed, not a sample. The replay is floating point, but honest completions
+ *   stay within 1× the tolerances on every backend, so a failure at 2× is not sampled from θ_r
+ *   by the seeded sampler, whichever backend checks it. A checker without θ_r (an auditor)
+ *   gets `unverifiable`, not a verdict.
  *
  * What is not here, because no third party can check it: a delta trained on something other
- * than what it claims (caught, if at all, by the screen), an unanswered blob request, and a
- * completion that fails one peer's sampled replay (floating point within a tolerance, and the
- * sample is that peer's secret). Never throws on a peer's bytes.
+ * than what it claims (caught, if at all, by the screen), an unanswered blob request, a
+ * stale-base delta (an honest peer on an uncommitted fork signs one). Never throws on a peer's
+ * bytes.
  */
 import { compareBytes, equalBytes, toHex0x } from '../bytes/bytes.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
 import type { Offense, RoundResult } from '../messages/round-result.js'
+import type { ScoredGroup } from '../messages/scored-group.js'
 import type { SignedMessage } from '../messages/signed.js'
 import { derivePromptSeed } from './prompt-seed.js'
-import type { RewardOracle } from './scored-group.js'
+import type { ReplayChecker, RewardOracle } from './scored-group.js'
 import { openEnvelope, type Rejection, reject, type Verdict } from './verdict.js'
 
 export interface OffenseContext {
@@ -39,6 +47,13 @@ export interface OffenseContext {
   rewardOracle: RewardOracle
   /** The committed RoundResult of `round − 1` (`wrong-result`); null when this checker does not hold it. */
   previous: RoundResult | null
+  /** h_round (`replay-mismatch`): the policy the round's groups are sampled on; null when unknown. */
+  policyHash: Uint8Array | null
+  /**
+   * Replays completions of θ_round (`replay-mismatch`), at OFFENSE_REPLAY_TOLERANCE_SCALE × the
+   * run's tolerances; absent when this checker holds no policy.
+   */
+  replayChecker?: ReplayChecker
 }
 
 const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]) =>
@@ -61,16 +76,43 @@ function checkEvidence(
   return null
 }
 
+/** A group's offense is its author's: the signer (checked already) must be the author. */
+function checkAuthor(offense: Offense, group: ScoredGroup): Rejection | null {
+  if (equalBytes(group.author, offense.offender)) return null
+  return reject('wrong-signer', `the group's author is ${toHex0x(group.author)}, not the offender ${toHex0x(offense.offender)}`)
+}
+
 /** Whether `evidence` proves `offense` in the RoundResult of `ctx.round` (see the file comment). */
 export async function verifyOffense(offense: Offense, evidence: Uint8Array | SignedMessage, ctx: OffenseContext): Promise<Verdict> {
+  if (offense.kind === 'replay-mismatch') {
+    const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
+    if (!opened.ok) return opened
+    const group = opened.value
+    const problem = checkEvidence(offense, { ...opened, run: group.run }, ctx) ?? checkAuthor(offense, group)
+    if (problem) return problem
+    if (group.round !== ctx.round)
+      return reject(
+        'wrong-round',
+        `the group is of round ${group.round}; round ${ctx.round} may list only its own groups for a replay mismatch`,
+      )
+    if (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash))
+      return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
+    if (!equalBytes(group.seed, derivePromptSeed(group)))
+      return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a replay mismatch')
+    if (!ctx.replayChecker) return reject('unverifiable', 'this checker holds no policy to replay the group with')
+    const res = await ctx.replayChecker.check({ group, completionIndices: group.completions.map((_, k) => k) })
+    if (res.ok) return reject('replay-mismatch', 'every completion replays within the offense tolerance: no offense')
+    if (res.unavailable) return reject('unverifiable', res.detail)
+    return { ok: true }
+  }
   if (offense.kind === 'reward-mismatch') {
     const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
     if (!opened.ok) return opened
     const group = opened.value
     const problem = checkEvidence(offense, { ...opened, run: group.run }, ctx)
     if (problem) return problem
-    if (!equalBytes(group.author, offense.offender))
-      return reject('wrong-signer', `the group's author is ${toHex0x(group.author)}, not the offender ${toHex0x(offense.offender)}`)
+    const notAuthor = checkAuthor(offense, group)
+    if (notAuthor) return notAuthor
     if (group.round > ctx.round || ctx.round - group.round > 1n)
       return reject(
         'wrong-round',

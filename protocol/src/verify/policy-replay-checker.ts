@@ -23,7 +23,7 @@ export function policyReplayChecker({ policyFor, promptTokens, sampling }: Polic
     async check({ group, completionIndices }) {
       if (completionIndices.length === 0) return { ok: true }
       const policy = policyFor(group.policyHash)
-      if (!policy) return { ok: false, detail: 'this peer does not hold the claimed policy' }
+      if (!policy) return { ok: false, detail: 'this peer does not hold the claimed policy', unavailable: true }
       const prompt = promptTokens(group)
       const claims = completionIndices.map((index) => {
         const c = group.completions[index]!

@@ -31,7 +31,10 @@ export interface ReplayChecker {
    * each token must lie in the policy's CDF interval for its sampling uniform and each logprob
    * must match within the run's named tolerance.
    */
-  check(input: { group: ScoredGroup; completionIndices: readonly number[] }): Promise<{ ok: true } | { ok: false; detail: string }>
+  check(input: {
+    group: ScoredGroup
+    completionIndices: readonly number[]
+  }): Promise<{ ok: true } | { ok: false; detail: string /** the checker lacks the claimed policy: no verdict */; unavailable?: true }>
 }
 
 export interface ScoredGroupVerifierComponents {

@@ -31,6 +31,8 @@ export type RejectReason =
   | 'not-validator'
   | 'wrong-root'
   | 'unknown-device'
+  /** The verifier lacks what the check needs (a policy to replay, the round before): no verdict. */
+  | 'unverifiable'
 
 export type Rejection = { ok: false; reason: RejectReason; detail: string }
 export type Verdict = { ok: true } | Rejection
