@@ -31,7 +31,7 @@ const line = (round: number, ls = leaves): RoundLine => ({
   included: 1,
   policyHash: `0x${'00'.repeat(32)}`,
   tokensPerSecond: 0,
-  contributions: { root: rootOf(round - 1, ls), leaves: ls, consistent: true },
+  contributions: { root: rootOf(round - 1, ls), leaves: ls, offenses: [], consistent: true },
 })
 
 describe('auditAddress', () => {

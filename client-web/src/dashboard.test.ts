@@ -34,6 +34,18 @@ describe('the dashboard feed', () => {
     expect(() => parseFeed({ rounds: [round({ contributions: { root, leaves: [{ ...leaves[0], credit: '-1' }] } })] })).toThrow(
       'rounds[0].contributions.leaves is malformed',
     )
+    const offense = { kind: 'reward-mismatch', offender: alice, id: `0x${'ee'.repeat(32)}` }
+    expect(() => parseFeed({ rounds: [round({ contributions: { root, leaves, offenses: [{ ...offense, kind: 'rude' }] } })] })).toThrow(
+      'rounds[0].contributions.offenses is malformed',
+    )
+    expect(() => parseFeed({ rounds: [round({ contributions: { root, leaves, offenses: 'none' } })] })).toThrow(
+      'rounds[0].contributions.offenses is malformed',
+    )
+    // a feed that lists offenses keeps them; one from before fraud proofs has none
+    expect(parseFeed({ rounds: [round({ contributions: { root, leaves, offenses: [offense] } })] })[0]!.contributions?.offenses).toEqual([
+      offense,
+    ])
+    expect(parseFeed({ rounds: [round()] })[0]!.contributions?.offenses).toEqual([])
   })
 
   it('returns the rounds after the last one shown, and null when the server has no feed', async () => {

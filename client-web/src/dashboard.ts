@@ -10,6 +10,7 @@ import type { RoundLine } from './messages.js'
 
 const HEX32 = /^0x[0-9a-fA-F]{64}$/
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+const OFFENSE_KINDS = ['reward-mismatch', 'wrong-result', 'replay-mismatch']
 
 export class FeedError extends Error {
   override name = 'FeedError'
@@ -59,6 +60,12 @@ export function parseFeed(json: unknown): DashboardRound[] {
       for (const l of c.leaves)
         if (!ADDRESS.test(String(l?.address)) || !isCount(l.groups) || !isCount(l.deltas) || !/^\d{1,40}$/.test(String(l.credit)))
           throw bad('contributions.leaves')
+      // a feed from before fraud proofs has none
+      if (c.offenses === undefined) c.offenses = []
+      if (!Array.isArray(c.offenses)) throw bad('contributions.offenses')
+      for (const o of c.offenses)
+        if (!OFFENSE_KINDS.includes(String(o?.kind)) || !ADDRESS.test(String(o.offender)) || !HEX32.test(String(o.id)))
+          throw bad('contributions.offenses')
     }
     return {
       round: r.round,

@@ -14,7 +14,7 @@ import { feedRoundLine, fetchFeed } from './dashboard.js'
 import { exportKeystore, type Identity, loadOrCreateIdentity } from './identity.js'
 import { type LedgerView, readLedger } from './ledger.js'
 import type { Device, FromWorker, RoundLine, ToWorker, WorkerStatus } from './messages.js'
-import { joinPeers, peerCells } from './peers.js'
+import { type ContributorTotals, joinPeers, peerCells } from './peers.js'
 import { serveRtc } from './rtc-host.js'
 import type { Eip1193Provider } from './wallet.js'
 import './style.css'
@@ -124,7 +124,7 @@ function renderStatus(s: WorkerStatus): void {
 }
 
 /** Contributors seen in the agreed rounds, summed (credit as bigint). */
-const contributors = new Map<string, { groups: number; deltas: number; credit: bigint }>()
+const contributors = new Map<string, ContributorTotals>()
 
 /** Ledger round r (from 0) of a round line (which counts closed rounds from 1). */
 const ledgerRound = (l: RoundLine) => l.round - 1
@@ -133,9 +133,19 @@ function auditRoundLocally(l: RoundLine): void {
   const c = l.contributions
   if (!c) return
   state.audit[ledgerRound(l)] = c.consistent ? 'consistent' : 'inconsistent'
+  const none = { groups: 0, deltas: 0, credit: 0n, forfeits: 0 }
   for (const x of c.leaves) {
-    const sum = contributors.get(x.address) ?? { groups: 0, deltas: 0, credit: 0n }
-    contributors.set(x.address, { groups: sum.groups + x.groups, deltas: sum.deltas + x.deltas, credit: sum.credit + BigInt(x.credit) })
+    const sum = contributors.get(x.address) ?? none
+    contributors.set(x.address, {
+      ...sum,
+      groups: sum.groups + x.groups,
+      deltas: sum.deltas + x.deltas,
+      credit: sum.credit + BigInt(x.credit),
+    })
+  }
+  for (const offender of new Set(c.offenses.map((o) => o.offender))) {
+    const sum = contributors.get(offender) ?? none
+    contributors.set(offender, { ...sum, forfeits: sum.forfeits + 1 })
   }
 }
 

@@ -60,6 +60,8 @@ export interface RoundLine {
   contributions: {
     root: string
     leaves: { address: string; groups: number; deltas: number; credit: string }[]
+    /** Offenses the RoundResult proves: each offender forfeits the round. */
+    offenses: { kind: string; offender: string; id: string }[]
     /** The leaves hash to `root` (the worker rebuilt the contributions tree). */
     consistent: boolean
   } | null

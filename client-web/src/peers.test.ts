@@ -21,8 +21,8 @@ const status = (address: `0x${string}`, over: Partial<PeerStatusRow> = {}): Peer
 describe('joinPeers', () => {
   it('joins statuses with credited totals by address, most credit first; either side may be missing', () => {
     const contributors = new Map<string, ContributorTotals>([
-      [B.toUpperCase().replace('0X', '0x'), { groups: 4, deltas: 1, credit: 500n }],
-      [C, { groups: 1, deltas: 0, credit: 2_000n }],
+      [B.toUpperCase().replace('0X', '0x'), { groups: 4, deltas: 1, credit: 500n, forfeits: 2 }],
+      [C, { groups: 1, deltas: 0, credit: 2_000n, forfeits: 0 }],
     ])
     const rows = joinPeers([status(A, { device: 'webgpu', roles: ['worker', 'trainer'] }), status(B)], contributors)
     expect(rows.map((r) => [r.address, r.status?.device ?? null, r.groups, r.deltas, r.credit])).toEqual([
@@ -30,8 +30,10 @@ describe('joinPeers', () => {
       [B, 'cpu', 4, 1, 500n],
       [A, 'webgpu', 0, 0, 0n],
     ])
-    expect(peerCells(rows[2]!, A)).toEqual(['0xaaaaaaaa…aaaa (you)', 'worker trainer', 'webgpu', '900', '0', '0', '0'])
-    expect(peerCells(rows[0]!, A)).toEqual(['0xcccccccc…cccc', '—', '—', '—', '1', '0', '2000'])
+    expect(peerCells(rows[2]!, A)).toEqual(['0xaaaaaaaa…aaaa (you)', 'worker trainer', 'webgpu', '900', '0', '0', '0', '—'])
+    expect(peerCells(rows[0]!, A)).toEqual(['0xcccccccc…cccc', '—', '—', '—', '1', '0', '2000', '—'])
+    // rounds lost to a proven offense
+    expect(peerCells(rows[1]!, A).at(-1)).toBe('2')
   })
 
   it('names the client-web package version in the browser peer’s client string', () => {

@@ -1,8 +1,8 @@
 /**
  * The Peers table: the swarm's signed PeerStatus table (roles, device, client, tokens/s, as each
  * peer claims them) joined with what the agreed rounds credited each address (groups and deltas
- * included, credit), summed from every round's contributions leaves. An address that earned
- * credit but sent no status lately (it left, or this tab has not heard it yet) still has a row.
+ * included, credit), summed from every round's contributions leaves, and the rounds it forfeited
+ * to a proven offense. An address that earned credit but sent no status lately (it left, or this tab has not heard it yet) still has a row.
  */
 import type { PeerStatusRow } from '@murmur/node/browser'
 
@@ -14,6 +14,8 @@ export interface ContributorTotals {
   groups: number
   deltas: number
   credit: bigint
+  /** Rounds it forfeited: a RoundResult proved an offense of its (a forged group, a wrong RoundResult). */
+  forfeits: number
 }
 
 export interface PeerRow {
@@ -25,6 +27,7 @@ export interface PeerRow {
   groups: number
   deltas: number
   credit: bigint
+  forfeits: number
 }
 
 /** Statuses and credit totals by address; most credit first, then by address. */
@@ -39,18 +42,19 @@ export function joinPeers(statuses: readonly PeerStatusRow[], contributors: Read
       groups: (prev?.groups ?? 0) + t.groups,
       deltas: (prev?.deltas ?? 0) + t.deltas,
       credit: (prev?.credit ?? 0n) + t.credit,
+      forfeits: (prev?.forfeits ?? 0) + t.forfeits,
     })
   }
   for (const { address, ...status } of statuses) {
     const key = address.toLowerCase()
-    rows.set(key, { ...(rows.get(key) ?? { address: key, groups: 0, deltas: 0, credit: 0n }), status })
+    rows.set(key, { ...(rows.get(key) ?? { address: key, groups: 0, deltas: 0, credit: 0n, forfeits: 0 }), status })
   }
   return [...rows.values()].sort((a, b) =>
     a.credit !== b.credit ? (a.credit > b.credit ? -1 : 1) : a.address < b.address ? -1 : a.address > b.address ? 1 : 0,
   )
 }
 
-/** The table cells of a row: address (short), roles, device, tokens/s, groups, deltas, credit. */
+/** The table cells of a row: address (short), roles, device, tokens/s, groups, deltas, credit, rounds forfeited. */
 export function peerCells(row: PeerRow, you: string | undefined): string[] {
   const s = row.status
   const short = `${row.address.slice(0, 10)}…${row.address.slice(-4)}${row.address === you ? ' (you)' : ''}`
@@ -62,5 +66,6 @@ export function peerCells(row: PeerRow, you: string | undefined): string[] {
     String(row.groups),
     String(row.deltas),
     row.credit.toString(),
+    row.forfeits > 0 ? String(row.forfeits) : '—',
   ]
 }
