@@ -80,7 +80,11 @@ export const roundResult: fc.Arbitrary<RoundResult> = fc
   .chain((rr) =>
     fc
       .uniqueArray(
-        fc.record({ kind: fc.constantFrom<OffenseKind>('reward-mismatch', 'wrong-result', 'replay-mismatch'), offender: bytesN(20), id: bytesN(32) }),
+        fc.record({
+          kind: fc.constantFrom<OffenseKind>('reward-mismatch', 'wrong-result', 'replay-mismatch', 'invalid-payload'),
+          offender: bytesN(20),
+          id: bytesN(32),
+        }),
         { maxLength: 4, selector: (o) => `${toHex0x(o.offender)}${toHex0x(o.id)}` },
       )
       .map((offenses) => ({ ...rr, offenses: offenses.sort(compareOffenses) })),

@@ -84,6 +84,7 @@ export function messageVectors() {
       { kind: 'wrong-result', offender: new Uint8Array(20).fill(0x11), id: new Uint8Array(32).fill(0xaa) },
       { kind: 'reward-mismatch', offender: new Uint8Array(20).fill(0x22), id: new Uint8Array(32).fill(0xbb) },
       { kind: 'replay-mismatch', offender: new Uint8Array(20).fill(0x22), id: new Uint8Array(32).fill(0xcc) },
+      { kind: 'invalid-payload', offender: new Uint8Array(20).fill(0x33), id: new Uint8Array(32).fill(0xdd) },
     ],
   }
   const dense = denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2))

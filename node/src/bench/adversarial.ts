@@ -30,6 +30,8 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'wrong RoundResult': { wrongResult: true },
   'forged completions': { forgeCompletions: true },
   'slow blob holder': { slowBlobs: true },
+  'sybil copies': { copyDeltas: true },
+  'junk bytes': { junk: true },
 }
 
 /** Attacks only a validator can make: their adversaries are validators (the last ones). */
@@ -59,6 +61,9 @@ export interface AttackResult {
   offensesAgainstHonest: number
   /** Messages the honest peers' gossip validators ignored (another round's: late, early or replayed), summed. */
   ignored: number
+  /** The honest peers' gossipsub score of the adversaries at the end (median), and how many honest→adversary connections were gone. */
+  adversaryScore: number | null
+  disconnected: number
   /** Rounds that closed (fewer than asked when the case stalled). */
   roundsClosed: number
   /** The rounds did not all close within 3× their scheduled time: a liveness failure. */
@@ -88,6 +93,8 @@ function combineRuns(runs: AttackResult[]): AttackResult {
     offensesProven: sum((r) => r.offensesProven),
     offensesAgainstHonest: sum((r) => r.offensesAgainstHonest),
     ignored: sum((r) => r.ignored),
+    adversaryScore: median(runs.flatMap((r) => (r.adversaryScore === null ? [] : [r.adversaryScore]))),
+    disconnected: sum((r) => r.disconnected),
     roundsClosed: Math.min(...runs.map((r) => r.roundsClosed)),
     stalled: runs.some((r) => r.stalled),
     runs: runs.map((r) => ({ finalAccuracy: r.finalAccuracy, adversaryCreditShare: r.adversaryCreditShare, roundsClosed: r.roundsClosed })),
@@ -148,6 +155,8 @@ export const adversarialBenchmark: Benchmark = {
         const rejected: Record<string, number> = {}
         let ignored = 0
         let stalled = false
+        const scores: number[] = []
+        let disconnected = 0
         try {
           // a case gets 3× its scheduled time; rounds that do not close by then are a finding
           ;({ lines, stalled } = await takeRounds(swarm, rounds, 3 * rounds * roundDurationMs))
@@ -166,6 +175,11 @@ export const adversarialBenchmark: Benchmark = {
           }
           swarm.peers.forEach((p, i) => {
             if (isAdversary(i)) return
+            for (const [j, q] of swarm.peers.entries()) {
+              if (!isAdversary(j)) continue
+              scores.push(p.libp2pHost.gossip.score(q.libp2pHost.peerId))
+              if (p.libp2pHost.libp2p.getConnections(q.libp2pHost.peerId).length === 0) disconnected++
+            }
             ignored += p.libp2pHost.gossip.ignoredCount()
             for (const [reason, n] of Object.entries(p.libp2pHost.gossip.rejections())) rejected[reason] = (rejected[reason] ?? 0) + n
             if (p.counters.deltasInvalid)
@@ -207,6 +221,8 @@ export const adversarialBenchmark: Benchmark = {
           offensesProven,
           offensesAgainstHonest,
           ignored,
+          adversaryScore: scores.length ? median(scores) : null,
+          disconnected,
           roundsClosed: lines.length,
           stalled,
         }
@@ -233,6 +249,7 @@ export const adversarialBenchmark: Benchmark = {
               'offenses proven (vs honest)',
               'rejected (honest peers)',
               'ignored (clean)',
+              'adversary score, links cut',
             ],
             rows: results.map((r) => [
               r.attack,
@@ -248,6 +265,7 @@ export const adversarialBenchmark: Benchmark = {
                 .map(([k, n]) => `${k} ${n}`)
                 .join(', ') || '—',
               `${r.ignored} (${clean.ignored})`,
+              r.adversaryScore === null ? '—' : `${r.adversaryScore.toFixed(0)}, ${r.disconnected}`,
             ]),
           },
           notes: [

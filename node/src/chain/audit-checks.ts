@@ -205,7 +205,8 @@ export function compareCredits(signed: readonly CreditEntry[], derived: readonly
  * Each offense the RoundResult lists against the archive's proofs (`offenses/`): a message the
  * offender signed that verifyOffense accepts (a `wrong-result` one against `previous`, the
  * archive's RoundResult of the round before). Reports each offense the archive does not prove;
- * `proven` is null for a replay offense, which needs the round's policy to check (noted).
+ * `proven` is null for a replay or payload offense, which needs the round's policy or the
+ * payload to check (noted).
  */
 export async function verifyOffenses(
   run: AuditRun,

@@ -12,7 +12,8 @@
  * archive keeps delta headers, not payloads, so the screen itself is not re-run. Each offense the
  * RoundResult lists must be proven by a message in the archive's `offenses/` (verifyOffense; a
  * `wrong-result` offense is judged against the archive's RoundResult of the round before; a
- * `replay-mismatch` one is checked up to the replay, which needs the round's policy, and noted),
+ * `replay-mismatch` or `invalid-payload` one is checked up to the replay or the payload, which
+ * the archive does not keep, and noted),
  * and its offender has no leaf. Every difference is a problem naming the round, the contributor
  * (when there is one) and the field.
  */

@@ -8,7 +8,7 @@
  *   DIR/round-000042/deltas/<id>.bin          signed Delta envelopes, named by hashDelta(body) (64 hex)
  *   DIR/round-000042/groups/<id>.bin          signed ScoredGroup envelopes, named by hashScoredGroup(body)
  *   DIR/round-000042/offenses/<addr><id>.bin  the signed messages proving the RoundResult's offenses
- *                                             (ScoredGroups, RoundResults), named by signer and message id
+ *                                             (ScoredGroups, RoundResults, Deltas), named by signer and id
  *
  * Everything is stored as received (signed bytes are never re-encoded). A round directory is
  * written to a temporary directory and renamed into place, so a reader never sees half a round;
@@ -100,7 +100,7 @@ function idOrNull(kind: Kind, envelope: Uint8Array): string | null {
 }
 
 /**
- * `<signer><id>` (40 + 64 hex) of an offense's evidence: a signed ScoredGroup or RoundResult,
+ * `<signer><id>` (40 + 64 hex) of an offense's evidence: a signed ScoredGroup, RoundResult or Delta,
  * its signer recovered in the run's domain (from the manifest) and its message id.
  */
 function proofName(envelope: Uint8Array, manifestBytes: Uint8Array, where: string): string {
@@ -110,8 +110,10 @@ function proofName(envelope: Uint8Array, manifestBytes: Uint8Array, where: strin
   } catch (err) {
     throw new EvidenceFormatError(`${where} is not a signed envelope: ${(err as Error).message}`, { where }, { cause: err })
   }
-  if (m.kind !== 'ScoredGroup' && m.kind !== 'RoundResult')
-    throw new EvidenceFormatError(`${where} holds a signed ${m.kind}; offenses are proven by ScoredGroups and RoundResults.`, { where })
+  if (m.kind !== 'ScoredGroup' && m.kind !== 'RoundResult' && m.kind !== 'Delta')
+    throw new EvidenceFormatError(`${where} holds a signed ${m.kind}; offenses are proven by ScoredGroups, RoundResults and Deltas.`, {
+      where,
+    })
   let named: { id: Uint8Array; digest: Uint8Array }
   try {
     named = signingDigest(m.kind, m.body, runDomain(manifestBytes))

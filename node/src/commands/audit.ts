@@ -75,7 +75,7 @@ function roundText(a: RoundAudit, quorum: number, validators: number): string[] 
     ),
     ...a.offenses.map(
       (o) =>
-        `  offense: ${o.kind} by ${o.offender} (message ${o.id.slice(0, 14)}…), which forfeits the round${o.proven === true ? '' : o.proven === null ? ' (replay not checked here)' : ' — NOT proven by the archive'}`,
+        `  offense: ${o.kind} by ${o.offender} (message ${o.id.slice(0, 14)}…), which forfeits the round${o.proven === true ? '' : o.proven === null ? ' (not re-checked: it needs the round policy or the payload, which an archive does not keep)' : ' — NOT proven by the archive'}`,
     ),
   ]
   if (a.leaves.length > 0) {

@@ -7,8 +7,10 @@ import {
   decodeSignedMessage,
   deriveSeed,
   encodeSignedMessage,
+  equalBytes,
   hashRunManifest,
   runDomain,
+  signingDigest,
   signMessage,
   soloRunOfManifest,
   taskRewardOracle,
@@ -53,6 +55,18 @@ describe('OffenseBook', () => {
     b.onCommitted(r0.result)
     expect(await b.listable(at(1n))).toEqual([])
     expect(toHex(offenseEvidenceKey(proof.offense))).toMatch(/^[0-9a-f]{64}$/)
+
+    // a flood of forged groups by one author costs one proof, not one each
+    const flood = book()
+    const first = flood.noteForgedGroup(forged)
+    const sameAuthor = r0.evidence.groups
+      .map(decodeSignedMessage)
+      .filter((g) => equalBytes(decodeScoredGroup(g.body).author, first.offense.offender))
+    expect(sameAuthor.length).toBeGreaterThan(1)
+    for (const g of sameAuthor) expect(flood.noteForgedGroup(g)).toBe(first)
+    expect(
+      flood.evidence({ offender: first.offense.offender, id: signingDigest('ScoredGroup', sameAuthor[0]!.body, domain).id }),
+    ).toBeUndefined()
   })
 
   it('turns a RoundResult that contradicts the committed one into proof against its signer, and not the committed one itself', async () => {

@@ -13,14 +13,18 @@
  *   arrived before the quorum or after;
  * - a ScoredGroup of the current round whose sampled replay failed here and whose full replay
  *   fails at twice the offense tolerance (`replay-mismatch`, listable in its round only): the
- *   margin makes every validator's check, at the offense tolerance, agree with this one.
+ *   margin makes every validator's check, at the offense tolerance, agree with this one;
+ * - a Delta of the current round whose payload, fetched by its hash, failed verification
+ *   (`invalid-payload`, listable in its round only); the caller keeps the payload to serve it.
  */
 import {
   compareOffenses,
   contentHash,
   decodeRoundResult,
+  decodeSignedMessage,
   type Eip712Domain,
   encodeSignedMessage,
+  equalBytes,
   hashRoundResult,
   MAX_ROUND_OFFENSES,
   type Offense,
@@ -58,6 +62,9 @@ export interface OffenseRound {
   policyHash: Uint8Array | null
   /** Replays θ_round at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances. */
   replayChecker?: ReplayChecker
+  /** The payload bytes a delta names, held or fetched (`invalid-payload`). */
+  payloadOf?: (hash: Uint8Array) => Promise<Uint8Array | null>
+  numel?: number
 }
 
 export class OffenseBook {
@@ -82,6 +89,13 @@ export class OffenseBook {
     })
   }
 
+  /** A delta (its signed envelope) whose payload failed verification here: proof against its author. */
+  noteInvalidPayload(envelope: Uint8Array): Proof {
+    const signed = decodeSignedMessage(envelope)
+    const { id, value } = signingDigest('Delta', signed.body, this.ctx.domain)
+    return this.add({ offense: { kind: 'invalid-payload', offender: value.author, id }, envelope, round: value.round })
+  }
+
   /**
    * A group whose sampled replay failed here: replayed whole with `strict` (θ of its round at
    * twice the offense tolerance); proof against its author when a completion still fails.
@@ -89,7 +103,8 @@ export class OffenseBook {
   async noteReplayMismatch(signed: SignedMessage, strict: ReplayChecker): Promise<Proof | null> {
     const { id, value } = signingDigest('ScoredGroup', signed.body, this.ctx.domain)
     const offense: Offense = { kind: 'replay-mismatch', offender: value.author, id }
-    if (this.proofs.has(keyOf(offense))) return null
+    // one proof per offender is enough: no second full replay for its other groups
+    if (this.holds('replay-mismatch', value.author, value.round)) return null
     const res = await strict.check({ group: value, completionIndices: value.completions.map((_, k) => k) })
     if (res.ok || res.unavailable) return null
     return this.add({ offense, envelope: encodeSignedMessage(signed), round: value.round })
@@ -117,9 +132,24 @@ export class OffenseBook {
     return v.ok ? this.add({ offense, envelope: encodeSignedMessage(signed), round: rr.round }) : null
   }
 
+  /**
+   * Keeps one proof per offender and kind (one is enough to forfeit the round; a flood of forged
+   * messages costs this peer one proof, not one each). Returns the proof kept.
+   */
   private add(p: Proof): Proof {
+    for (const q of this.proofs.values())
+      if (q.offense.kind === p.offense.kind && equalBytes(q.offense.offender, p.offense.offender) && q.round >= p.round) return q
+    for (const [k, q] of this.proofs)
+      if (q.offense.kind === p.offense.kind && equalBytes(q.offense.offender, p.offense.offender)) this.proofs.delete(k)
     this.proofs.set(keyOf(p.offense), p)
     return p
+  }
+
+  /** Whether this peer already holds a proof of `kind` against `offender` of round `round` or later. */
+  private holds(kind: Offense['kind'], offender: Uint8Array, round: bigint): boolean {
+    for (const q of this.proofs.values())
+      if (q.offense.kind === kind && equalBytes(q.offense.offender, offender) && q.round >= round) return true
+    return false
   }
 
   /**
@@ -152,7 +182,9 @@ export class OffenseBook {
       const v = await verifyOffense(p.offense, p.envelope, { ...this.ctx, ...at, previous: this.committed })
       if (v.ok) out.push(p)
     }
-    return out.sort((a, b) => compareOffenses(a.offense, b.offense)).slice(0, MAX_ROUND_OFFENSES)
+    // one offense per offender forfeits its round: list the first of each, in RoundResult order
+    out.sort((a, b) => compareOffenses(a.offense, b.offense))
+    return out.filter((p, i) => i === 0 || !equalBytes(out[i - 1]!.offense.offender, p.offense.offender)).slice(0, MAX_ROUND_OFFENSES)
   }
 
   /**

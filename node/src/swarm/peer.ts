@@ -61,6 +61,7 @@ import {
   hashRoundResult,
   isZeroVarianceGroup,
   l2NormF64,
+  MAX_DELTA_PAYLOAD_BYTES,
   nextWeights,
   OFFENSE_REPLAY_TOLERANCE_SCALE,
   type Offense,
@@ -272,6 +273,13 @@ export interface PeerFaults {
   forgeCompletions?: boolean
   /** A slow holder: accept every blob request (its payloads, groups, checkpoints) and never answer. */
   slowBlobs?: boolean
+  /**
+   * A sybil that trains nothing: it re-signs the first other trainer's delta of each round under
+   * its own key (same payload hash, base and groups), fetching the payload so it can serve it.
+   */
+  copyDeltas?: boolean
+  /** Junk on every topic each round: random bytes, a truncated envelope, one over the gossip limit. */
+  junk?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -407,6 +415,8 @@ export class SwarmPeer {
   private announcement: { round: bigint; bytes: Uint8Array } | null = null
   /** The round this peer entered mid-way by syncing: it lacks that round's earlier gossip. */
   private joinedMidRound: bigint | null = null
+  /** The copyDeltas fault: the round it already copied a delta in. */
+  private copied: bigint | null = null
   /** The `replay` fault's store: this peer's own envelopes, by round. */
   private replayable: { round: bigint; topic: 'groups' | 'deltas'; bytes: Uint8Array | undefined }[] = []
   /** Wall ms of this peer's last training (steps, compression, signing), for its schedule. */
@@ -707,6 +717,18 @@ export class SwarmPeer {
     switch (e.kind) {
       case 'rollout':
         this.background('rollouts', () => this.rollouts(e.round))
+        if (this.init.faults?.junk) {
+          // the attack: bytes no decoder accepts, on every topic (one over the publish limit is
+          // refused by this peer's own gossip layer, so it is cut to the limit)
+          const own = [...this.groups.values()].find((g) => g.own)?.bytes
+          for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status'] as const)
+            for (const junk of [
+              crypto.getRandomValues(new Uint8Array(64)),
+              own ? own.subarray(0, own.length >> 1) : crypto.getRandomValues(new Uint8Array(300)),
+              new Uint8Array(MAX_GOSSIP_PUBLISH_BYTES).fill(0xa5),
+            ])
+              this.publish(name, junk)
+        }
         if (this.init.faults?.replay) {
           // the attack: last round's signed groups and delta, sent again as they were
           for (const r of this.replayable.filter((x) => x.round + 1n === e.round)) this.publish(r.topic, r.bytes)
@@ -719,7 +741,8 @@ export class SwarmPeer {
         if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'groups', bytes: this.groups.get(e.id)?.bytes })
         break
       case 'train':
-        this.background('training', () => this.train(e.round, e.groups))
+        // the copyDeltas sybil trains nothing: it re-signs someone else's delta (copyDelta)
+        if (!this.init.faults?.copyDeltas) this.background('training', () => this.train(e.round, e.groups))
         break
       case 'publish-delta':
         this.publish('deltas', this.deltas.get(e.id)?.bytes)
@@ -1059,6 +1082,13 @@ export class SwarmPeer {
           this.counters.deltasInvalid++
           this.log(`delta of ${hex(entry.delta.author)} rejected: ${v.reason}: ${v.detail}`)
           if (entry.from) this.host.penalise(entry.from, 50)
+          // the fetch checked the bytes' hash: the author signed the hash of an invalid payload,
+          // provable to anyone who gets the bytes, which this validator keeps to serve
+          if (this.roles.includes('validator')) {
+            const proof = this.offenseBook.noteInvalidPayload(entry.bytes)
+            await this.host.blobs.store.put(bytes)
+            await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
+          }
           return false
         }
         entry.values = v.values
@@ -1100,6 +1130,8 @@ export class SwarmPeer {
         round,
         policyHash: this.theta!.hash,
         replayChecker: this.replayCheckerFor(current.policy, OFFENSE_REPLAY_TOLERANCE_SCALE),
+        numel: run.numel,
+        payloadOf: (hash: Uint8Array) => this.payloadBytes(hash, sources),
       }
       if (theirs) {
         const checked = await this.offenseBook.check(at, theirs.result.offenses, (o) => this.fetchOffenseEvidence(o, sources))
@@ -1172,10 +1204,26 @@ export class SwarmPeer {
     }
   }
 
+  /** Bytes by their hash, held or fetched from the peers that hold them (an invalid payload an offense names). */
+  private async payloadBytes(hash: Uint8Array, sources: readonly PeerId[]): Promise<Uint8Array | null> {
+    const held = await this.host.blobs.store.get(hash)
+    if (held) return held
+    try {
+      const bytes = await this.host.blobs.fetch(hash, this.holdersOf(hash, sources), {
+        maxBytes: MAX_DELTA_PAYLOAD_BYTES,
+        timeoutMs: payloadTimeoutMs(this.run.manifest.roundDurationMs),
+      })
+      await this.host.blobs.store.put(bytes)
+      return bytes
+    } catch {
+      return null
+    }
+  }
+
   /** The signed message proving `o`, fetched by offenseEvidenceKey from the proposer and others. */
   private async fetchOffenseEvidence(o: Offense, sources: readonly PeerId[]): Promise<Uint8Array | null> {
     const key = offenseEvidenceKey(o)
-    const kind = o.kind === 'wrong-result' ? 'RoundResult' : 'ScoredGroup'
+    const kind = o.kind === 'wrong-result' ? 'RoundResult' : o.kind === 'invalid-payload' ? 'Delta' : 'ScoredGroup'
     const verify = (bytes: Uint8Array) => {
       try {
         const m = decodeSignedMessage(bytes)
@@ -1797,6 +1845,10 @@ export class SwarmPeer {
           await this.host.blobs.store.putAs(v.id, bytes)
         }
         this.dispatch({ kind: 'delta-header', atMs: this.now(), round, id: key, valid: true })
+        if (this.init.faults?.copyDeltas && this.copied !== round) {
+          this.copied = round
+          this.background('delta copy', () => this.copyDelta(round, key))
+        }
         return { ok: true }
       }
       case 'roundResults': {
@@ -1867,6 +1919,19 @@ export class SwarmPeer {
       this.counters.recovered++
     }
     return true
+  }
+
+  /** The copyDeltas attack: `id`'s payload fetched, its header re-signed as this peer's own delta. */
+  private async copyDelta(round: bigint, id: Hex32): Promise<void> {
+    const entry = this.deltas.get(id)
+    if (!entry || !(await this.fetchValues(entry)) || this.state?.round !== round) return
+    const delta: Delta = { ...entry.delta, author: fromHex(this.address) }
+    const signed = signMessage('Delta', delta, this.run.domain, this.init.privateKey)
+    const { id: copyId } = signingDigest('Delta', signed.body, this.run.domain)
+    const envelope = encodeSignedMessage(signed)
+    this.deltas.set(hex(copyId), { delta, bytes: envelope, from: null, values: entry.values })
+    await this.host.blobs.store.putAs(copyId, envelope)
+    this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: hex(copyId) })
   }
 
   /** Replays groups on θ of the current round (`policy`), at `scale` × the run's tolerances. */

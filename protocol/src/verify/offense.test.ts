@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { alice, bob, domain, POLICY_0, POLICY_1, sampleGroup, validator } from '../../vectors/fixtures.js'
+import { alice, bob, domain, POLICY_0, POLICY_1, sampleDelta, sampleGroup, samplePayloadBytes, validator } from '../../vectors/fixtures.js'
+import { toHex0x } from '../bytes/bytes.js'
 import { signDigest } from '../crypto/sign.js'
+import { type Delta, encodeDelta, hashDelta } from '../messages/delta.js'
+import { hashDeltaPayload } from '../messages/delta-payload.js'
 import { encodeRoundResult, hashRoundResult, type Offense, type RoundResult } from '../messages/round-result.js'
 import { sampleRound } from '../messages/samples.js'
 import { encodeScoredGroup, hashScoredGroup, type ScoredGroup } from '../messages/scored-group.js'
@@ -147,5 +150,46 @@ describe('verifyOffense: replay-mismatch', () => {
     expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, policyHash: POLICY_1 }))).toMatch(/^wrong-policy: /)
     expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, policyHash: null }))).toMatch(/^wrong-policy: /)
     expect(show(await verifyOffense({ ...offense(forged), offender: bob.address }, evidence(forged), ctx))).toMatch(/^wrong-signer: /)
+  })
+})
+
+describe('verifyOffense: invalid-payload', () => {
+  const honest = sampleDelta([hashScoredGroup(encodeScoredGroup(sampleGroup))])
+  const numel = 16
+  const store = new Map<string, Uint8Array>()
+  const keep = (bytes: Uint8Array) => {
+    store.set(toHex0x(hashDeltaPayload(bytes)), bytes)
+    return bytes
+  }
+  keep(samplePayloadBytes)
+  const ctx: OffenseContext = {
+    domain,
+    round: 0n,
+    rewardOracle: oracle,
+    previous: null,
+    policyHash: POLICY_0,
+    numel,
+    payloadOf: async (hash) => store.get(toHex0x(hash)) ?? null,
+  }
+  const offense = (d: Delta): Offense => ({ kind: 'invalid-payload', offender: bob.address, id: hashDelta(encodeDelta(d)) })
+  const evidence = (d: Delta) => encodeSignedMessage(signMessage('Delta', d, domain, bob.privateKey))
+
+  it('holds when the bytes the header names fail verifyDeltaPayload (a lied norm, corrupt bytes)', async () => {
+    expect(show(await verifyOffense(offense(honest), evidence(honest), ctx))).toMatch(/^malformed-payload: .*no offense/)
+    const liedNorm = { ...honest, norm: Math.fround(honest.norm / 100) }
+    expect(show(await verifyOffense(offense(liedNorm), evidence(liedNorm), ctx))).toBe('ok')
+    const corrupt = keep(Uint8Array.from(samplePayloadBytes, (b, i) => (i === 0 ? b ^ 0xff : b)))
+    const onCorrupt = { ...honest, payloadHash: hashDeltaPayload(corrupt) }
+    expect(show(await verifyOffense(offense(onCorrupt), evidence(onCorrupt), ctx))).toBe('ok')
+  })
+
+  it('is unverifiable without the bytes, and no offense for another round or author', async () => {
+    const liedNorm = { ...honest, norm: Math.fround(honest.norm / 100) }
+    expect(show(await verifyOffense(offense(liedNorm), evidence(liedNorm), { ...ctx, payloadOf: undefined }))).toMatch(/^unverifiable: /)
+    // bytes that hash otherwise are not its payload: a relay cannot frame the author with junk
+    const lying = { ...ctx, payloadOf: async () => new Uint8Array(honest.payloadSizeBytes) }
+    expect(show(await verifyOffense(offense(liedNorm), evidence(liedNorm), lying))).toMatch(/^unverifiable: the bytes offered/)
+    expect(show(await verifyOffense(offense(liedNorm), evidence(liedNorm), { ...ctx, round: 1n }))).toMatch(/^wrong-round: /)
+    expect(show(await verifyOffense({ ...offense(liedNorm), offender: alice.address }, evidence(liedNorm), ctx))).toMatch(/^wrong-signer: /)
   })
 })

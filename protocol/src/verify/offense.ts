@@ -23,18 +23,24 @@
  *   stay within 1× the tolerances on every backend, so a failure at 2× is not sampled from θ_r
  *   by the seeded sampler, whichever backend checks it. A checker without θ_r (an auditor)
  *   gets `unverifiable`, not a verdict.
+ * - `invalid-payload`: the evidence is a Delta of round r signed by its author = the offender,
+ *   and the bytes its `payloadHash` names (fetched through the injected `payloadOf`; bytes that
+ *   hash otherwise are not its payload and prove nothing) fail verifyDeltaPayload. The author
+ *   signed the hash of bytes no honest trainer produces. Without the bytes: `unverifiable`.
  *
- * What is not here, because no third party can check it: a delta trained on something other
- * than what it claims (caught, if at all, by the screen), an unanswered blob request, a
- * stale-base delta (an honest peer on an uncommitted fork signs one). Never throws on a peer's
- * bytes.
+ * What is not here, because no third party can check it or an honest peer could produce it: a
+ * delta trained on something other than what it claims (caught, if at all, by the screen), an
+ * unanswered blob request, a stale-base delta (an honest peer on an uncommitted fork signs one).
+ * Never throws on a peer's bytes.
  */
 import { compareBytes, equalBytes, toHex0x } from '../bytes/bytes.js'
 import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
+import { hashDeltaPayload } from '../messages/delta-payload.js'
 import type { Offense, RoundResult } from '../messages/round-result.js'
 import type { ScoredGroup } from '../messages/scored-group.js'
 import type { SignedMessage } from '../messages/signed.js'
+import { verifyDeltaPayload } from './delta.js'
 import { derivePromptSeed } from './prompt-seed.js'
 import type { ReplayChecker, RewardOracle } from './scored-group.js'
 import { openEnvelope, type Rejection, reject, type Verdict } from './verdict.js'
@@ -54,6 +60,10 @@ export interface OffenseContext {
    * run's tolerances; absent when this checker holds no policy.
    */
   replayChecker?: ReplayChecker
+  /** The bytes whose sha256 is `hash` (`invalid-payload`), or null when this checker cannot get them. */
+  payloadOf?: (hash: Uint8Array) => Promise<Uint8Array | null>
+  /** The model's parameter count (`invalid-payload`). */
+  numel?: number
 }
 
 const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]) =>
@@ -84,6 +94,23 @@ function checkAuthor(offense: Offense, group: ScoredGroup): Rejection | null {
 
 /** Whether `evidence` proves `offense` in the RoundResult of `ctx.round` (see the file comment). */
 export async function verifyOffense(offense: Offense, evidence: Uint8Array | SignedMessage, ctx: OffenseContext): Promise<Verdict> {
+  if (offense.kind === 'invalid-payload') {
+    const opened = openEnvelope('Delta', evidence, ctx.domain)
+    if (!opened.ok) return opened
+    const delta = opened.value
+    const problem = checkEvidence(offense, { ...opened, run: delta.run }, ctx)
+    if (problem) return problem
+    if (!equalBytes(delta.author, offense.offender))
+      return reject('wrong-signer', `the delta's author is ${toHex0x(delta.author)}, not the offender ${toHex0x(offense.offender)}`)
+    if (delta.round !== ctx.round)
+      return reject('wrong-round', `the delta is of round ${delta.round}; round ${ctx.round} may list only its own`)
+    const bytes = ctx.payloadOf ? await ctx.payloadOf(delta.payloadHash) : null
+    if (!bytes || ctx.numel === undefined) return reject('unverifiable', 'this checker cannot get the payload the delta names')
+    if (!equalBytes(hashDeltaPayload(bytes), delta.payloadHash))
+      return reject('unverifiable', 'the bytes offered are not the payload the delta names')
+    const v = verifyDeltaPayload({ delta, payload: bytes, numel: ctx.numel })
+    return v.ok ? reject('malformed-payload', 'the payload verifies: no offense') : { ok: true }
+  }
   if (offense.kind === 'replay-mismatch') {
     const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
     if (!opened.ok) return opened
