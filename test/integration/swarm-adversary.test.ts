@@ -194,6 +194,10 @@ describe('a swarm with adversarial peers', () => {
           for (const q of honest)
             if (p !== q) expect(p.libp2pHost.gossip.score(q.libp2pHost.peerId), 'an honest peer was blamed').toBeGreaterThanOrEqual(0)
         expect(honest.every((p) => p.libp2pHost.gossip.score(swarm.peers[4]!.libp2pHost.peerId) <= 0)).toBe(true)
+        // whichever honest peer caught a forged group, its proof (gossiped on offenses) let the
+        // proposers list the forger; gossiping proofs blamed no honest peer (the scores above)
+        const forger = addressOf(4)
+        expect(lines.some((l) => l.contributions?.offenses.some((o) => o.kind === 'replay-mismatch' && o.offender === forger))).toBe(true)
       },
     )
   }, 180_000)

@@ -37,7 +37,7 @@ export class GossipPublishError extends NetError {
 export class UnknownTopicError extends NetError {
   override name = 'UnknownTopicError' as const
   constructor(topic: string) {
-    super(`"${topic}" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints|status).`, { topic })
+    super(`"${topic}" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints|status|offenses).`, { topic })
   }
 }
 

@@ -10,6 +10,7 @@ describe('runTopics', () => {
         "checkpoints": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/checkpoints",
         "deltas": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/deltas",
         "groups": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/groups",
+        "offenses": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/offenses",
         "roundResults": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/round-results",
         "status": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/status",
       }
@@ -23,7 +24,7 @@ describe('runTopics', () => {
     expect(parseTopic(t.deltas).kind).toBe('Delta')
     expect(parseTopic(t.status)).toMatchObject({ name: 'status', kind: 'PeerStatus' })
     expect(() => parseTopic('/murmur/00/groups')).toThrowErrorMatchingInlineSnapshot(
-      `[UnknownTopicError: "/murmur/00/groups" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints|status).]`,
+      `[UnknownTopicError: "/murmur/00/groups" is not a murmur topic (/murmur/<64 hex run id>/groups|deltas|round-results|checkpoints|status|offenses).]`,
     )
     expect(() => runTopics(new Uint8Array(31))).toThrow(
       /^A run id is the 32-byte manifest hash \(64 hex digits\); got "0{62}" \(62 digits\)\.$/,

@@ -11,6 +11,8 @@ export interface RunTopics {
   roundResults: string
   checkpoints: string
   status: string
+  /** Fraud proofs: groups that prove their author cheated (swarm/offenses.ts), which `groups` never forwards. */
+  offenses: string
 }
 
 export type TopicName = keyof RunTopics
@@ -22,6 +24,7 @@ export const TOPIC_KINDS: Readonly<Record<TopicName, SignedKind>> = {
   roundResults: 'RoundResult',
   checkpoints: 'CheckpointAnnouncement',
   status: 'PeerStatus',
+  offenses: 'ScoredGroup',
 }
 
 const SUFFIX: Readonly<Record<TopicName, string>> = {
@@ -30,6 +33,7 @@ const SUFFIX: Readonly<Record<TopicName, string>> = {
   roundResults: 'round-results',
   checkpoints: 'checkpoints',
   status: 'status',
+  offenses: 'offenses',
 }
 
 function runHex(runId: Uint8Array | string): string {
@@ -42,7 +46,7 @@ function runHex(runId: Uint8Array | string): string {
   return hex
 }
 
-/** The five topic strings of a run (its id is the 32-byte manifest hash). */
+/** The six topic strings of a run (its id is the 32-byte manifest hash). */
 export function runTopics(runId: Uint8Array | string): RunTopics {
   const hex = runHex(runId)
   return {
@@ -51,6 +55,7 @@ export function runTopics(runId: Uint8Array | string): RunTopics {
     roundResults: `/murmur/${hex}/${SUFFIX.roundResults}`,
     checkpoints: `/murmur/${hex}/${SUFFIX.checkpoints}`,
     status: `/murmur/${hex}/${SUFFIX.status}`,
+    offenses: `/murmur/${hex}/${SUFFIX.offenses}`,
   }
 }
 

@@ -140,4 +140,28 @@ describe('OffenseBook', () => {
     expect(listed.map((p) => p.offense)).toEqual([proof!.offense])
     expect(await b.listable({ round: 1n, policyHash, replayChecker: checker({ ok: false, detail: 'fails' }) })).toEqual([])
   })
+
+  it('keeps a proof from the offenses topic only when the group proves an offense, and says why not', async () => {
+    const r0 = round(0n, [2])
+    const seen: string[] = []
+    const b = new OffenseBook({
+      domain,
+      rewardOracle: taskRewardOracle(task, createCharTokenizer()),
+      onProof: (p, origin) => seen.push(`${p.offense.kind}/${origin}`),
+    })
+    const forged = decodeSignedMessage(r0.evidence.offenses[0]!)
+    const author = decodeScoredGroup(forged.body).author
+    expect(b.holdsGroupProof(author, 0n)).toBe(false)
+    const v = await b.noteProvenGroup(forged, at(0n))
+    expect(v.ok).toBe(true)
+    expect(seen).toEqual(['reward-mismatch/gossip'])
+    expect(b.holdsGroupProof(author, 0n)).toBe(true)
+    // an honest group proves nothing (no policy here to replay it with: not judged, not kept)
+    const honest = decodeSignedMessage(r0.evidence.groups[0]!)
+    const no = await b.noteProvenGroup(honest, at(0n))
+    expect(no).toMatchObject({ ok: false, reason: 'wrong-policy' })
+    // own proofs are reported as such (the peer gossips those)
+    b.noteForgedGroup(decodeSignedMessage(round(0n, [0]).evidence.offenses[0]!))
+    expect(seen.at(-1)).toBe('reward-mismatch/own')
+  })
 })

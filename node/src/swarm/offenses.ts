@@ -28,6 +28,7 @@ import {
   hashRoundResult,
   MAX_ROUND_OFFENSES,
   type Offense,
+  type Rejection,
   type ReplayChecker,
   type RewardOracle,
   type RoundResult,
@@ -48,7 +49,7 @@ export function offenseEvidenceKey(o: Pick<Offense, 'offender' | 'id'>): Uint8Ar
 
 const keyOf = (o: Pick<Offense, 'offender' | 'id'>) => `${toHex(o.offender)}${toHex(o.id)}`
 
-interface Proof {
+export interface Proof {
   offense: Offense
   /** The signed envelope that proves it. */
   envelope: Uint8Array
@@ -67,12 +68,22 @@ export interface OffenseRound {
   numel?: number
 }
 
+/** Where a proof came from: this peer's own checks, or the `offenses` gossip topic. */
+export type ProofOrigin = 'own' | 'gossip'
+
 export class OffenseBook {
   private readonly proofs = new Map<string, Proof>()
   /** The committed RoundResult of the last round that closed with a quorum here. */
   private committed: RoundResult | null = null
 
-  constructor(private readonly ctx: { domain: Eip712Domain; rewardOracle: RewardOracle }) {}
+  constructor(
+    private readonly ctx: {
+      domain: Eip712Domain
+      rewardOracle: RewardOracle
+      /** Called with every proof this book starts keeping (to serve it, and to gossip an own one). */
+      onProof?: (p: Proof, origin: ProofOrigin) => void
+    },
+  ) {}
 
   /** The committed RoundResult `wrong-result` offenses of the next round are judged against. */
   get lastCommitted(): RoundResult | null {
@@ -136,13 +147,35 @@ export class OffenseBook {
    * Keeps one proof per offender and kind (one is enough to forfeit the round; a flood of forged
    * messages costs this peer one proof, not one each). Returns the proof kept.
    */
-  private add(p: Proof): Proof {
+  private add(p: Proof, origin: ProofOrigin = 'own'): Proof {
     for (const q of this.proofs.values())
       if (q.offense.kind === p.offense.kind && equalBytes(q.offense.offender, p.offense.offender) && q.round >= p.round) return q
     for (const [k, q] of this.proofs)
       if (q.offense.kind === p.offense.kind && equalBytes(q.offense.offender, p.offense.offender)) this.proofs.delete(k)
     this.proofs.set(keyOf(p.offense), p)
+    this.ctx.onProof?.(p, origin)
     return p
+  }
+
+  /** Whether this peer holds a group proof (reward or replay) against `author` of round `round` or later. */
+  holdsGroupProof(author: Uint8Array, round: bigint): boolean {
+    return this.holds('reward-mismatch', author, round) || this.holds('replay-mismatch', author, round)
+  }
+
+  /**
+   * A group from the `offenses` topic: kept when it proves a `reward-mismatch` or (with `at`'s
+   * replay of θ_round) a `replay-mismatch` offense of its author; otherwise why not.
+   */
+  async noteProvenGroup(signed: SignedMessage, at: OffenseRound): Promise<{ ok: true; proof: Proof } | Rejection> {
+    const { id, value } = signingDigest('ScoredGroup', signed.body, this.ctx.domain)
+    let why: Rejection | null = null
+    for (const kind of ['reward-mismatch', 'replay-mismatch'] as const) {
+      const offense: Offense = { kind, offender: value.author, id }
+      const v = await verifyOffense(offense, signed, { ...this.ctx, ...at, previous: this.committed })
+      if (v.ok) return { ok: true, proof: this.add({ offense, envelope: encodeSignedMessage(signed), round: value.round }, 'gossip') }
+      why = v
+    }
+    return why!
   }
 
   /** Whether this peer already holds a proof of `kind` against `offender` of round `round` or later. */

@@ -117,7 +117,7 @@ import { parseTopic, type TopicName } from '../net/topics.js'
 import { generateGroups } from '../train/rollouts.js'
 import { weightsFromCheckpointBytes, writeSwarmCheckpoint } from './checkpoints.js'
 import type { SwarmEngine } from './engine.js'
-import { OffenseBook, offenseEvidenceKey } from './offenses.js'
+import { OffenseBook, offenseEvidenceKey, type Proof, type ProofOrigin } from './offenses.js'
 import { NODE_CLIENT, PeerStatusBoard, type PeerStatusRow } from './peer-status.js'
 
 /** How often the machine's clock ticks (deadlines are checked on ticks). */
@@ -482,7 +482,11 @@ export class SwarmPeer {
     this.log = init.log ?? (() => {})
     this.feedback = createErrorFeedback(init.engine.run.numel)
     const { domain, ctx } = init.engine.run
-    this.offenseBook = new OffenseBook({ domain, rewardOracle: taskRewardOracle(ctx.task, ctx.tokenizer) })
+    this.offenseBook = new OffenseBook({
+      domain,
+      rewardOracle: taskRewardOracle(ctx.task, ctx.tokenizer),
+      onProof: (p, origin) => this.onProof(p, origin),
+    })
     this.statuses = new PeerStatusBoard(this.address, {
       privateKey: init.privateKey,
       domain: init.engine.run.domain,
@@ -515,7 +519,8 @@ export class SwarmPeer {
       blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
       blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024), stallServing: this.init.faults?.slowBlobs },
     })
-    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status'] as const) this.host.gossip.subscribe(name, () => {})
+    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status', 'offenses'] as const)
+      this.host.gossip.subscribe(name, () => {})
     if (this.init.dataDir && this.roles.includes('validator')) {
       const host = this.host.libp2p
       this.evidence = evidenceService()({
@@ -1085,9 +1090,8 @@ export class SwarmPeer {
           // the fetch checked the bytes' hash: the author signed the hash of an invalid payload,
           // provable to anyone who gets the bytes, which this validator keeps to serve
           if (this.roles.includes('validator')) {
-            const proof = this.offenseBook.noteInvalidPayload(entry.bytes)
             await this.host.blobs.store.put(bytes)
-            await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
+            this.offenseBook.noteInvalidPayload(entry.bytes)
           }
           return false
         }
@@ -1555,10 +1559,20 @@ export class SwarmPeer {
     })
   }
 
+  /**
+   * A proof the offense book starts keeping: served under its evidence key (endorsers fetch it),
+   * and a group proof this peer caught itself is gossiped on `offenses`, since `groups` drops
+   * the group where it was caught and the validators it never reached could not list it.
+   */
+  private onProof(p: Proof, origin: ProofOrigin): void {
+    this.background('offense proof', () => this.host.blobs.store.putAs(offenseEvidenceKey(p.offense), p.envelope))
+    if (origin === 'own' && (p.offense.kind === 'reward-mismatch' || p.offense.kind === 'replay-mismatch'))
+      this.publish('offenses', p.envelope)
+  }
+
   private async noteWrongResult(signed: SignedMessage): Promise<void> {
     const proof = await this.offenseBook.noteRoundResult(signed)
     if (!proof) return
-    await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
     this.log(
       `round ${proof.round}: validator ${hex(proof.offense.offender)} signed a RoundResult that contradicts the committed one; it forfeits round ${proof.round + 1n}`,
     )
@@ -1892,6 +1906,8 @@ export class SwarmPeer {
       }
       case 'status':
         return this.statuses.receive(signed, from, this.state?.round ?? null)
+      case 'offenses':
+        return this.checkOffenseProof(signed)
     }
   }
 
@@ -1932,6 +1948,36 @@ export class SwarmPeer {
     this.deltas.set(hex(copyId), { delta, bytes: envelope, from: null, values: entry.values })
     await this.host.blobs.store.putAs(copyId, envelope)
     this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: hex(copyId) })
+  }
+
+  /**
+   * A group on the `offenses` topic: forwarded and kept when it proves its author forged a
+   * reward or a completion (verifyOffense, the replay at the offense tolerance on θ_r); ignored
+   * when this peer already holds such a proof against the author, cannot judge it (no θ_r) or
+   * the group is of another round; rejected (its publisher penalised) when it proves nothing.
+   */
+  private async checkOffenseProof(signed: SignedMessage): Promise<GossipVerdict> {
+    const s = this.state
+    const group = decodeScoredGroup(signed.body)
+    if (!s || group.round > s.round || s.round - group.round > 1n) return { ok: 'ignore', detail: 'the proof is of another round' }
+    if (this.offenseBook.holdsGroupProof(group.author, group.round)) return { ok: 'ignore', detail: 'a proof against its author is held' }
+    await this.policyLoaded(s.round)
+    const current = await this.currentPolicy(s.round)
+    try {
+      const at = {
+        round: s.round,
+        policyHash: this.theta?.hash ?? null,
+        replayChecker: current ? this.replayCheckerFor(current.policy, OFFENSE_REPLAY_TOLERANCE_SCALE) : undefined,
+      }
+      const v = await this.offenseBook.noteProvenGroup(signed, at)
+      if (v.ok) return { ok: true }
+      // a proof this peer cannot judge yet (it lacks θ_r, or is a round off) is not its sender's fault
+      return v.reason === 'unverifiable' || v.reason === 'wrong-round' || v.reason === 'wrong-policy'
+        ? { ok: 'ignore', detail: v.detail }
+        : v
+    } finally {
+      await current?.release()
+    }
   }
 
   /** Replays groups on θ of the current round (`policy`), at `scale` × the run's tolerances. */
@@ -1982,20 +2028,12 @@ export class SwarmPeer {
           const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
           if (value.round === round) this.rejectedGroups.set(hex(id), value)
         }
-        // a reward mismatch is provable to anyone, a replay mismatch to any validator holding θ_r:
-        // the author forfeits the round (a validator lists the proof in its proposal)
-        if (this.roles.includes('validator')) {
-          const proof =
-            v.reason === 'reward-mismatch'
-              ? this.offenseBook.noteForgedGroup(signed)
-              : v.reason === 'replay-mismatch'
-                ? await this.offenseBook.noteReplayMismatch(
-                    signed,
-                    this.replayCheckerFor(current.policy, 2 * OFFENSE_REPLAY_TOLERANCE_SCALE),
-                  )
-                : null
-          if (proof) await this.host.blobs.store.putAs(offenseEvidenceKey(proof.offense), proof.envelope)
-        }
+        // a reward mismatch is provable to anyone, a replay mismatch to any peer holding θ_r: the
+        // author forfeits the round (a validator lists the proof in its proposal; the offenses
+        // topic carries it to the validators the group itself never reached)
+        if (v.reason === 'reward-mismatch') this.offenseBook.noteForgedGroup(signed)
+        else if (v.reason === 'replay-mismatch')
+          await this.offenseBook.noteReplayMismatch(signed, this.replayCheckerFor(current.policy, 2 * OFFENSE_REPLAY_TOLERANCE_SCALE))
         return v
       }
       if (from !== null && !this.publisherIs(from, v.group.author))
