@@ -271,6 +271,7 @@ export const adversarialBenchmark: Benchmark = {
           notes: [
             'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except the forged half under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round or a RoundResult proves an offense of theirs (a forged reward, a wrong RoundResult of the round before): then they forfeit the round. A credit share above 0 is not by itself a successful attack: it is what their honest work earned in rounds nothing proved against them.',
             'Attacks only a validator can make (wrong RoundResult) are made by the last validators (7 of the 9 peers validate).',
+            'Offenses proven: fraud proofs the agreed RoundResults list (docs/PROTOCOL.md, "Fraud proofs"), one per offender and round; against honest peers, in parentheses, must be 0. A sybil that re-signs another trainer\'s delta leaves no proof: that is the known gap of copied deltas (docs/PROTOCOL.md), measured here.',
             "Rejected: reasons counted by the honest peers' gossip validators (a message can be counted by every peer it reaches) and delta payloads that failed verification after fetching. Replayed messages of an earlier round are ignored by the round gate (no penalty, never accepted).",
             "Targets (issue 10): final accuracy within 5% of clean at 20% and 33%; adversaries' credit share < 1%; 0 forged or replayed messages accepted.",
             ...(repeats > 1

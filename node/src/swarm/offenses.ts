@@ -14,8 +14,8 @@
  * - a ScoredGroup of the current round whose sampled replay failed here and whose full replay
  *   fails at twice the offense tolerance (`replay-mismatch`, listable in its round only): the
  *   margin makes every validator's check, at the offense tolerance, agree with this one;
- * - a Delta of the current round whose payload, fetched by its hash, failed verification
- *   (`invalid-payload`, listable in its round only); the caller keeps the payload to serve it.
+ * - a Delta whose payload, fetched by its hash, failed verification (`invalid-payload`,
+ *   listable in its round and the next); the caller keeps the payload to serve it.
  */
 import {
   compareOffenses,

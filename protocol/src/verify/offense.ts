@@ -23,7 +23,7 @@
  *   stay within 1× the tolerances on every backend, so a failure at 2× is not sampled from θ_r
  *   by the seeded sampler, whichever backend checks it. A checker without θ_r (an auditor)
  *   gets `unverifiable`, not a verdict.
- * - `invalid-payload`: the evidence is a Delta of round r signed by its author = the offender,
+ * - `invalid-payload`: the evidence is a Delta of round r or r − 1 signed by its author = the offender,
  *   and the bytes its `payloadHash` names (fetched through the injected `payloadOf`; bytes that
  *   hash otherwise are not its payload and prove nothing) fail verifyDeltaPayload. The author
  *   signed the hash of bytes no honest trainer produces. Without the bytes: `unverifiable`.
@@ -102,8 +102,9 @@ export async function verifyOffense(offense: Offense, evidence: Uint8Array | Sig
     if (problem) return problem
     if (!equalBytes(delta.author, offense.offender))
       return reject('wrong-signer', `the delta's author is ${toHex0x(delta.author)}, not the offender ${toHex0x(offense.offender)}`)
-    if (delta.round !== ctx.round)
-      return reject('wrong-round', `the delta is of round ${delta.round}; round ${ctx.round} may list only its own`)
+    // a payload fetched after the proposal of its round is listed in the next
+    if (delta.round > ctx.round || ctx.round - delta.round > 1n)
+      return reject('wrong-round', `the delta is of round ${delta.round}; round ${ctx.round} may list deltas of rounds ${ctx.round - 1n} and ${ctx.round}`)
     const bytes = ctx.payloadOf ? await ctx.payloadOf(delta.payloadHash) : null
     if (!bytes || ctx.numel === undefined) return reject('unverifiable', 'this checker cannot get the payload the delta names')
     if (!equalBytes(hashDeltaPayload(bytes), delta.payloadHash))
