@@ -104,7 +104,10 @@ export async function verifyOffense(offense: Offense, evidence: Uint8Array | Sig
       return reject('wrong-signer', `the delta's author is ${toHex0x(delta.author)}, not the offender ${toHex0x(offense.offender)}`)
     // a payload fetched after the proposal of its round is listed in the next
     if (delta.round > ctx.round || ctx.round - delta.round > 1n)
-      return reject('wrong-round', `the delta is of round ${delta.round}; round ${ctx.round} may list deltas of rounds ${ctx.round - 1n} and ${ctx.round}`)
+      return reject(
+        'wrong-round',
+        `the delta is of round ${delta.round}; round ${ctx.round} may list deltas of rounds ${ctx.round - 1n} and ${ctx.round}`,
+      )
     const bytes = ctx.payloadOf ? await ctx.payloadOf(delta.payloadHash) : null
     if (!bytes || ctx.numel === undefined) return reject('unverifiable', 'this checker cannot get the payload the delta names')
     if (!equalBytes(hashDeltaPayload(bytes), delta.payloadHash))
