@@ -38,8 +38,7 @@ import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
 import { hashDeltaPayload } from '../messages/delta-payload.js'
 import type { Offense, RoundResult } from '../messages/round-result.js'
-import type { ScoredGroup } from '../messages/scored-group.js'
-import type { SignedMessage } from '../messages/signed.js'
+import type { SignedMessage, SignedTypes } from '../messages/signed.js'
 import { verifyDeltaPayload } from './delta.js'
 import { derivePromptSeed } from './prompt-seed.js'
 import type { ReplayChecker, RewardOracle } from './scored-group.js'
@@ -69,109 +68,107 @@ export interface OffenseContext {
 const sameIds = (a: readonly Uint8Array[], b: readonly Uint8Array[]) =>
   a.length === b.length && a.every((x, i) => compareBytes(x, b[i]!) === 0)
 
-/** The evidence's signer is the offender, its id the offense's and its run this one: null, or why not. */
-function checkEvidence(
+/**
+ * The evidence opened as a `kind` envelope whose id is the offense's, whose signature recovers
+ * to the offender and whose run is this one; a group or delta must also be the offender's own
+ * (`author`). Otherwise the rejection that says which check failed.
+ */
+function openProof<K extends 'ScoredGroup' | 'Delta' | 'RoundResult'>(
+  kind: K,
   offense: Offense,
-  opened: { signed: SignedMessage; id: Uint8Array; digest: Uint8Array; run: Uint8Array },
+  evidence: Uint8Array | SignedMessage,
   ctx: OffenseContext,
-): Rejection | null {
+): { ok: true; value: SignedTypes[K] } | Rejection {
+  const opened = openEnvelope(kind, evidence, ctx.domain)
+  if (!opened.ok) return opened
+  const value = opened.value
   if (!equalBytes(opened.id, offense.id))
     return reject('malformed', `the evidence is message ${toHex0x(opened.id)}, not ${toHex0x(offense.id)}`)
   const signer = recoverSigner(opened.digest, opened.signed.signature)
   if (!signer.ok) return reject('bad-signature', `the evidence's signature is not acceptable: ${signer.problem}`)
   if (!equalBytes(signer.address, offense.offender))
     return reject('wrong-signer', `the evidence is signed by ${toHex0x(signer.address)}, not the offender ${toHex0x(offense.offender)}`)
-  if (!equalBytes(opened.run, ctx.domain.salt))
-    return reject('wrong-run', `the evidence is for run ${toHex0x(opened.run)}, not ${toHex0x(ctx.domain.salt)}`)
-  return null
+  if (!equalBytes(value.run, ctx.domain.salt))
+    return reject('wrong-run', `the evidence is for run ${toHex0x(value.run)}, not ${toHex0x(ctx.domain.salt)}`)
+  if ('author' in value && !equalBytes(value.author, offense.offender))
+    return reject('wrong-signer', `the message's author is ${toHex0x(value.author)}, not the offender ${toHex0x(offense.offender)}`)
+  return { ok: true, value }
 }
 
-/** A group's offense is its author's: the signer (checked already) must be the author. */
-function checkAuthor(offense: Offense, group: ScoredGroup): Rejection | null {
-  if (equalBytes(group.author, offense.offender)) return null
-  return reject('wrong-signer', `the group's author is ${toHex0x(group.author)}, not the offender ${toHex0x(offense.offender)}`)
+/** A message of round `of` may be listed in round `round` if it is of that round, or (`back` = 1) the one before. */
+function outsideWindow(what: string, of: bigint, round: bigint, back: 0n | 1n): Rejection | null {
+  if (of <= round && round - of <= back) return null
+  return reject(
+    'wrong-round',
+    `the ${what} is of round ${of}; round ${round} may list ${back ? `rounds ${round - 1n} and ${round}` : 'only its own'}`,
+  )
 }
 
 /** Whether `evidence` proves `offense` in the RoundResult of `ctx.round` (see the file comment). */
 export async function verifyOffense(offense: Offense, evidence: Uint8Array | SignedMessage, ctx: OffenseContext): Promise<Verdict> {
-  if (offense.kind === 'invalid-payload') {
-    const opened = openEnvelope('Delta', evidence, ctx.domain)
-    if (!opened.ok) return opened
-    const delta = opened.value
-    const problem = checkEvidence(offense, { ...opened, run: delta.run }, ctx)
-    if (problem) return problem
-    if (!equalBytes(delta.author, offense.offender))
-      return reject('wrong-signer', `the delta's author is ${toHex0x(delta.author)}, not the offender ${toHex0x(offense.offender)}`)
-    // a payload fetched after the proposal of its round is listed in the next
-    if (delta.round > ctx.round || ctx.round - delta.round > 1n)
-      return reject(
-        'wrong-round',
-        `the delta is of round ${delta.round}; round ${ctx.round} may list deltas of rounds ${ctx.round - 1n} and ${ctx.round}`,
-      )
-    const bytes = ctx.payloadOf ? await ctx.payloadOf(delta.payloadHash) : null
-    if (!bytes || ctx.numel === undefined) return reject('unverifiable', 'this checker cannot get the payload the delta names')
-    if (!equalBytes(hashDeltaPayload(bytes), delta.payloadHash))
-      return reject('unverifiable', 'the bytes offered are not the payload the delta names')
-    const v = verifyDeltaPayload({ delta, payload: bytes, numel: ctx.numel })
-    return v.ok ? reject('malformed-payload', 'the payload verifies: no offense') : { ok: true }
-  }
-  if (offense.kind === 'replay-mismatch') {
-    const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
-    if (!opened.ok) return opened
-    const group = opened.value
-    const problem = checkEvidence(offense, { ...opened, run: group.run }, ctx) ?? checkAuthor(offense, group)
-    if (problem) return problem
-    if (group.round !== ctx.round)
-      return reject(
-        'wrong-round',
-        `the group is of round ${group.round}; round ${ctx.round} may list only its own groups for a replay mismatch`,
-      )
-    if (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash))
-      return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
-    if (!equalBytes(group.seed, derivePromptSeed(group)))
-      return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a replay mismatch')
-    if (!ctx.replayChecker) return reject('unverifiable', 'this checker holds no policy to replay the group with')
-    const res = await ctx.replayChecker.check({ group, completionIndices: group.completions.map((_, k) => k) })
-    if (res.ok) return reject('replay-mismatch', 'every completion replays within the offense tolerance: no offense')
-    if (res.unavailable) return reject('unverifiable', res.detail)
-    return { ok: true }
-  }
-  if (offense.kind === 'reward-mismatch') {
-    const opened = openEnvelope('ScoredGroup', evidence, ctx.domain)
-    if (!opened.ok) return opened
-    const group = opened.value
-    const problem = checkEvidence(offense, { ...opened, run: group.run }, ctx)
-    if (problem) return problem
-    const notAuthor = checkAuthor(offense, group)
-    if (notAuthor) return notAuthor
-    if (group.round > ctx.round || ctx.round - group.round > 1n)
-      return reject(
-        'wrong-round',
-        `the group is of round ${group.round}; round ${ctx.round} may list groups of rounds ${ctx.round - 1n} and ${ctx.round}`,
-      )
-    const seed = derivePromptSeed(group)
-    if (!equalBytes(group.seed, seed))
-      return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a reward mismatch')
-    for (const c of group.completions) {
-      const expected = Math.fround(await ctx.rewardOracle.reward({ promptSeed: seed, tokens: c.tokens }))
-      if (expected !== c.reward) return { ok: true }
+  switch (offense.kind) {
+    case 'reward-mismatch': {
+      const proof = openProof('ScoredGroup', offense, evidence, ctx)
+      if (!proof.ok) return proof
+      const group = proof.value
+      const late = outsideWindow('group', group.round, ctx.round, 1n)
+      if (late) return late
+      const seed = derivePromptSeed(group)
+      if (!equalBytes(group.seed, seed))
+        return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a reward mismatch')
+      for (const c of group.completions) {
+        const expected = Math.fround(await ctx.rewardOracle.reward({ promptSeed: seed, tokens: c.tokens }))
+        if (expected !== c.reward) return { ok: true }
+      }
+      return reject('reward-mismatch', 'every declared reward is the one the task verifier gives: no offense')
     }
-    return reject('reward-mismatch', 'every declared reward is the one the task verifier gives: no offense')
+    case 'replay-mismatch': {
+      const proof = openProof('ScoredGroup', offense, evidence, ctx)
+      if (!proof.ok) return proof
+      const group = proof.value
+      const late = outsideWindow('group', group.round, ctx.round, 0n)
+      if (late) return late
+      if (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash))
+        return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
+      if (!equalBytes(group.seed, derivePromptSeed(group)))
+        return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a replay mismatch')
+      if (!ctx.replayChecker) return reject('unverifiable', 'this checker holds no policy to replay the group with')
+      const res = await ctx.replayChecker.check({ group, completionIndices: group.completions.map((_, k) => k) })
+      if (res.ok) return reject('replay-mismatch', 'every completion replays within the offense tolerance: no offense')
+      if (res.unavailable) return reject('unverifiable', res.detail)
+      return { ok: true }
+    }
+    case 'invalid-payload': {
+      const proof = openProof('Delta', offense, evidence, ctx)
+      if (!proof.ok) return proof
+      const delta = proof.value
+      // a payload fetched after the proposal of its round is listed in the next
+      const late = outsideWindow('delta', delta.round, ctx.round, 1n)
+      if (late) return late
+      const bytes = ctx.payloadOf ? await ctx.payloadOf(delta.payloadHash) : null
+      if (!bytes || ctx.numel === undefined) return reject('unverifiable', 'this checker cannot get the payload the delta names')
+      if (!equalBytes(hashDeltaPayload(bytes), delta.payloadHash))
+        return reject('unverifiable', 'the bytes offered are not the payload the delta names')
+      const v = verifyDeltaPayload({ delta, payload: bytes, numel: ctx.numel })
+      return v.ok ? reject('malformed-payload', 'the payload verifies: no offense') : { ok: true }
+    }
+    case 'wrong-result': {
+      const proof = openProof('RoundResult', offense, evidence, ctx)
+      if (!proof.ok) return proof
+      const rr = proof.value
+      const previous = ctx.previous
+      if (ctx.round === 0n || rr.round !== ctx.round - 1n)
+        return reject('wrong-round', `the RoundResult is of round ${rr.round}; round ${ctx.round} may only list one of the round before`)
+      if (!previous || previous.round !== rr.round)
+        return reject('wrong-round', `the committed RoundResult of round ${rr.round} is not known here, so the offense cannot be checked`)
+      if (!equalBytes(rr.previousPolicyHash, previous.previousPolicyHash) || !sameIds(rr.deltas, previous.deltas))
+        return reject(
+          'wrong-policy',
+          'the RoundResult aggregates another policy or other deltas than the committed one: not provably wrong',
+        )
+      if (equalBytes(rr.newPolicyHash, previous.newPolicyHash) && sameIds(rr.screened, previous.screened))
+        return reject('wrong-root', 'the RoundResult gives the committed θ and screened set: no offense')
+      return { ok: true }
+    }
   }
-
-  const opened = openEnvelope('RoundResult', evidence, ctx.domain)
-  if (!opened.ok) return opened
-  const rr = opened.value
-  const problem = checkEvidence(offense, { ...opened, run: rr.run }, ctx)
-  if (problem) return problem
-  const previous = ctx.previous
-  if (ctx.round === 0n || rr.round !== ctx.round - 1n)
-    return reject('wrong-round', `the RoundResult is of round ${rr.round}; round ${ctx.round} may only list one of the round before`)
-  if (!previous || previous.round !== rr.round)
-    return reject('wrong-round', `the committed RoundResult of round ${rr.round} is not known here, so the offense cannot be checked`)
-  if (!equalBytes(rr.previousPolicyHash, previous.previousPolicyHash) || !sameIds(rr.deltas, previous.deltas))
-    return reject('wrong-policy', 'the RoundResult aggregates another policy or other deltas than the committed one: not provably wrong')
-  if (equalBytes(rr.newPolicyHash, previous.newPolicyHash) && sameIds(rr.screened, previous.screened))
-    return reject('wrong-root', 'the RoundResult gives the committed θ and screened set: no offense')
-  return { ok: true }
 }
