@@ -188,11 +188,13 @@ export {
   supervisedSample,
 } from './grpo/solo-round.js'
 export {
+  COMPLETION_MARGIN,
   type CreateSoloRunParameters,
   createSoloRun,
   DEFAULT_GRPO,
   DEFAULT_WARMUP,
   type GrpoHyperparameters,
+  longestTargetTokens,
   parseSoloRun,
   RunConfigError,
   SOLO_RUN_FORMAT,
@@ -333,6 +335,7 @@ export {
 export {
   type AdamWParameters,
   type AdamWState,
+  accumulateGradients,
   adamWStep,
   clipGradNorm,
   createAdamWState,
@@ -388,7 +391,8 @@ export {
   TRAIN_SEED_DOMAIN,
   trainSeed,
 } from './tasks/seeds.js'
-export type { RewardReason, RewardResult, Task, TaskInstance, TaskSeed, TaskSplit } from './tasks/task.js'
+export type { RewardReason, RewardResult, SolutionStyle, Task, TaskInstance, TaskSeed, TaskSplit } from './tasks/task.js'
+export { SOLUTION_STYLES } from './tasks/task.js'
 export {
   type ArithmeticFamily,
   decodeTaskSpec,

@@ -1,9 +1,12 @@
 import { readdir, stat } from 'node:fs/promises'
 import {
   createSoloRun,
+  createTask,
   isProtocolError,
   NAMED_CONFIGS,
+  SOLUTION_STYLES,
   type SoloRun,
+  type SolutionStyle,
   type TaskSpec,
   TRAINABLE_CONFIGS,
   taskSpecFromDifficulty,
@@ -25,13 +28,14 @@ interface InitOptions {
   out: string
   seed: string
   warmupSteps?: number
+  solutions?: SolutionStyle
   name?: string
   device: DeviceChoice
   json: boolean
 }
 
 /** The fields that identify a run: re-running init with them resumes it; anything else is a different run. */
-const identity = (r: SoloRun) => JSON.stringify([r.model, r.modelConfig, r.taskParams, r.seed, r.warmup.steps])
+const identity = (r: SoloRun) => JSON.stringify([r.model, r.modelConfig, r.taskParams, r.seed, r.warmup.steps, r.warmup.solutions])
 
 async function prepareRunDir(opts: InitOptions, wanted: SoloRun): Promise<{ run: SoloRun; resumed: boolean }> {
   const s = await stat(opts.out).catch(() => undefined)
@@ -64,6 +68,12 @@ export function initCommand(io: CliIo): Command {
     .requiredOption('--out <dir>', 'run directory to create (or resume)')
     .option('--seed <n>', 'run seed: integer, or 0x + 64 hex digits', '0')
     .option('--warmup-steps <n>', 'supervised warm-up step budget', intOption('--warmup-steps', 0, 10_000_000))
+    .addOption(
+      new Option(
+        '--solutions <style>',
+        'what the warm-up teaches the model to write: the bare answer, or a worked solution (column arithmetic for addition and subtraction); default worked where the task has one',
+      ).choices([...SOLUTION_STYLES]),
+    )
     .option('--name <name>', 'run name (default: task id and model)')
     .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICE_CHOICES]).default('cpu'))
     .option('--json', 'print a JSON summary on stdout', false)
@@ -79,13 +89,14 @@ export function initCommand(io: CliIo): Command {
       if (task.family === 'dataset')
         throw new CliError('Task "dataset" needs a dataset file; solo init supports the generated task families.', EXIT.usage)
       const seed = parseSeed(opts.seed)
+      const solutions = opts.solutions ?? (createTask(task).hasWorkedForm ? 'worked' : 'answer')
       const wanted = createSoloRun({
         name: opts.name ?? `${taskSpecId(task).replaceAll('/', '-')}-${opts.model}`,
         model: opts.model,
         config: NAMED_CONFIGS[opts.model as keyof typeof NAMED_CONFIGS],
         task,
         seed,
-        ...(opts.warmupSteps === undefined ? {} : { warmup: { steps: opts.warmupSteps } }),
+        warmup: { solutions, ...(opts.warmupSteps === undefined ? {} : { steps: opts.warmupSteps }) },
       })
       const { run, resumed } = await prepareRunDir(opts, wanted)
       if (run.genesisPolicyHash !== null && (await pathExists(`${opts.out}/genesis/model.safetensors`))) {
@@ -110,7 +121,7 @@ export function initCommand(io: CliIo): Command {
       let result: Awaited<ReturnType<typeof createGenesis>>
       try {
         io.stderr(
-          `${resumed ? 'resuming' : 'starting'} warm-up of ${taskSpecId(run.taskParams)} on ${run.model} (${device}): ${run.warmup.steps} steps of ${run.warmup.batchSize}, stop at ${percent(run.warmup.targetAccuracy)} validation accuracy\n`,
+          `${resumed ? 'resuming' : 'starting'} warm-up of ${taskSpecId(run.taskParams)} on ${run.model} (${device}): ${run.warmup.steps} steps of ${run.warmup.batchSize} (${run.warmup.solutions === 'worked' ? 'worked solutions' : 'bare answers'}), stop at ${percent(run.warmup.targetAccuracy)} validation accuracy\n`,
         )
         result = await createGenesis({
           runtime,

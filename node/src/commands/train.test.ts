@@ -62,6 +62,9 @@ describe('murmur init', () => {
     expect(model.stderr).toContain("argument 'huge' is invalid. Allowed choices are tiny, small.")
     const steps = await cli('init', '--task', 'addition', '--warmup-steps', '-3', '--out', out)
     expect(steps.code).toBe(2)
+    const solutions = await cli('init', '--task', 'addition', '--solutions', 'cot', '--out', out)
+    expect(solutions.code).toBe(2)
+    expect(solutions.stderr).toContain("argument 'cot' is invalid. Allowed choices are answer, worked.")
     expect(readdirSync(join(out, '..'))).toEqual([]) // nothing was created
   })
 
@@ -105,7 +108,15 @@ describe('murmur init + train', () => {
     const summary = JSON.parse(r.stdout)
     expect(summary).toMatchObject({ dir, task: 'addition/2-3', model: 'tiny', warmupSteps: 0, resumed: false })
     runJson = readFileSync(join(dir, 'run.json'), 'utf8')
-    expect(JSON.parse(runJson)).toMatchObject({ genesisPolicyHash: summary.genesisPolicyHash, taskKind: 'addition', model: 'tiny' })
+    // addition has a worked form, so the warm-up teaches it and GRPO samples room for it
+    expect(r.stderr).toContain('(worked solutions)')
+    expect(JSON.parse(runJson)).toMatchObject({
+      genesisPolicyHash: summary.genesisPolicyHash,
+      taskKind: 'addition',
+      model: 'tiny',
+      maxCompletionTokens: 24,
+      warmup: { solutions: 'worked' },
+    })
     expect(readdirSync(join(dir, 'genesis')).sort()).toEqual([
       'config.json',
       'model.safetensors',

@@ -13,6 +13,7 @@ import {
   soloRunModelConfig,
   soloRunSeed,
   type Task,
+  type TaskInstance,
   trainSeed,
 } from '@murmur/protocol'
 import { CliError, EXIT } from '../errors.js'
@@ -33,6 +34,11 @@ export interface RunContext {
 const PROMPT_MARGIN = 2
 const LENGTH_PROBES = 512
 
+/** The supervised target of one warm-up problem: the answer or the worked solution (run.warmup.solutions). */
+export function warmupTarget(run: SoloRun, task: Task, instance: TaskInstance): string {
+  return run.warmup.solutions === 'worked' ? task.worked(instance) : instance.answer
+}
+
 export function runContext(run: SoloRun): RunContext {
   const cfg = soloRunModelConfig(run)
   const task = createTask(run.taskParams)
@@ -48,10 +54,15 @@ export function runContext(run: SoloRun): RunContext {
   for (let i = 0; i < LENGTH_PROBES; i++) {
     for (const inst of [task.instance(trainSeed(seed, 'length-probe', i)), task.instance(evalSeed(i))]) {
       maxPrompt = Math.max(maxPrompt, promptTokens(tokenizer, inst.prompt).length)
-      maxAnswer = Math.max(maxAnswer, tokenizer.encode(inst.answer).length + 1)
+      maxAnswer = Math.max(maxAnswer, tokenizer.encode(warmupTarget(run, task, inst)).length + 1)
     }
   }
   const maxPromptTokens = maxPrompt + PROMPT_MARGIN
+  if (run.warmup.solutions === 'worked' && run.maxCompletionTokens < maxAnswer)
+    throw new CliError(
+      `Worked solutions of "${task.id}" take up to ${maxAnswer} tokens (end of sequence included) but maxCompletionTokens is ${run.maxCompletionTokens}; raise it in run.json or teach bare answers (warmup.solutions "answer").`,
+      EXIT.input,
+    )
   const seq = maxPromptTokens + Math.max(run.maxCompletionTokens, maxAnswer)
   if (seq > cfg.maxPositionEmbeddings)
     throw new CliError(

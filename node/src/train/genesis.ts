@@ -28,7 +28,7 @@ import {
 } from '@murmur/protocol'
 import { writeModelFolder } from '../model/folder.js'
 import { saveCharTokenizerFolder } from '../model/tokenizer-folder.js'
-import { type RunContext, runContext } from './context.js'
+import { type RunContext, runContext, warmupTarget } from './context.js'
 import { heldOutAccuracy } from './evaluate.js'
 import { appendMetrics, GENESIS_DIR, pathExists, readRun, readSnapshot, WARMUP_DIR, writeRun, writeSnapshot } from './run-dir.js'
 
@@ -68,7 +68,8 @@ function warmupSamples(ctx: RunContext, step: number): TrainSample[] {
   const { run, task, tokenizer, seed, seq } = ctx
   const out: TrainSample[] = []
   for (let i = 0; out.length < run.warmup.batchSize && i < 4 * run.warmup.batchSize; i++) {
-    const s = supervisedSample(tokenizer, task.instance(trainSeed(seed, 'warmup', step, i)))
+    const instance = task.instance(trainSeed(seed, 'warmup', step, i))
+    const s = supervisedSample(tokenizer, instance, warmupTarget(run, task, instance))
     if (s.tokens.length <= seq + 1) out.push(s)
   }
   return out

@@ -11,7 +11,6 @@ import {
   type AdamWState,
   adamWStep,
   assembleGrpoBatch,
-  chunkSamples,
   clipGradNorm,
   createAdamWState,
   Policy,
@@ -232,14 +231,16 @@ export async function trainSolo(init: SoloTrainInit): Promise<SoloTrainResult> {
       let gradNorm = 0
       let steps = 0
       const lr = run.learningRate
-      for (let pass = 0; pass < run.localSteps; pass++) {
-        for (const chunk of chunkSamples(samples, run.trainBatchSize)) {
-          const r = await trainer.step(weights, chunk)
-          gradNorm += clipGradNorm(r.grads, run.maxGradNorm)
-          adamWStep({ params: weights, grads: r.grads, state: optimizer, lr, weightDecay: run.weightDecay, betas: [0.9, 0.98] })
-          loss += r.loss
-          steps++
-        }
+      // one AdamW step per pass over the round's whole batch (PolicyTrainer.gradients runs the
+      // graph on pieces of trainBatchSize and accumulates). Stepping on each piece instead gave a
+      // short last piece a full Adam step on a few samples' noise; from the same genesis the
+      // learn bench measured 62% vs 78% held-out after 100 rounds.
+      for (let pass = 0; pass < run.localSteps && samples.length > 0; pass++) {
+        const r = await trainer.gradients(weights, samples)
+        gradNorm += clipGradNorm(r.grads, run.maxGradNorm)
+        adamWStep({ params: weights, grads: r.grads, state: optimizer, lr, weightDecay: run.weightDecay, betas: [0.9, 0.98] })
+        loss += r.loss
+        steps++
       }
       if (steps > 0) {
         await policy.release()

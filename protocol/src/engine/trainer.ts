@@ -9,6 +9,7 @@ import type { ModelConfig } from '../model/config.js'
 import { buildTrainingGraph, type GrpoLossConfig, TRAIN_IO } from '../model/llama.js'
 import { toOnnx } from '../model/onnx.js'
 import type { Weights } from '../model/weights.js'
+import { accumulateGradients } from '../optim/adamw.js'
 import { GraphSession } from '../runtime/session.js'
 import type { HostTensor, RuntimeComponents } from '../runtime/types.js'
 import { type LossNormalization, packTrainBatch, type TrainSample } from './train-batch.js'
@@ -87,6 +88,37 @@ export class PolicyTrainer {
     const grads = new Map<string, Float32Array>()
     for (const name of this.parameterNames) grads.set(name, out[`${TRAIN_IO.gradPrefix}${name}`]!.data)
     return { loss: out[TRAIN_IO.loss]!.data[0]!, logprobs: out[TRAIN_IO.logprobs]!.data, grads, tokens: packed.tokens }
+  }
+
+  /**
+   * The loss and gradients of any number of samples, as if one graph of that batch size had
+   * run: the samples are cut into runs of at most `batch`, and each run's gradients (and loss)
+   * are summed weighted by its share of the loss's normaliser (its completion tokens under
+   * 'token' normalisation, its samples under 'sequence'). A caller then takes one optimiser
+   * step on a whole rollout batch, where stepping on each run would give a short last run a
+   * full step on a few samples' noise.
+   */
+  async gradients(
+    weights: Weights,
+    samples: readonly TrainSample[],
+  ): Promise<{ loss: number; grads: Map<string, Float32Array>; tokens: number }> {
+    if (samples.length === 0) throw new InvalidArgumentError('PolicyTrainer.gradients needs at least one sample.')
+    const share = (run: readonly TrainSample[]) =>
+      this.normalization === 'token' ? run.reduce((n, x) => n + x.tokens.length - x.promptLength, 0) : run.length
+    const total = share(samples)
+    const grads = new Map<string, Float32Array>()
+    let loss = 0
+    let tokens = 0
+    for (let i = 0; i < samples.length; i += this.batch) {
+      const run = samples.slice(i, i + this.batch)
+      const r = await this.step(weights, run)
+      const w = share(run) / total
+      if (i === 0 && run.length === samples.length) return { loss: r.loss, grads: r.grads, tokens: r.tokens }
+      accumulateGradients(grads, r.grads, w)
+      loss += w * r.loss
+      tokens += r.tokens
+    }
+    return { loss, grads, tokens }
   }
 
   async release(): Promise<void> {

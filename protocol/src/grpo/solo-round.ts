@@ -47,9 +47,13 @@ export function promptTokens(tokenizer: Pick<Tokenizer, 'encode' | 'bosId'>, pro
  * One supervised warm-up sample: prompt ‖ answer ‖ eos, trained with the 'sft' objective
  * (A = 1; old log-probs are ignored, so they are zeros).
  */
-export function supervisedSample(tokenizer: Pick<Tokenizer, 'encode' | 'bosId' | 'eosId'>, instance: TaskInstance): TrainSample {
+export function supervisedSample(
+  tokenizer: Pick<Tokenizer, 'encode' | 'bosId' | 'eosId'>,
+  instance: TaskInstance,
+  target: string = instance.answer,
+): TrainSample {
   const prompt = promptTokens(tokenizer, instance.prompt)
-  const completion = [...tokenizer.encode(instance.answer), tokenizer.eosId]
+  const completion = [...tokenizer.encode(target), tokenizer.eosId]
   return { tokens: [...prompt, ...completion], promptLength: prompt.length, advantage: 1, oldLogprobs: completion.map(() => 0) }
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { NAMED_CONFIGS } from '../model/config.js'
 import { encodeTaskSpec, taskSpecFromDifficulty } from '../tasks/task-spec.js'
-import { createSoloRun, DEFAULT_GRPO, parseSoloRun, soloRunModelConfig, soloRunSeed } from './solo-run.js'
+import {
+  COMPLETION_MARGIN,
+  createSoloRun,
+  DEFAULT_GRPO,
+  longestTargetTokens,
+  parseSoloRun,
+  soloRunModelConfig,
+  soloRunSeed,
+} from './solo-run.js'
 
 const run = createSoloRun({
   name: 'add',
@@ -19,6 +27,29 @@ describe('solo run.json', () => {
     expect(soloRunSeed(back)).toEqual(new Uint8Array(32).fill(0xab))
     expect(encodeTaskSpec(back.taskParams)).toEqual(encodeTaskSpec({ family: 'addition', minDigits: 2, maxDigits: 3 }))
     expect(back).toMatchObject({ taskKind: 'addition', genesisPolicyHash: null, ...DEFAULT_GRPO })
+  })
+
+  it('gives a worked-solution run room for its longest solution, and reads old run.json files as bare answers', () => {
+    const worked = createSoloRun({
+      name: 'add',
+      model: 'tiny',
+      config: NAMED_CONFIGS.tiny,
+      task: taskSpecFromDifficulty('addition', '2-3'),
+      seed: new Uint8Array(32),
+      warmup: { solutions: 'worked' },
+    })
+    // `306+286=5821\n####1285` is 21 characters, + end of sequence + COMPLETION_MARGIN
+    expect(longestTargetTokens(worked.taskParams, 'worked', new Uint8Array(32))).toBe(22)
+    expect(worked.maxCompletionTokens).toBe(22 + COMPLETION_MARGIN)
+    expect(worked.warmup.solutions).toBe('worked')
+    expect(run.warmup.solutions).toBe('answer')
+    expect(run.maxCompletionTokens).toBe(DEFAULT_GRPO.maxCompletionTokens)
+    const old = JSON.parse(JSON.stringify(run))
+    delete old.warmup.solutions
+    expect(parseSoloRun(old).warmup.solutions).toBe('answer')
+    expect(() => parseSoloRun({ ...old, warmup: { ...old.warmup, solutions: 'cot' } }, 'run.json')).toThrowErrorMatchingInlineSnapshot(
+      `[RunConfigError: run.json: field "warmup.solutions" is "cot"; use "answer" or "worked".]`,
+    )
   })
 
   it('names the file and field of every problem', () => {

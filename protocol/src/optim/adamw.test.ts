@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { adamWStep, clipGradNorm, createAdamWState, decaysByDefault } from './adamw.js'
+import { accumulateGradients, adamWStep, clipGradNorm, createAdamWState, decaysByDefault } from './adamw.js'
 
 /** Textbook AdamW in float64 (Loshchilov & Hutter Alg. 2 with PyTorch's bias correction), written independently as the oracle. */
 function referenceAdamW(
@@ -209,6 +209,21 @@ describe('clipGradNorm', () => {
     )
     expect(() => clipGradNorm(new Map(), 0)).toThrowErrorMatchingInlineSnapshot(
       `[InvalidArgumentError: maxNorm must be a finite number > 0, got 0.]`,
+    )
+  })
+})
+
+describe('accumulateGradients', () => {
+  it('adds scaled gradients into fresh or existing arrays, and rejects mismatches', () => {
+    const into = new Map<string, Float32Array>()
+    accumulateGradients(into, new Map([['w', Float32Array.of(1, -2)]]), 0.25)
+    accumulateGradients(into, new Map([['w', { data: Float32Array.of(4, 4) }]]), 0.75)
+    expect([...into.get('w')!]).toEqual([3.25, 2.5])
+    expect(() => accumulateGradients(into, new Map([['w', Float32Array.of(1)]]), 1)).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidArgumentError: Gradient "w" has 1 elements; the accumulator has 2.]`,
+    )
+    expect(() => accumulateGradients(into, new Map([['w', Float32Array.of(1, 2)]]), Number.NaN)).toThrowErrorMatchingInlineSnapshot(
+      `[InvalidArgumentError: accumulateGradients needs a finite scale, got NaN.]`,
     )
   })
 })

@@ -131,6 +131,27 @@ export function adamWStep({
 }
 
 /**
+ * `into[name] += scale · grads[name]` for every gradient, allocating `into`'s arrays on first
+ * use: gradient accumulation over the pieces of a batch too big for one pass of the graph.
+ * @returns `into`.
+ */
+export function accumulateGradients(into: Map<string, Float32Array>, grads: NamedArrays, scale: number): Map<string, Float32Array> {
+  if (!Number.isFinite(scale)) throw new InvalidArgumentError(`accumulateGradients needs a finite scale, got ${scale}.`)
+  for (const [name, value] of grads) {
+    const g = arrayOf(value)
+    let acc = into.get(name)
+    if (acc === undefined) {
+      acc = new Float32Array(g.length)
+      into.set(name, acc)
+    } else if (acc.length !== g.length) {
+      throw new InvalidArgumentError(`Gradient "${name}" has ${g.length} elements; the accumulator has ${acc.length}.`, { name })
+    }
+    for (let i = 0; i < g.length; i++) acc[i]! += scale * g[i]!
+  }
+  return into
+}
+
+/**
  * Scales all gradients in place so their global L2 norm is at most `maxNorm`, as
  * `torch.nn.utils.clip_grad_norm_` does: coefficient min(1, maxNorm / (norm + 1e-6)). The norm
  * is accumulated in float64 over tensors sorted by name, elements in order.

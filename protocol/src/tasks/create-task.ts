@@ -6,7 +6,7 @@ import { createCountingTask } from './counting.js'
 import { createDatasetTask } from './dataset-task.js'
 import type { QaDataset } from './qa-dataset.js'
 import { createSequenceTask } from './sequence.js'
-import type { Task, TaskBehaviour } from './task.js'
+import type { Task, TaskBehaviour, TaskInstance } from './task.js'
 import { normalizeTaskSpec, type TaskSpec, taskDifficulty, taskSpecId } from './task-spec.js'
 
 /** What a task may need beyond its spec: the loaded dataset of a `dataset` spec. */
@@ -35,12 +35,20 @@ export function createTask(spec: TaskSpec, components: TaskComponents = {}): Tas
     spec: s,
     instance: behaviour.instance,
     reward(instance, completion) {
-      if (instance?.family !== s.family) {
-        throw new InvalidArgumentError(`Task "${taskSpecId(s)}" cannot score an instance of family ${JSON.stringify(instance?.family)}.`)
-      }
+      checkFamily(s, instance)
       return behaviour.reward(instance, completion)
     },
+    worked(instance) {
+      checkFamily(s, instance)
+      return behaviour.worked?.(instance) ?? instance.answer
+    },
+    hasWorkedForm: behaviour.worked !== undefined,
   }
+}
+
+function checkFamily(s: TaskSpec, instance: TaskInstance): void {
+  if (instance?.family !== s.family)
+    throw new InvalidArgumentError(`Task "${taskSpecId(s)}" cannot take an instance of family ${JSON.stringify(instance?.family)}.`)
 }
 
 function familyBehaviour(s: TaskSpec, components: TaskComponents): TaskBehaviour {

@@ -66,10 +66,24 @@ export interface Task {
   instance(seed: TaskSeed): TaskInstance
   /** Scores a completion. Never throws: malformed text scores 0 with a reason. */
   reward(instance: TaskInstance, completion: string): RewardResult
+  /** A worked solution of a plain-prompt instance that `reward` scores 1: the work a person
+   * would write down, then a `####` line with the answer; the supervised target of a warm-up
+   * that teaches the model to show its work. {@link TaskInstance.answer} for families
+   * without a worked form. */
+  worked(instance: TaskInstance): string
+  /** True when {@link worked} differs from the bare answer for this family. */
+  readonly hasWorkedForm: boolean
 }
 
 /** What a family implements; {@link createTask} adds the id, spec and checks. */
-export type TaskBehaviour = Pick<Task, 'instance' | 'reward'>
+export type TaskBehaviour = Pick<Task, 'instance' | 'reward'> & { worked?: (instance: TaskInstance) => string }
+
+/**
+ * What a warm-up teaches the model to write after the prompt: the bare `answer`, or the
+ * `worked` solution ({@link Task.worked}).
+ */
+export type SolutionStyle = 'answer' | 'worked'
+export const SOLUTION_STYLES: readonly SolutionStyle[] = ['answer', 'worked']
 
 /** Builds a {@link RewardResult}; the only place rewards are combined. */
 export function scored(correctness: 0 | 1, format: 0 | 1, reason: RewardReason, detail: string): RewardResult {

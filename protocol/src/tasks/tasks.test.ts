@@ -162,6 +162,43 @@ describe('arithmetic', () => {
     `)
   })
 
+  it('writes worked addition and subtraction as column arithmetic from the units up, which scores 1', () => {
+    const add = createTask({ family: 'addition', minDigits: 2, maxDigits: 3 })
+    const sub = createTask({ family: 'subtraction', minDigits: 2, maxDigits: 3 })
+    const at = (task: typeof add, a: string, b: string, answer: string) =>
+      task.worked({ ...task.instance(trainSeed(run, 0)), meta: { a, b }, answer })
+    expect(at(add, '603', '82', '685')).toBe('306+280=586\n####685')
+    expect(at(add, '603', '682', '1285')).toBe('306+286=5821\n####1285')
+    expect(at(add, '10', '12', '22')).toBe('010+210=22\n####22')
+    expect(at(sub, '105', '98', '7')).toBe('501-890=700\n####7')
+    expect(at(sub, '99', '99', '0')).toBe('990-990=000\n####0')
+    expect(add.hasWorkedForm && sub.hasWorkedForm).toBe(true)
+    for (const task of [add, sub, createTask({ family: 'addition', minDigits: 1, maxDigits: 12 })]) {
+      for (let i = 0; i < 300; i++) {
+        for (const inst of [task.instance(trainSeed(run, i)), task.instance(evalSeed(i))]) {
+          const worked = task.worked(inst)
+          expect(task.reward(inst, worked), worked).toMatchObject({ reward: 1, reason: 'correct' })
+          // the result's digits, read back in order, are the answer (subtraction: with leading zeros)
+          const digits = /=(\d+)\n/.exec(worked)![1]!
+          expect(BigInt(Array.from(digits).reverse().join(''))).toBe(BigInt(inst.answer))
+        }
+      }
+    }
+  })
+
+  it('has no worked form for multiplication and the other families: the answer is the target', () => {
+    for (const spec of [
+      { family: 'multiplication', minDigits: 1, maxDigits: 2 },
+      { family: 'countdown', count: 3, maxNumber: 20, maxTarget: 50 },
+      { family: 'sort', minLength: 3, maxLength: 6 },
+    ] as const) {
+      const task = createTask(spec)
+      const inst = task.instance(trainSeed(run, 1))
+      expect(task.hasWorkedForm).toBe(false)
+      expect(task.worked(inst)).toBe(inst.answer)
+    }
+  })
+
   it('puts the larger operand first in subtraction', () => {
     const sub = createTask({ family: 'subtraction', minDigits: 1, maxDigits: 3 })
     for (let i = 0; i < 100; i++) expect(Number(sub.instance(trainSeed(run, i)).answer)).toBeGreaterThanOrEqual(0)
@@ -249,7 +286,7 @@ describe('createTask', () => {
     const add = createTask({ family: 'addition', minDigits: 1, maxDigits: 2 })
     const cd = createTask({ family: 'countdown', count: 3, maxNumber: 20, maxTarget: 50 })
     expect(() => cd.reward(add.instance(trainSeed(0)), '1')).toThrowErrorMatchingInlineSnapshot(
-      `[InvalidArgumentError: Task "countdown/3/20/50" cannot score an instance of family "addition".]`,
+      `[InvalidArgumentError: Task "countdown/3/20/50" cannot take an instance of family "addition".]`,
     )
   })
 

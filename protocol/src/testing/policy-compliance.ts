@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { Policy } from '../engine/policy.js'
 import { replayCompletions } from '../engine/replay.js'
 import { packTrainBatch, type TrainSample } from '../engine/train-batch.js'
+import { PolicyTrainer } from '../engine/trainer.js'
 import { buildTrainingGraph, TRAIN_IO } from '../model/llama.js'
 import { toOnnx } from '../model/onnx.js'
 import { initWeights, type Tensor32 } from '../model/weights.js'
@@ -66,6 +67,35 @@ export function describePolicyCompliance(getRuntime: () => RuntimeComponents, op
         }
       } finally {
         await session.release()
+      }
+    })
+
+    it('accumulates gradients over runs of the graph batch like one batch of all the samples', async () => {
+      const samples: TrainSample[] = Array.from({ length: 5 }, (_, i) => {
+        const n = 1 + (i % 3) // completions of 1..3 tokens, so token and sequence shares differ
+        return {
+          tokens: [1, 4 + i, 7, ...Array.from({ length: n }, (_, t) => 3 + ((i + t) % 9))],
+          promptLength: 3,
+          advantage: i % 2 === 0 ? 0.7 : -0.9,
+          oldLogprobs: Array.from({ length: n }, (_, t) => -2.2 - 0.1 * t),
+        }
+      })
+      for (const normalization of ['token', 'sequence'] as const) {
+        const whole = await PolicyTrainer.create(getRuntime(), cfg, { batch: 5, seq: 6, normalization })
+        const pieces = await PolicyTrainer.create(getRuntime(), cfg, { batch: 2, seq: 6, normalization })
+        try {
+          const want = await whole.gradients(weights, samples)
+          const got = await pieces.gradients(weights, samples) // runs of 2, 2, 1
+          expect(got.tokens).toBe(want.tokens)
+          expect(Math.abs(got.loss - want.loss), normalization).toBeLessThanOrEqual(atol + rtol * Math.abs(want.loss))
+          for (const [name, g] of want.grads)
+            expect(worstViolation(got.grads.get(name)!, Float64Array.from(g), atol, rtol), `${normalization} ${name}`).toBeLessThanOrEqual(
+              0,
+            )
+        } finally {
+          await whole.release()
+          await pieces.release()
+        }
       }
     })
 
