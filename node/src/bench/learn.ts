@@ -1,8 +1,9 @@
 /**
  * `learn` benchmark (issue #4): does solo GRPO make the tiny policy learn 2–3-digit addition,
  * fast, on this machine? Genesis (supervised warm-up from random weights, stopped early at a
- * weak validation accuracy) → GRPO rounds until held-out greedy accuracy on 500 problems reaches
- * the target or the wall-time budget runs out. Reports genesis and final held-out greedy
+ * weak validation accuracy) → GRPO rounds until held-out greedy accuracy on 500 problems has
+ * been at or above the target on SUSTAIN consecutive evaluations (one lucky evaluation does not
+ * end the run), or the wall-time budget runs out. Reports genesis and final held-out greedy
  * accuracy, total wall seconds (genesis included) and the curve (round, samples, wall seconds,
  * accuracy). Target: ≥ 90% within 15 minutes on a 2-core machine.
  */
@@ -19,6 +20,8 @@ import { trainSolo } from '../train/solo.js'
 import { type Benchmark, machineInfo } from './report.js'
 
 const TARGET_ACCURACY = 0.9
+/** Consecutive evaluations (every evalEvery rounds) at or above the target that end the run. */
+const SUSTAIN = 2
 const EVAL_PROBLEMS = 500
 
 export interface LearnCurvePoint {
@@ -50,8 +53,13 @@ export const learnBenchmark: Benchmark = {
         config: NAMED_CONFIGS.tiny,
         task,
         seed: new Uint8Array(32),
-        grpo: { learningRate: 3e-4, groupSize: 8, promptsPerPeer: 32, maxCompletionTokens: 6, trainBatchSize: 64 },
-        warmup: quick ? { steps: 40, evalEvery: 20 } : { steps: 1500, evalEvery: 25, evalProblems: 100, targetAccuracy: 0.35 },
+        grpo: { learningRate: 3e-4, groupSize: 8, promptsPerPeer: 64, trainBatchSize: 64 },
+        // worked solutions: column arithmetic from the units up, then the answer (Task.worked).
+        // The warm-up crosses from ~20% to ~90% within a few dozen steps, so it is checked every
+        // 10 steps and stopped at 30%: GRPO, not the warm-up, has to make that climb.
+        warmup: quick
+          ? { steps: 40, evalEvery: 20, solutions: 'worked' }
+          : { steps: 1500, evalEvery: 10, evalProblems: 100, targetAccuracy: 0.3, solutions: 'worked' },
         evalEvery,
         evalProblems: EVAL_PROBLEMS,
       })
@@ -99,11 +107,19 @@ export const learnBenchmark: Benchmark = {
             `  round ${m.round}: held-out ${(100 * m.accuracy).toFixed(1)}%, sample reward ${m.reward.toFixed(3)}, KL ${(m.klToGenesis ?? 0).toFixed(4)}, round ${m.samplingSeconds.toFixed(1)}s sampling + ${m.trainingSeconds.toFixed(1)}s training + ${m.evalSeconds.toFixed(1)}s eval, ${wall().toFixed(0)}s`,
           )
         },
-        until: (m) => (m.accuracy !== undefined && m.accuracy >= TARGET_ACCURACY) || wall() + 5 > budgetSeconds,
+        until: (m) => {
+          if (wall() + 5 > budgetSeconds) return true
+          const last = curve.slice(-SUSTAIN)
+          return m.accuracy !== undefined && last.length === SUSTAIN && last.every((p) => p.round > 0 && p.accuracy >= TARGET_ACCURACY)
+        },
       })
       const wallSeconds = wall()
       const last = curve.at(-1)!
-      const reached = curve.find((p) => p.accuracy >= TARGET_ACCURACY)
+      // the first of SUSTAIN consecutive evaluations at or above the target
+      const at = curve.findIndex(
+        (_, i) => i + SUSTAIN <= curve.length && curve.slice(i, i + SUSTAIN).every((p) => p.accuracy >= TARGET_ACCURACY),
+      )
+      const reached = at >= 0 ? curve[at] : undefined
       const results = {
         task: taskSpecId(task),
         model: 'tiny',
@@ -133,8 +149,8 @@ export const learnBenchmark: Benchmark = {
           `genesis: ${genesis.steps} supervised warm-up steps (batch ${run.warmup.batchSize}), held-out greedy accuracy ${(100 * genesisEval.accuracy).toFixed(1)}%`,
           `GRPO: G=${run.groupSize}, ${run.promptsPerPeer} prompts/round, lr ${run.learningRate}, clip ${run.clipEps}, temperature ${run.temperature}`,
           reached
-            ? `reached ${100 * TARGET_ACCURACY}% at ${reached.wallSeconds.toFixed(0)}s (round ${reached.round})`
-            : `did not reach ${100 * TARGET_ACCURACY}% within ${budgetSeconds}s`,
+            ? `reached ${100 * TARGET_ACCURACY}% at ${reached.wallSeconds.toFixed(0)}s (round ${reached.round}) and held it for ${SUSTAIN} evaluations in a row`
+            : `did not hold ${100 * TARGET_ACCURACY}% for ${SUSTAIN} evaluations in a row within ${budgetSeconds}s`,
           'wall time includes genesis, evaluation and checkpoints; other load on the machine slows it',
         ],
         // the issue's headline figures, also at the top level of the JSON line
