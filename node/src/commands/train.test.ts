@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { TASK_FAMILIES } from '@murmur/protocol'
+import { DEFAULT_GRPO, TASK_FAMILIES } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { run } from '../cli.js'
 
@@ -148,7 +148,7 @@ describe('murmur init + train', () => {
     expect(lines.map((l) => l.round)).toEqual([1, 2])
     expect(Object.keys(lines[1]).slice(0, 4)).toEqual(['round', 'reward', 'accuracy', 'seconds'])
     expect(lines[0].accuracy).toBeUndefined()
-    expect(lines[1]).toMatchObject({ evalProblems: 16, groups: 32 })
+    expect(lines[1]).toMatchObject({ evalProblems: 16, groups: DEFAULT_GRPO.promptsPerPeer })
     expect(readdirSync(join(dir, 'checkpoints'))).toEqual(['round-000001', 'round-000002'])
     const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')
     expect(metrics.map((l) => JSON.parse(l).round).filter(Boolean)).toEqual([1, 2])
