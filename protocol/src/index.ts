@@ -196,11 +196,13 @@ export {
   type GrpoHyperparameters,
   longestTargetTokens,
   parseSoloRun,
+  probeTaskLengths,
   RunConfigError,
   SOLO_RUN_FORMAT,
   type SoloRun,
   soloRunModelConfig,
   soloRunSeed,
+  solutionText,
   type WarmupParameters,
 } from './grpo/solo-run.js'
 export {

@@ -6,15 +6,14 @@ import {
   type CharTokenizer,
   createCharTokenizer,
   createTask,
-  evalSeed,
   type ModelConfig,
-  promptTokens,
+  probeTaskLengths,
   type SoloRun,
   soloRunModelConfig,
   soloRunSeed,
+  solutionText,
   type Task,
   type TaskInstance,
-  trainSeed,
 } from '@murmur/protocol'
 import { CliError, EXIT } from '../errors.js'
 
@@ -32,11 +31,10 @@ export interface RunContext {
 
 /** Prompts longer than the sampled maximum by more than this are skipped (counted in metrics). */
 const PROMPT_MARGIN = 2
-const LENGTH_PROBES = 512
 
 /** The supervised target of one warm-up problem: the answer or the worked solution (run.warmup.solutions). */
 export function warmupTarget(run: SoloRun, task: Task, instance: TaskInstance): string {
-  return run.warmup.solutions === 'worked' ? task.worked(instance) : instance.answer
+  return solutionText(task, instance, run.warmup.solutions)
 }
 
 export function runContext(run: SoloRun): RunContext {
@@ -49,14 +47,7 @@ export function runContext(run: SoloRun): RunContext {
       EXIT.input,
     )
   const seed = soloRunSeed(run)
-  let maxPrompt = 0
-  let maxAnswer = 0
-  for (let i = 0; i < LENGTH_PROBES; i++) {
-    for (const inst of [task.instance(trainSeed(seed, 'length-probe', i)), task.instance(evalSeed(i))]) {
-      maxPrompt = Math.max(maxPrompt, promptTokens(tokenizer, inst.prompt).length)
-      maxAnswer = Math.max(maxAnswer, tokenizer.encode(warmupTarget(run, task, inst)).length + 1)
-    }
-  }
+  const { prompt: maxPrompt, target: maxAnswer } = probeTaskLengths(task, run.warmup.solutions, seed, tokenizer)
   const maxPromptTokens = maxPrompt + PROMPT_MARGIN
   if (run.warmup.solutions === 'worked' && run.maxCompletionTokens < maxAnswer)
     throw new CliError(

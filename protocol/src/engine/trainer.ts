@@ -103,6 +103,10 @@ export class PolicyTrainer {
     samples: readonly TrainSample[],
   ): Promise<{ loss: number; grads: Map<string, Float32Array>; tokens: number }> {
     if (samples.length === 0) throw new InvalidArgumentError('PolicyTrainer.gradients needs at least one sample.')
+    if (samples.length <= this.batch) {
+      const r = await this.step(weights, samples)
+      return { loss: r.loss, grads: r.grads, tokens: r.tokens }
+    }
     const share = (run: readonly TrainSample[]) =>
       this.normalization === 'token' ? run.reduce((n, x) => n + x.tokens.length - x.promptLength, 0) : run.length
     const total = share(samples)
@@ -113,7 +117,6 @@ export class PolicyTrainer {
       const run = samples.slice(i, i + this.batch)
       const r = await this.step(weights, run)
       const w = share(run) / total
-      if (i === 0 && run.length === samples.length) return { loss: r.loss, grads: r.grads, tokens: r.tokens }
       accumulateGradients(grads, r.grads, w)
       loss += w * r.loss
       tokens += r.tokens

@@ -14,9 +14,11 @@ import { ProtocolError } from '../errors.js'
 import { type ModelConfig, parseHfConfig, toHfConfig } from '../model/config.js'
 import { createTask } from '../tasks/create-task.js'
 import { evalSeed, trainSeed } from '../tasks/seeds.js'
-import type { SolutionStyle } from '../tasks/task.js'
+import type { SolutionStyle, Task, TaskInstance } from '../tasks/task.js'
 import { normalizeTaskSpec, type TaskSpec } from '../tasks/task-spec.js'
 import { createCharTokenizer } from '../tokenizer/char-tokenizer.js'
+import type { Tokenizer } from '../tokenizer/tokenizer.js'
+import { promptTokens } from './solo-round.js'
 
 export const SOLO_RUN_FORMAT = 'murmur/solo-run/v1'
 
@@ -144,24 +146,39 @@ export interface CreateSoloRunParameters {
   evalProblems?: number
 }
 
-/** Problems probed for the longest supervised target (both splits). */
-const TARGET_PROBES = 512
+/** Problems of each split probed for the longest prompt and supervised target. */
+const LENGTH_PROBES = 512
+
+/** The supervised target of a problem: the bare answer, or the task's worked solution. */
+export function solutionText(task: Task, instance: TaskInstance, style: SolutionStyle): string {
+  return style === 'worked' ? task.worked(instance) : instance.answer
+}
 
 /**
- * Tokens of the longest warm-up target (answer or worked solution) of the task, end-of-sequence
- * token included, over TARGET_PROBES problems of each split with the character tokenizer.
+ * The longest prompt (BOS included) and the longest supervised target (end of sequence
+ * included), in tokens, over LENGTH_PROBES problems of each split: what a run's training
+ * sequence and completion budget must hold.
  */
-export function longestTargetTokens(task: TaskSpec, solutions: SolutionStyle, seed: Uint8Array): number {
-  const t = createTask(task)
-  const tokenizer = createCharTokenizer()
-  let longest = 0
-  for (let i = 0; i < TARGET_PROBES; i++) {
-    for (const inst of [t.instance(trainSeed(seed, 'length-probe', i)), t.instance(evalSeed(i))]) {
-      const target = solutions === 'worked' ? t.worked(inst) : inst.answer
-      longest = Math.max(longest, tokenizer.encode(target).length + 1)
+export function probeTaskLengths(
+  task: Task,
+  solutions: SolutionStyle,
+  seed: Uint8Array,
+  tokenizer: Pick<Tokenizer, 'encode' | 'bosId'>,
+): { prompt: number; target: number } {
+  let prompt = 0
+  let target = 0
+  for (let i = 0; i < LENGTH_PROBES; i++) {
+    for (const inst of [task.instance(trainSeed(seed, 'length-probe', i)), task.instance(evalSeed(i))]) {
+      prompt = Math.max(prompt, promptTokens(tokenizer, inst.prompt).length)
+      target = Math.max(target, tokenizer.encode(solutionText(task, inst, solutions)).length + 1)
     }
   }
-  return longest
+  return { prompt, target }
+}
+
+/** Tokens of the task's longest warm-up target with the character tokenizer ({@link probeTaskLengths}). */
+export function longestTargetTokens(task: TaskSpec, solutions: SolutionStyle, seed: Uint8Array): number {
+  return probeTaskLengths(createTask(task), solutions, seed, createCharTokenizer()).target
 }
 
 /**

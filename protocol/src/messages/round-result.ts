@@ -35,9 +35,9 @@ export interface CreditEntry {
  * - `replay-mismatch` (3): a ScoredGroup of this round, on this round's policy, with a
  *   completion that fails the replay by more than OFFENSE_REPLAY_TOLERANCE_SCALE × the
  *   tolerances (not sampled from the policy: hand-written, or from another policy or seed).
- * - `invalid-payload` (4): a Delta of this round or the one before whose payload (the bytes its payloadHash names)
- *   fails verifyDeltaPayload: malformed, non-finite, of another size or numel, or another norm
- *   than the header declares; `id` is the Delta's id (hashDelta).
+ * - `invalid-payload` (4): a Delta of this round or the one before whose payload (the bytes
+ *   its payloadHash names) fails verifyDeltaPayload: malformed, non-finite, of another size or
+ *   numel, or another norm than the header declares; `id` is the Delta's id (hashDelta).
  */
 export const OFFENSE_KINDS = { 'reward-mismatch': 1, 'wrong-result': 2, 'replay-mismatch': 3, 'invalid-payload': 4 } as const
 export type OffenseKind = keyof typeof OFFENSE_KINDS

@@ -38,6 +38,7 @@ import type { Eip712Domain } from '../crypto/eip712.js'
 import { recoverSigner } from '../crypto/verify.js'
 import { hashDeltaPayload } from '../messages/delta-payload.js'
 import type { Offense, RoundResult } from '../messages/round-result.js'
+import type { ScoredGroup } from '../messages/scored-group.js'
 import type { SignedMessage, SignedTypes } from '../messages/signed.js'
 import { verifyDeltaPayload } from './delta.js'
 import { derivePromptSeed } from './prompt-seed.js'
@@ -104,34 +105,47 @@ function outsideWindow(what: string, of: bigint, round: bigint, back: 0n | 1n): 
   )
 }
 
+/**
+ * A group's proof (reward or replay mismatch): opened (openProof), of a round the window admits
+ * (`back` rounds before ctx.round at most), on θ_r for a replay mismatch, and with the derived
+ * prompt seed, which it returns. The checks run in that order, so the first failing one is the
+ * reason a gossiped proof is judged by.
+ */
+function openGroupProof(
+  offense: Offense,
+  evidence: Uint8Array | SignedMessage,
+  ctx: OffenseContext,
+  back: 0n | 1n,
+): { ok: true; group: ScoredGroup; seed: Uint8Array } | Rejection {
+  const proof = openProof('ScoredGroup', offense, evidence, ctx)
+  if (!proof.ok) return proof
+  const group = proof.value
+  const late = outsideWindow('group', group.round, ctx.round, back)
+  if (late) return late
+  if (offense.kind === 'replay-mismatch' && (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash)))
+    return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
+  const seed = derivePromptSeed(group)
+  if (!equalBytes(group.seed, seed))
+    return reject('wrong-prompt', `the group is malformed (its seed is not the derived one), not a ${offense.kind.replace('-', ' ')}`)
+  return { ok: true, group, seed }
+}
+
 /** Whether `evidence` proves `offense` in the RoundResult of `ctx.round` (see the file comment). */
 export async function verifyOffense(offense: Offense, evidence: Uint8Array | SignedMessage, ctx: OffenseContext): Promise<Verdict> {
   switch (offense.kind) {
     case 'reward-mismatch': {
-      const proof = openProof('ScoredGroup', offense, evidence, ctx)
+      const proof = openGroupProof(offense, evidence, ctx, 1n)
       if (!proof.ok) return proof
-      const group = proof.value
-      const late = outsideWindow('group', group.round, ctx.round, 1n)
-      if (late) return late
-      const seed = derivePromptSeed(group)
-      if (!equalBytes(group.seed, seed))
-        return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a reward mismatch')
-      for (const c of group.completions) {
-        const expected = Math.fround(await ctx.rewardOracle.reward({ promptSeed: seed, tokens: c.tokens }))
+      for (const c of proof.group.completions) {
+        const expected = Math.fround(await ctx.rewardOracle.reward({ promptSeed: proof.seed, tokens: c.tokens }))
         if (expected !== c.reward) return { ok: true }
       }
       return reject('reward-mismatch', 'every declared reward is the one the task verifier gives: no offense')
     }
     case 'replay-mismatch': {
-      const proof = openProof('ScoredGroup', offense, evidence, ctx)
+      const proof = openGroupProof(offense, evidence, ctx, 0n)
       if (!proof.ok) return proof
-      const group = proof.value
-      const late = outsideWindow('group', group.round, ctx.round, 0n)
-      if (late) return late
-      if (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash))
-        return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
-      if (!equalBytes(group.seed, derivePromptSeed(group)))
-        return reject('wrong-prompt', 'the group is malformed (its seed is not the derived one), not a replay mismatch')
+      const { group } = proof
       if (!ctx.replayChecker) return reject('unverifiable', 'this checker holds no policy to replay the group with')
       const res = await ctx.replayChecker.check({ group, completionIndices: group.completions.map((_, k) => k) })
       if (res.ok) return reject('replay-mismatch', 'every completion replays within the offense tolerance: no offense')
