@@ -231,6 +231,13 @@ export {
 } from './messages/checkpoint.js'
 export { type Delta, decodeDelta, encodeDelta, hashDelta } from './messages/delta.js'
 export {
+  DELTA_COMMITMENT_BYTES,
+  type DeltaCommitment,
+  decodeDeltaCommitment,
+  encodeDeltaCommitment,
+  hashDeltaCommitment,
+} from './messages/delta-commitment.js'
+export {
   compressTopKInt8,
   DELTA_PAYLOAD_VERSION,
   type DeltaPayload,
@@ -347,7 +354,7 @@ export {
 export type { Rng, SeedPart } from './random/rng.js'
 export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng.js'
 export { selectIncluded } from './round/included-set.js'
-export { ROLLOUTS_END_PPM, roundScheduleOf, TRAINING_END_PPM } from './round/schedule.js'
+export { COMMITMENTS_END_PPM, REVEAL_PPM, ROLLOUTS_END_PPM, roundScheduleOf, TRAINING_END_PPM } from './round/schedule.js'
 export { isTrainable } from './round/staleness.js'
 export { proposalSlotAt, proposerOf, startRound, step as stepRound } from './round/step.js'
 export type {
@@ -433,6 +440,7 @@ export {
   verifyDeltaHeader,
   verifyDeltaPayload,
 } from './verify/delta.js'
+export { type DeltaCommitmentExpectation, type DeltaCommitmentVerdict, verifyDeltaCommitment } from './verify/delta-commitment.js'
 export { type OffenseContext, verifyOffense } from './verify/offense.js'
 export { type PeerStatusExpectation, type PeerStatusVerdict, verifyPeerStatus } from './verify/peer-status.js'
 export { type PolicyReplayCheckerComponents, policyReplayChecker } from './verify/policy-replay-checker.js'

@@ -4,6 +4,7 @@ import { compareBytes, toHex0x } from '../src/bytes/bytes.js'
 import { MAX_DELTA_NUMEL } from '../src/constants.js'
 import type { CheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import type { Delta } from '../src/messages/delta.js'
+import type { DeltaCommitment } from '../src/messages/delta-commitment.js'
 import type { DeltaPayload } from '../src/messages/delta-payload.js'
 import type { PeerStatus } from '../src/messages/peer-status.js'
 import { type CreditEntry, compareOffenses, type OffenseKind, type RoundResult } from '../src/messages/round-result.js'
@@ -97,6 +98,13 @@ export const checkpoint: fc.Arbitrary<CheckpointAnnouncement> = fc.record({
   policyHash: bytesN(32),
   sizeBytes: u64,
   roundResultHash: bytesN(32),
+})
+
+export const deltaCommitment: fc.Arbitrary<DeltaCommitment> = fc.record({
+  run: bytesN(32),
+  round: u64,
+  author: bytesN(20),
+  delta: bytesN(32),
 })
 
 /** Printable ASCII (0x20-0x7e), as PeerStatus strings are. */

@@ -26,6 +26,7 @@ import { signatureParts, signDigest } from '../src/crypto/sign.js'
 import { buildContributionsTree, CONTRIBUTION_LEAF_ENCODING, contributionLeafHash } from '../src/merkle/contributions.js'
 import { encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { encodeDelta, hashDelta } from '../src/messages/delta.js'
+import { encodeDeltaCommitment, hashDeltaCommitment } from '../src/messages/delta-commitment.js'
 import { type DeltaPayload, denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
 import { encodePeerStatus, hashPeerStatus } from '../src/messages/peer-status.js'
 import { encodeRoundResult, hashRoundResult, type RoundResult } from '../src/messages/round-result.js'
@@ -75,7 +76,7 @@ export function identityVectors() {
 }
 
 export function messageVectors() {
-  const { delta, roundResult } = sampleRound()
+  const { delta, roundResult, commitment } = sampleRound()
   const screenedResult = { ...roundResult, screened: roundResult.deltas, credits: [], contributionsRoot: new Uint8Array(32) }
   // one offense of each kind, in (offender, id) order: pins `offenses`' bytes
   const offendingResult: RoundResult = {
@@ -126,6 +127,7 @@ export function messageVectors() {
       hashCheckpointAnnouncement(encodeCheckpointAnnouncement(sampleCheckpoint)),
     ),
     entry('PeerStatus', samplePeerStatus, encodePeerStatus(samplePeerStatus), hashPeerStatus(encodePeerStatus(samplePeerStatus))),
+    entry('DeltaCommitment', commitment, encodeDeltaCommitment(commitment), hashDeltaCommitment(encodeDeltaCommitment(commitment))),
   ]
 }
 
@@ -142,13 +144,14 @@ function ethersMessage(kind: SignedKind, typed: Record<string, unknown>): Record
 }
 
 export function eip712Vectors() {
-  const { delta, roundResult } = sampleRound()
+  const { delta, roundResult, commitment } = sampleRound()
   const signed: { [K in SignedKind]: [SignedTypes[K], Uint8Array] } = {
     ScoredGroup: [sampleGroup, alice.privateKey],
     Delta: [delta, bob.privateKey],
     RoundResult: [roundResult, validator.privateKey],
     CheckpointAnnouncement: [sampleCheckpoint, validator.privateKey],
     PeerStatus: [samplePeerStatus, alice.privateKey],
+    DeltaCommitment: [commitment, bob.privateKey],
   }
   return {
     domain: {

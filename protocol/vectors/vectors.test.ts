@@ -15,6 +15,7 @@ import { recoverSigner } from '../src/crypto/verify.js'
 import { verifyContributionProof } from '../src/merkle/contributions.js'
 import { decodeCheckpointAnnouncement, encodeCheckpointAnnouncement, hashCheckpointAnnouncement } from '../src/messages/checkpoint.js'
 import { decodeDelta, encodeDelta, hashDelta } from '../src/messages/delta.js'
+import { decodeDeltaCommitment, encodeDeltaCommitment, hashDeltaCommitment } from '../src/messages/delta-commitment.js'
 import { decodeDeltaPayload, encodeDeltaPayload, hashDeltaPayload } from '../src/messages/delta-payload.js'
 import { decodePeerStatus, encodePeerStatus, hashPeerStatus } from '../src/messages/peer-status.js'
 import { decodeRoundResult, encodeRoundResult, hashRoundResult } from '../src/messages/round-result.js'
@@ -40,6 +41,7 @@ const codecs: Record<
   RoundResult: { encode: encodeRoundResult, decode: decodeRoundResult, hash: hashRoundResult },
   CheckpointAnnouncement: { encode: encodeCheckpointAnnouncement, decode: decodeCheckpointAnnouncement, hash: hashCheckpointAnnouncement },
   PeerStatus: { encode: encodePeerStatus, decode: decodePeerStatus, hash: hashPeerStatus },
+  DeltaCommitment: { encode: encodeDeltaCommitment, decode: decodeDeltaCommitment, hash: hashDeltaCommitment },
 }
 
 describe('protocol vectors', () => {

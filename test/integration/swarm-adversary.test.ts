@@ -4,7 +4,8 @@
  * lies about its norm; a sign-flipped delta and one scaled ×100; messages replayed from the
  * round before; a validator that signs RoundResults with a wrong θ_{r+1}; forged rewards and
  * hand-written completions (fraud proofs: their authors forfeit the round); a holder that
- * accepts blob requests and never answers; junk bytes; a sybil that re-signs others' deltas.
+ * accepts blob requests and never answers; junk bytes; a sybil that re-signs others' deltas
+ * (too late: commit–reveal).
  * The honest peers keep closing rounds, agree on θ every round, never include the adversaries'
  * deltas twice, a wrong θ or a forged group, and count why they rejected them.
  */
@@ -236,16 +237,19 @@ describe('a swarm with adversarial peers', () => {
     )
   }, 180_000)
 
-  it('lets a sybil re-sign another trainer’s delta: the known gap of copied deltas (docs/PROTOCOL.md), measured', async () => {
+  it('pays no sybil that re-signs another trainer’s delta: its commitment comes after the reveal', async () => {
     const sybil = addressOf(3)
     await withAdversaries(
       { label: 'swarm-sybil', peers: 4, rounds: 3, faults: (i) => (i === 3 ? { copyDeltas: true } : undefined) },
-      (_swarm, lines) => {
-        // the copy is byte-identical to honest work, so it verifies, passes the screen and is
-        // included: its signer takes a share of the training pool of the groups it never trained
-        // on. The commit–reveal step PROTOCOL.md proposes would flip this expectation.
+      (swarm, lines) => {
+        // the copy is byte-identical to honest work and verifies, but the sybil can only commit
+        // to it once the original's header is public: after everyone's commitments deadline
         const copies = lines.flatMap((l) => l.contributions?.leaves.filter((x) => x.address.toLowerCase() === sybil && x.deltas > 0) ?? [])
-        expect(copies.length).toBeGreaterThanOrEqual(1)
+        expect(copies).toEqual([])
+        for (const p of swarm.peers.slice(0, 3)) expect(p.counters.commitmentsLate, 'the copies it saw committed late').toBeGreaterThan(0)
+        // the honest trainers' deltas are included, and the sybil keeps its honest rollouts' credit
+        expect(lines.some((l) => l.included >= 3)).toBe(true)
+        expect(lines.some((l) => l.contributions?.leaves.some((x) => x.address.toLowerCase() === sybil && x.groups > 0))).toBe(true)
         expect(lines.every((l) => l.screened === 0)).toBe(true)
       },
     )

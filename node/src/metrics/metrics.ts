@@ -27,6 +27,7 @@ const COUNTERS: Record<string, string> = {
   deltasAccepted: 'deltas whose header and payload verified',
   deltasInvalid: 'deltas rejected (bad payload, wrong base, …)',
   deltasScreened: 'included deltas the delta screen left out of an agreed aggregate (norm or direction)',
+  commitmentsLate: 'delta commitments that arrived after this peer’s commitments deadline (their deltas are left out)',
   roundsClosed: 'rounds this peer closed (moved to the next θ)',
   checkpointsFetched: 'checkpoints fetched from other peers',
   outerStatesFetched: 'outer-optimiser momentum states fetched with a checkpoint',

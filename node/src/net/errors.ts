@@ -33,7 +33,7 @@ export class GossipPublishError extends NetError {
   }
 }
 
-/** A topic string that is not one of a run's five murmur topics. */
+/** A topic string that is not one of a run's murmur topics. */
 export class UnknownTopicError extends NetError {
   override name = 'UnknownTopicError' as const
   constructor(topic: string) {

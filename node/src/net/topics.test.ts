@@ -8,6 +8,7 @@ describe('runTopics', () => {
     expect(runTopics(RUN)).toMatchInlineSnapshot(`
       {
         "checkpoints": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/checkpoints",
+        "commitments": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/commitments",
         "deltas": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/deltas",
         "groups": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/groups",
         "offenses": "/murmur/000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f/offenses",

@@ -8,6 +8,8 @@ import { NetError, UnknownTopicError } from './errors.js'
 export interface RunTopics {
   groups: string
   deltas: string
+  /** DeltaCommitments: a trainer's commitment to a delta it reveals on `deltas` later. */
+  commitments: string
   roundResults: string
   checkpoints: string
   status: string
@@ -21,6 +23,7 @@ export type TopicName = keyof RunTopics
 export const TOPIC_KINDS: Readonly<Record<TopicName, SignedKind>> = {
   groups: 'ScoredGroup',
   deltas: 'Delta',
+  commitments: 'DeltaCommitment',
   roundResults: 'RoundResult',
   checkpoints: 'CheckpointAnnouncement',
   status: 'PeerStatus',
@@ -30,6 +33,7 @@ export const TOPIC_KINDS: Readonly<Record<TopicName, SignedKind>> = {
 const SUFFIX: Readonly<Record<TopicName, string>> = {
   groups: 'groups',
   deltas: 'deltas',
+  commitments: 'commitments',
   roundResults: 'round-results',
   checkpoints: 'checkpoints',
   status: 'status',
@@ -46,12 +50,13 @@ function runHex(runId: Uint8Array | string): string {
   return hex
 }
 
-/** The six topic strings of a run (its id is the 32-byte manifest hash). */
+/** The seven topic strings of a run (its id is the 32-byte manifest hash). */
 export function runTopics(runId: Uint8Array | string): RunTopics {
   const hex = runHex(runId)
   return {
     groups: `/murmur/${hex}/${SUFFIX.groups}`,
     deltas: `/murmur/${hex}/${SUFFIX.deltas}`,
+    commitments: `/murmur/${hex}/${SUFFIX.commitments}`,
     roundResults: `/murmur/${hex}/${SUFFIX.roundResults}`,
     checkpoints: `/murmur/${hex}/${SUFFIX.checkpoints}`,
     status: `/murmur/${hex}/${SUFFIX.status}`,

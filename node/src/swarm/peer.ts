@@ -41,6 +41,7 @@ import {
   createRng,
   type Delta,
   decodeDelta,
+  decodeDeltaCommitment,
   decodeOuterState,
   decodeRoundResult,
   decodeScoredGroup,
@@ -91,6 +92,7 @@ import {
   taskRewardOracle,
   toHex0x,
   verifyCheckpointAnnouncement,
+  verifyDeltaCommitment,
   verifyDeltaHeader,
   verifyDeltaPayload,
   verifyRoundResult,
@@ -128,16 +130,16 @@ const MAX_RECOVERED_GROUPS = 256
 const FETCH_ATTEMPTS = 3
 
 /**
- * Share of the round kept, at least, after a trainer's last step for compressing, signing and
- * publishing its delta; a peer keeps more when it measured that delivery takes longer (see
- * deliveryMarginMs).
+ * Share of the round kept, at least, after a trainer's last step for compressing and signing its
+ * delta and gossiping its commitment; a peer keeps more when it measured that this takes longer
+ * (see commitMarginMs).
  */
 const TRAIN_MARGIN = 0.02
 /** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
 const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(3000, Math.floor(roundDurationMs / 3)))
 
 /** The margin before a peer has measured delivery (its first round), as a share of the round. */
-const FIRST_DELIVERY_MARGIN = 0.1
+const FIRST_COMMIT_MARGIN = 0.05
 /** Payload fetch times a peer keeps to estimate how long a delta takes to reach the others. */
 const FETCH_TIMES_KEPT = 32
 /** commitRound's signatures from a round's signed RoundResult envelopes: ordered by validator address. */
@@ -403,6 +405,8 @@ export class SwarmPeer {
   private readonly groupChecks = new Set<Promise<unknown>>()
   private groups = new Map<Hex32, HeldGroupEntry>()
   private deltas = new Map<Hex32, DeltaEntry>()
+  /** The current round's first DeltaCommitment per author (lower-case address → committed delta id). */
+  private commitmentsSeen = new Map<string, Hex32>()
   private results = new Map<string, { result: RoundResult; body: Uint8Array; from: PeerId; envelope: Uint8Array }>()
   private candidates = new Map<Hex32, Candidate>()
   private readonly announcements = new Map<string, Announcement>()
@@ -418,7 +422,7 @@ export class SwarmPeer {
   /** The copyDeltas fault: the round it already copied a delta in. */
   private copied: bigint | null = null
   /** The `replay` fault's store: this peer's own envelopes, by round. */
-  private replayable: { round: bigint; topic: 'groups' | 'deltas'; bytes: Uint8Array | undefined }[] = []
+  private replayable: { round: bigint; topic: 'groups' | 'commitments' | 'deltas'; bytes: Uint8Array | undefined }[] = []
   /** Wall ms of this peer's last training (steps, compression, signing), for its schedule. */
   private lastTrainMs: number | null = null
   /** Wall ms from this peer's last training step to its delta's publication. */
@@ -463,6 +467,7 @@ export class SwarmPeer {
     deltasAccepted: 0,
     deltasInvalid: 0,
     deltasScreened: 0,
+    commitmentsLate: 0,
     roundsClosed: 0,
     checkpointsFetched: 0,
     outerStatesFetched: 0,
@@ -519,7 +524,7 @@ export class SwarmPeer {
       blobStore: new MemoryBlobStore({ maxBytes: 4 * checkpointBytes + 64 * 1024 * 1024 }),
       blobs: { maxBlobBytes: Math.max(checkpointBytes + 1024, 16 * 1024 * 1024), stallServing: this.init.faults?.slowBlobs },
     })
-    for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status', 'offenses'] as const)
+    for (const name of ['groups', 'commitments', 'deltas', 'roundResults', 'checkpoints', 'status', 'offenses'] as const)
       this.host.gossip.subscribe(name, () => {})
     if (this.init.dataDir && this.roles.includes('validator')) {
       const host = this.host.libp2p
@@ -632,11 +637,11 @@ export class SwarmPeer {
   }
 
   /**
-   * This peer's phase deadlines. The manifest's split (rollouts to 40%, training to 85%) is the
-   * floor; a peer that trains sets its rollouts deadline later, to the training deadline less
-   * 1.15× its last training time and a margin, so sampling and training fill its round rather
-   * than leave it idle once a short training is done (at most to 75%). Only the training
-   * deadline, which every trainer's delta must meet, is the same for all.
+   * This peer's phase deadlines. The protocol's split (rollouts to 40%, commitments to 70%) is
+   * the floor; a peer that trains sets its rollouts deadline later, to the commitments deadline
+   * less 1.15× its last training time and a margin, so sampling and training fill its round
+   * rather than leave it idle once a short training is done (at most to 75%). The other
+   * deadlines, which every trainer's delta must meet, are the same for all.
    */
   private localSchedule(): RoundSchedule {
     const m = this.run.manifest
@@ -645,25 +650,25 @@ export class SwarmPeer {
     const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
     if (!elastic || !this.roles.includes('trainer') || this.lastTrainMs === null) return base
     const latest = Math.floor(ADAPTIVE_ROLLOUTS_MAX * m.roundDurationMs)
-    const fit = base.trainingEndMs - Math.ceil(1.15 * this.lastTrainMs + this.deliveryMarginMs())
+    const fit = base.commitmentsEndMs - Math.ceil(1.15 * this.lastTrainMs + this.commitMarginMs())
     return { ...base, rolloutsEndMs: Math.max(base.rolloutsEndMs, Math.min(latest, fit)) }
   }
 
   /**
-   * How long before the training deadline a trainer stops stepping: its delta must be compressed,
-   * signed and published (as long as last time) and then fetched by the others (the 90th
-   * percentile of the payload fetches this peer saw, ×1.5 for the header's gossip) before they
-   * freeze their included sets. At least TRAIN_MARGIN of the round, at most a quarter of it; a
-   * tenth before it has measured a fetch while it has peers. On loaded machines delivery takes
-   * seconds, and a fixed 2% let every delta miss the freeze.
+   * How long before the commitments deadline a trainer stops stepping: its delta must be
+   * compressed and signed (as long as last time) and its commitment must reach the others (as
+   * long as the 90th percentile of the payload fetches this peer saw: on a loaded machine the
+   * same event-loop delays hold up both) before they close their commitments. At least
+   * TRAIN_MARGIN of the round, at most a fifth of it; 5% before it has measured a fetch while it
+   * has peers. The payload itself is fetched after the reveal, between 73% and 85%.
    */
-  private deliveryMarginMs(): number {
+  private commitMarginMs(): number {
     const round = this.run.manifest.roundDurationMs
-    if (this.fetchTimes.length === 0 && this.host.libp2p.getPeers().length > 0) return Math.ceil(FIRST_DELIVERY_MARGIN * round)
+    if (this.fetchTimes.length === 0 && this.host.libp2p.getPeers().length > 0) return Math.ceil(FIRST_COMMIT_MARGIN * round)
     const sorted = [...this.fetchTimes].sort((a, b) => a - b)
     const fetch = sorted.length > 0 ? sorted[Math.min(sorted.length - 1, Math.floor(0.9 * sorted.length))]! : 0
-    const need = this.lastPublishMs + 1.5 * fetch
-    return Math.ceil(Math.min(0.25 * round, Math.max(TRAIN_MARGIN * round, need)))
+    const need = this.lastPublishMs + fetch
+    return Math.ceil(Math.min(0.2 * round, Math.max(TRAIN_MARGIN * round, need)))
   }
 
   private enter(round: bigint, hash: Uint8Array, weights: Promise<Weights>): void {
@@ -726,7 +731,7 @@ export class SwarmPeer {
           // the attack: bytes no decoder accepts, on every topic (one over the publish limit is
           // refused by this peer's own gossip layer, so it is cut to the limit)
           const own = [...this.groups.values()].find((g) => g.own)?.bytes
-          for (const name of ['groups', 'deltas', 'roundResults', 'checkpoints', 'status'] as const)
+          for (const name of ['groups', 'commitments', 'deltas', 'roundResults', 'checkpoints', 'status'] as const)
             for (const junk of [
               crypto.getRandomValues(new Uint8Array(64)),
               own ? own.subarray(0, own.length >> 1) : crypto.getRandomValues(new Uint8Array(300)),
@@ -749,10 +754,17 @@ export class SwarmPeer {
         // the copyDeltas sybil trains nothing: it re-signs someone else's delta (copyDelta)
         if (!this.init.faults?.copyDeltas) this.background('training', () => this.train(e.round, e.groups))
         break
-      case 'publish-delta':
-        this.publish('deltas', this.deltas.get(e.id)?.bytes)
-        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'deltas', bytes: this.deltas.get(e.id)?.bytes })
+      case 'publish-commitment':
+        this.publishCommitment(e.round, e.id)
         break
+      case 'publish-delta': {
+        // the reveal: the header on gossip, and served by id to peers that missed it
+        const bytes = this.deltas.get(e.id)?.bytes
+        if (bytes) this.background('storing a delta header', () => this.host.blobs.store.putAs(fromHex(e.id), bytes))
+        this.publish('deltas', bytes)
+        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'deltas', bytes })
+        break
+      }
       case 'fetch-blob':
         this.background('payload fetch', () => this.fetchPayload(e.round, e.delta))
         break
@@ -774,6 +786,15 @@ export class SwarmPeer {
         this.advance(e.round, e.policyHash, e.committed)
         break
     }
+  }
+
+  /** Signs and gossips this peer's commitment to its delta `id` of `round`. */
+  private publishCommitment(round: bigint, id: Hex32): void {
+    const commitment = { run: this.run.runId, round, author: fromHex(this.address), delta: fromHex(id) }
+    const bytes = encodeSignedMessage(signMessage('DeltaCommitment', commitment, this.run.domain, this.init.privateKey))
+    this.commitmentsSeen.set(this.address.toLowerCase(), id)
+    this.publish('commitments', bytes)
+    if (this.init.faults?.replay) this.replayable.push({ round, topic: 'commitments', bytes })
   }
 
   private publish(name: TopicName, bytes: Uint8Array | undefined): void {
@@ -961,11 +982,11 @@ export class SwarmPeer {
       const trainer = await this.engine.policyTrainer()
       const settings = this.engine.trainerSettings
       // steps of whole groups (about trainBatchSize samples each), in id order, while one more
-      // step (as long as the last) still ends before the training deadline less a margin for
-      // compressing, signing and publishing: the delta lists exactly the groups it trained on
+      // step (as long as the last) still ends before the commitments deadline less a margin for
+      // compressing, signing and committing: the delta lists exactly the groups it trained on
       const steps = groupSteps(used, settings.trainBatchSize)
       const schedule = this.state?.config.schedule ?? roundScheduleOf(m)
-      const deadline = (this.state?.startedAtMs ?? this.now()) + schedule.trainingEndMs - this.deliveryMarginMs()
+      const deadline = (this.state?.startedAtMs ?? this.now()) + schedule.commitmentsEndMs - this.commitMarginMs()
       const local: Weights = new Map([...current.weights].map(([k, t]) => [k, { shape: [...t.shape], data: t.data.slice() }]))
       let taken = 0
       let stepMs = 0
@@ -1036,8 +1057,8 @@ export class SwarmPeer {
       const { id } = signingDigest('Delta', signed.body, run.domain)
       const key = hex(id)
       const envelope = encodeSignedMessage(signed)
+      // served by id only once revealed (publish-delta): the id alone does not give the header away
       this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
-      await this.host.blobs.store.putAs(id, envelope)
       this.lastSent = { round, id: key, sent: compressed.sent }
       this.roundStats.deltaBytes = compressed.bytes.length
       this.lastTrainMs = performance.now() - t0
@@ -1682,6 +1703,7 @@ export class SwarmPeer {
     // groups of the closed round stay one round for reports; everything else is per round
     this.groups = new Map([...this.groups].filter(([, g]) => g.group.round + 1n >= round))
     this.deltas = new Map()
+    this.commitmentsSeen = new Map()
     this.results = new Map()
     this.candidates = new Map()
     this.rejectedGroups = new Map()
@@ -1865,6 +1887,32 @@ export class SwarmPeer {
         }
         return { ok: true }
       }
+      case 'commitments': {
+        const round = decodeDeltaCommitment(signed.body).round
+        const gate = await this.gate(round)
+        if (gate) return gate
+        const v = verifyDeltaCommitment({ message: signed, expected: { domain: this.run.domain, round } })
+        if (!v.ok) return v
+        if (!this.publisherIs(from, v.commitment.author))
+          return { ok: false, reason: 'wrong-signer', detail: 'the commitment author is not its publisher' }
+        // one commitment per author and round: a trainer sends one delta a round
+        const author = hex(v.commitment.author).toLowerCase()
+        const delta = hex(v.commitment.delta)
+        const prior = this.commitmentsSeen.get(author)
+        if (prior !== undefined)
+          return {
+            ok: 'ignore',
+            detail: prior === delta ? 'a commitment already seen' : `${author} already committed to a delta this round`,
+          }
+        this.commitmentsSeen.set(author, delta)
+        this.dispatch({ kind: 'delta-commitment', atMs: this.now(), round, delta, valid: true })
+        if (this.state?.round === round && !this.state.commitments.includes(delta)) {
+          // forwarded all the same: a peer that entered the round later may still count it
+          this.counters.commitmentsLate++
+          this.debug(`round ${round}: ${author} committed to delta ${delta.slice(0, 10)}… after the commitments deadline; not included`)
+        }
+        return { ok: true }
+      }
       case 'roundResults': {
         const round = decodeRoundResult(signed.body).round
         // one for the round this validator just committed: ignored, but it may prove a wrong result
@@ -1946,7 +1994,6 @@ export class SwarmPeer {
     const { id: copyId } = signingDigest('Delta', signed.body, this.run.domain)
     const envelope = encodeSignedMessage(signed)
     this.deltas.set(hex(copyId), { delta, bytes: envelope, from: null, values: entry.values })
-    await this.host.blobs.store.putAs(copyId, envelope)
     this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: hex(copyId) })
   }
 

@@ -77,6 +77,13 @@ export const EIP712_TYPES = {
     { name: 'author', type: 'address' },
     { name: 'digest', type: 'bytes32' },
   ],
+  DeltaCommitment: [
+    { name: 'run', type: 'bytes32' },
+    { name: 'round', type: 'uint64' },
+    { name: 'author', type: 'address' },
+    { name: 'delta', type: 'bytes32' },
+    { name: 'digest', type: 'bytes32' },
+  ],
   Link: [
     { name: 'run', type: 'bytes32' },
     { name: 'owner', type: 'address' },

@@ -10,6 +10,7 @@ import { decodeErrorFeedback, encodeErrorFeedback } from '../compress/error-feed
 import { decodeModelConfig, encodeModelConfig } from '../grpo/swarm-run.js'
 import { decodeCheckpointAnnouncement, encodeCheckpointAnnouncement } from '../messages/checkpoint.js'
 import { decodeDelta, encodeDelta } from '../messages/delta.js'
+import { decodeDeltaCommitment, encodeDeltaCommitment } from '../messages/delta-commitment.js'
 import { compressTopKInt8, decodeDeltaPayload, denseF32Payload, encodeDeltaPayload, hashDeltaPayload } from '../messages/delta-payload.js'
 import { decodePeerStatus, encodePeerStatus } from '../messages/peer-status.js'
 import { decodeRoundResult, encodeRoundResult } from '../messages/round-result.js'
@@ -34,6 +35,7 @@ import { decodeSafetensors, encodeSafetensors } from '../model/safetensors.js'
 import { decodeTaskSpec, encodeTaskSpec, taskSpecFromDifficulty } from '../tasks/task-spec.js'
 import { verifyCheckpointAnnouncement } from '../verify/checkpoint.js'
 import { verifyDeltaHeader, verifyDeltaPayload } from '../verify/delta.js'
+import { verifyDeltaCommitment } from '../verify/delta-commitment.js'
 import { verifyPeerStatus } from '../verify/peer-status.js'
 import { verifyRoundResult } from '../verify/round-result.js'
 import { openEnvelope } from '../verify/verdict.js'
@@ -41,13 +43,14 @@ import type { FuzzTarget } from './fuzz.js'
 
 /** The fuzz targets, in a fixed order. */
 export function fuzzTargets(): FuzzTarget[] {
-  const { delta, groupId, roundResult } = sampleRound()
+  const { delta, groupId, roundResult, commitment } = sampleRound()
   const envelopes = {
     group: encodeSignedMessage(signMessage('ScoredGroup', sampleGroup, domain, alice.privateKey)),
     delta: encodeSignedMessage(signMessage('Delta', delta, domain, bob.privateKey)),
     result: encodeSignedMessage(signMessage('RoundResult', roundResult, domain, validator.privateKey)),
     checkpoint: encodeSignedMessage(signMessage('CheckpointAnnouncement', sampleCheckpoint, domain, validator.privateKey)),
     status: encodeSignedMessage(signMessage('PeerStatus', samplePeerStatus, domain, alice.privateKey)),
+    commitment: encodeSignedMessage(signMessage('DeltaCommitment', commitment, domain, bob.privateKey)),
   }
   const allEnvelopes = Object.values(envelopes)
   const dense = encodeDeltaPayload(denseF32Payload(Float32Array.of(0.5, -0, 1.5, -2)))
@@ -125,6 +128,12 @@ export function fuzzTargets(): FuzzTarget[] {
       name: 'verify PeerStatus',
       seeds: allEnvelopes,
       run: (b) => verifyPeerStatus({ message: b, expected: { domain, round: samplePeerStatus.round } }),
+    },
+    { name: 'DeltaCommitment', seeds: [encodeDeltaCommitment(commitment)], run: decodeDeltaCommitment },
+    {
+      name: 'verify DeltaCommitment',
+      seeds: allEnvelopes,
+      run: (b) => verifyDeltaCommitment({ message: b, expected: { domain, round: commitment.round } }),
     },
   ]
 }

@@ -12,6 +12,7 @@ import { buildContributionsTree } from '../merkle/contributions.js'
 import { derivePromptSeed } from '../verify/prompt-seed.js'
 import type { CheckpointAnnouncement } from './checkpoint.js'
 import { type Delta, encodeDelta, hashDelta } from './delta.js'
+import type { DeltaCommitment } from './delta-commitment.js'
 import { compressTopKInt8, type DeltaPayload, deltaPayloadNorm, encodeDeltaPayload, hashDeltaPayload } from './delta-payload.js'
 import type { PeerStatus } from './peer-status.js'
 import type { RoundResult } from './round-result.js'
@@ -148,5 +149,6 @@ export function sampleRound() {
   })
   const tree = buildContributionsTree(RUN, 0n, credits)
   const roundResult = sampleRoundResult([deltaId], tree.root, credits)
-  return { groupId, delta, deltaId, credits, tree, roundResult }
+  const commitment: DeltaCommitment = { run: delta.run, round: delta.round, author: delta.author, delta: deltaId }
+  return { groupId, delta, deltaId, commitment, credits, tree, roundResult }
 }

@@ -43,7 +43,7 @@ describe('signed envelope', () => {
     const bytes = encodeSignedMessage({ kind: 'Delta', body: new Uint8Array(1), signature: new Uint8Array(65) })
     bytes[1] = 9
     expect(() => decodeSignedMessage(bytes)).toThrowErrorMatchingInlineSnapshot(
-      `[MessageDecodeError: Cannot decode SignedMessage: field "kind" at byte 1 is 9, outside [1, 5].]`,
+      `[MessageDecodeError: Cannot decode SignedMessage: field "kind" at byte 1 is 9, outside [1, 6].]`,
     )
   })
 })

@@ -30,6 +30,14 @@ import {
   hashCheckpointAnnouncement,
 } from './checkpoint.js'
 import { type Delta, decodeDelta, deltaTypedMessage, encodeDelta, hashDelta } from './delta.js'
+import {
+  DELTA_COMMITMENT_BYTES,
+  type DeltaCommitment,
+  decodeDeltaCommitment,
+  deltaCommitmentTypedMessage,
+  encodeDeltaCommitment,
+  hashDeltaCommitment,
+} from './delta-commitment.js'
 import { decodePeerStatus, encodePeerStatus, hashPeerStatus, type PeerStatus, peerStatusTypedMessage } from './peer-status.js'
 import { decodeRoundResult, encodeRoundResult, hashRoundResult, type RoundResult, roundResultTypedMessage } from './round-result.js'
 import { decodeScoredGroup, encodeScoredGroup, hashScoredGroup, type ScoredGroup, scoredGroupTypedMessage } from './scored-group.js'
@@ -40,6 +48,7 @@ export interface SignedTypes {
   RoundResult: RoundResult
   CheckpointAnnouncement: CheckpointAnnouncement
   PeerStatus: PeerStatus
+  DeltaCommitment: DeltaCommitment
 }
 export type SignedKind = keyof SignedTypes
 
@@ -96,6 +105,14 @@ export const SIGNED_CODECS: { [K in SignedKind]: Codec<K> } = {
     decode: decodePeerStatus,
     hash: hashPeerStatus,
     typed: peerStatusTypedMessage,
+  },
+  DeltaCommitment: {
+    tag: 6,
+    maxBodyBytes: DELTA_COMMITMENT_BYTES,
+    encode: encodeDeltaCommitment,
+    decode: decodeDeltaCommitment,
+    hash: hashDeltaCommitment,
+    typed: deltaCommitmentTypedMessage,
   },
 }
 

@@ -11,6 +11,7 @@ export const MESSAGE_TAGS = {
   RoundResult: 'murmur/round-result/v1',
   CheckpointAnnouncement: 'murmur/checkpoint/v1',
   PeerStatus: 'murmur/peer-status/v1',
+  DeltaCommitment: 'murmur/delta-commitment/v1',
 } as const
 
 export function taggedKeccak(tag: string, bytes: Uint8Array): Uint8Array {

@@ -13,15 +13,21 @@ const VALIDATORS = [addr(1), addr(2), addr(3)]
 const config = (self: `0x${string}`, roles: Role[], quorum = 2): RoundConfig => ({
   roles,
   self,
-  schedule: { rolloutsEndMs: 500, trainingEndMs: 800, commitEndMs: 1000 },
+  schedule: { rolloutsEndMs: 500, commitmentsEndMs: 700, revealMs: 720, trainingEndMs: 800, commitEndMs: 1000 },
   maxStalenessRounds: 1,
   validators: VALIDATORS,
   quorum,
 })
 
 describe('round schedule', () => {
-  it('splits the round at 40% and 85%', () => {
-    expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({ rolloutsEndMs: 400, trainingEndMs: 850, commitEndMs: 1000 })
+  it('splits the round at 40%, 70% (commitments), 73% (reveal) and 85%', () => {
+    expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({
+      rolloutsEndMs: 400,
+      commitmentsEndMs: 700,
+      revealMs: 730,
+      trainingEndMs: 850,
+      commitEndMs: 1000,
+    })
     expect(() => roundScheduleOf({ roundDurationMs: 0 })).toThrowErrorMatchingInlineSnapshot(
       `[InvalidArgumentError: roundDurationMs must be a positive integer, got 0.]`,
     )
@@ -42,10 +48,16 @@ describe('round state machine, one peer', () => {
     expect(state.phase).toBe('training')
     expect(effects).toEqual([{ kind: 'train', round: 0n, policyHash: h('θ0'), groups: [h('g1'), h('g2')].sort() }])
     ;({ state, effects } = step(state, { kind: 'trained', atMs: 600, round: 0n, delta: h('d-own') }))
+    // commit at once, reveal at revealMs
+    expect(effects).toEqual([{ kind: 'publish-commitment', round: 0n, id: h('d-own') }])
+    ;({ state, effects } = step(state, { kind: 'delta-commitment', atMs: 650, round: 0n, delta: h('d-peer'), valid: true }))
+    ;({ state, effects } = step(state, { kind: 'delta-commitment', atMs: 660, round: 0n, delta: h('d-late'), valid: true }))
+    expect(effects).toEqual([])
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 720 }))
     expect(effects).toEqual([{ kind: 'publish-delta', round: 0n, id: h('d-own') }])
-    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 650, round: 0n, id: h('d-peer'), valid: true }))
+    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 730, round: 0n, id: h('d-peer'), valid: true }))
     expect(effects).toEqual([{ kind: 'fetch-blob', round: 0n, delta: h('d-peer') }])
-    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 700, round: 0n, id: h('d-peer'), valid: true }))
+    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 740, round: 0n, id: h('d-peer'), valid: true }))
     ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 790, round: 0n, id: h('d-late'), valid: true }))
     // validators[0 mod 3] = addr(1) = self proposes at the aggregation deadline
     ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 }))
@@ -61,6 +73,47 @@ describe('round state machine, one peer', () => {
       { kind: 'rollout', round: 1n, policyHash: h('θ1') },
     ])
     expect(state).toMatchObject({ round: 1n, phase: 'rollouts', policyHash: h('θ1'), startedAtMs: 850 })
+  })
+
+  it('includes only deltas committed before the commitments deadline: a copy revealed later is left out', () => {
+    let { state, effects } = start()
+    const payload = (id: Hex32, atMs: number) => step(state, { kind: 'delta-payload', atMs, round: 0n, id, valid: true })
+    // an honest trainer's commitment in time, a copier's after the deadline, and a delta never committed
+    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 600, round: 0n, delta: h('d-honest'), valid: true }))
+    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 610, round: 0n, delta: h('d-bad-sig'), valid: false }))
+    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 730, round: 0n, delta: h('d-copy'), valid: true }))
+    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 620, round: 1n, delta: h('d-next-round'), valid: true }))
+    expect(state.commitments).toEqual([h('d-honest')])
+    for (const id of [h('d-honest'), h('d-bad-sig'), h('d-copy'), h('d-uncommitted'), h('d-next-round')]) {
+      ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 740, round: 0n, id, valid: true }))
+      expect(effects).toEqual([{ kind: 'fetch-blob', round: 0n, delta: id }]) // fetched: a proposal may list it
+      ;({ state } = payload(id, 750))
+    }
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 }))
+    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: [h('d-honest')] }])
+  })
+
+  it('counts its own delta as committed only when trained before the deadline, and reveals a late one at once', () => {
+    let { state, effects } = start()
+    ;({ state } = step(state, { kind: 'tick', atMs: 500 }))
+    ;({ state, effects } = step(state, { kind: 'trained', atMs: 700, round: 0n, delta: h('d-own-late') }))
+    expect(effects).toEqual([{ kind: 'publish-commitment', round: 0n, id: h('d-own-late') }])
+    expect(state.commitments).toEqual([])
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 719 }))
+    expect(effects).toEqual([])
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 720 }))
+    expect(effects).toEqual([{ kind: 'publish-delta', round: 0n, id: h('d-own-late') }])
+    ;({ state, effects } = step(state, { kind: 'tick', atMs: 790 }))
+    expect(effects).toEqual([]) // revealed once
+    const later = start()
+    const r = step(later.state, { kind: 'trained', atMs: 750, round: 0n, delta: h('d-after-reveal') })
+    expect(r.effects).toEqual([
+      { kind: 'publish-commitment', round: 0n, id: h('d-after-reveal') },
+      { kind: 'publish-delta', round: 0n, id: h('d-after-reveal') },
+    ])
+    expect(step(r.state, { kind: 'tick', atMs: 800 }).effects).toEqual([
+      { kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: [] },
+    ])
   })
 
   it('trains on groups from the previous policy for at most maxStalenessRounds rounds, and on each group once', () => {
@@ -349,6 +402,13 @@ const eventArb = (roundHint: () => bigint): fc.Arbitrary<(atMs: number) => Round
       round: roundHint() + BigInt(dr),
       delta,
     })),
+    fc.tuple(idArb, fc.integer({ min: -1, max: 1 }), fc.boolean()).map(([delta, dr, valid]) => (atMs: number) => ({
+      kind: 'delta-commitment' as const,
+      atMs,
+      round: roundHint() + BigInt(dr),
+      delta,
+      valid,
+    })),
     fc.tuple(idArb, fc.integer({ min: -1, max: 1 }), fc.boolean()).map(([id, dr, valid]) => (atMs: number) => ({
       kind: 'delta-header' as const,
       atMs,
@@ -406,6 +466,7 @@ function justified(e: RoundEffect, before: RoundState, seen: readonly RoundEvent
       return e.groups.every((id) =>
         seen.some((ev) => (ev.kind === 'group' && ev.valid && ev.id === id) || (ev.kind === 'rollouts-done' && ev.groups.includes(id))),
       )
+    case 'publish-commitment':
     case 'publish-delta':
       return seen.some((ev) => ev.kind === 'trained' && inRound(ev) && ev.delta === e.id)
     case 'fetch-blob':
@@ -413,10 +474,12 @@ function justified(e: RoundEffect, before: RoundState, seen: readonly RoundEvent
     case 'aggregate': {
       // the peer's own valid deltas (its proposal), or the list of a valid RoundResult it saw
       const proposed = seen.some((ev) => ev.kind === 'round-result' && inRound(ev) && ev.valid && ev.included.join() === e.included.join())
-      const own = e.included.every((id) =>
-        seen.some(
-          (ev) => inRound(ev) && ((ev.kind === 'trained' && ev.delta === id) || (ev.kind === 'delta-payload' && ev.valid && ev.id === id)),
-        ),
+      // (its own deltas count as committed; others' need a valid commitment it saw)
+      const own = e.included.every(
+        (id) =>
+          seen.some((ev) => inRound(ev) && ev.kind === 'trained' && ev.delta === id) ||
+          (seen.some((ev) => inRound(ev) && ev.kind === 'delta-payload' && ev.valid && ev.id === id) &&
+            seen.some((ev) => inRound(ev) && ev.kind === 'delta-commitment' && ev.valid && ev.delta === id)),
       )
       return e.included.every((id, i) => i === 0 || e.included[i - 1]! < id) && (proposed || own)
     }
@@ -518,6 +581,8 @@ describe('four peers', () => {
           payloads.set(id, Float32Array.of(p / 10, -p / 20, e.groups.length / 100, 0.01))
           queue.push([p, { kind: 'trained', atMs: atMs + 50, round: e.round, delta: id }])
         }
+        if (e.kind === 'publish-commitment')
+          for (const q of others) queue.push([q, { kind: 'delta-commitment', atMs: atMs + 5, round: e.round, delta: e.id, valid: true }])
         if (e.kind === 'publish-delta')
           for (const q of others) queue.push([q, { kind: 'delta-header', atMs: atMs + 5, round: e.round, id: e.id, valid: true }])
         if (e.kind === 'fetch-blob') queue.push([p, { kind: 'delta-payload', atMs: atMs + 5, round: e.round, id: e.delta, valid: true }])
@@ -550,7 +615,7 @@ describe('four peers', () => {
       }
     }
     for (const [p, r] of peers.entries()) carry(p, r.effects, 0)
-    for (let t = 0; t <= 3500; t += 100) {
+    for (let t = 0; t <= 3500; t += 10) {
       for (let p = 0; p < 4; p++) queue.push([p, { kind: 'tick', atMs: t }])
       queue.sort((a, b) => a[1].atMs - b[1].atMs)
       while (queue.length > 0 && queue[0]![1].atMs <= t) {

@@ -6,6 +6,11 @@
  *   rollouts ──(rolloutsEnd)──▶ training ──(trainingEnd, or a proposal arrives)──▶ aggregation
  *   ──(the adopted proposal reproduced)──▶ commit ──(a quorum of identical RoundResults)──▶ next round
  *
+ * Within training, a trainer commits to its delta as soon as it is signed (a DeltaCommitment
+ * naming the delta's id) and reveals the header at `revealMs`; a peer includes only deltas whose
+ * commitment it saw before `commitmentsEndMs`. A copier sees a header only once it is revealed,
+ * after everyone's commitments deadline, so its copy cannot be committed in time.
+ *
  * Agreement does not rest on clocks. Peers see deltas at slightly different times, so their
  * own included sets may differ; instead of each validator publishing its own view, one
  * validator proposes per slot (validators[(round + slot) mod n], a slot being
@@ -35,9 +40,11 @@ const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const has = (c: RoundConfig, role: 'worker' | 'trainer' | 'validator') => c.roles.includes(role)
 
 function assertConfig(c: RoundConfig): void {
-  const { rolloutsEndMs: a, trainingEndMs: b, commitEndMs: e } = c.schedule
-  if (!(Number.isFinite(a) && 0 <= a && a <= b && b <= e))
-    throw new InvalidArgumentError(`Round schedule must satisfy 0 ≤ rolloutsEnd ≤ trainingEnd ≤ commitEnd, got ${a}, ${b}, ${e}.`)
+  const { rolloutsEndMs: a, commitmentsEndMs: c1, revealMs: c2, trainingEndMs: b, commitEndMs: e } = c.schedule
+  if (!(Number.isFinite(a) && 0 <= a && a <= c1 && c1 <= c2 && c2 <= b && b <= e))
+    throw new InvalidArgumentError(
+      `Round schedule must satisfy 0 ≤ rolloutsEnd ≤ commitmentsEnd ≤ reveal ≤ trainingEnd ≤ commitEnd, got ${a}, ${c1}, ${c2}, ${b}, ${e}.`,
+    )
   if (!Number.isSafeInteger(c.maxStalenessRounds) || c.maxStalenessRounds < 0)
     throw new InvalidArgumentError(`maxStalenessRounds must be an integer ≥ 0, got ${c.maxStalenessRounds}.`)
   if (!ADDRESS.test(c.self)) throw new InvalidArgumentError(`self must be a lower-case 0x address, got "${c.self}".`)
@@ -59,6 +66,8 @@ function enterRound(prev: RoundState | null, config: RoundConfig, round: bigint,
     groups,
     trainedGroups: (prev?.trainedGroups ?? []).filter((id) => kept.has(id)),
     deltas: [],
+    commitments: [],
+    unrevealed: [],
     included: null,
     proposal: null,
     rejected: [],
@@ -129,7 +138,7 @@ function tryAdvance(s: RoundState, effects: RoundEffect[]): StepResult {
 /** Freezes this peer's view of the included set (the deadline passed, or a proposal came). */
 function freeze(s: RoundState): RoundState {
   if (s.included !== null) return s
-  return { ...s, phase: 'aggregation', included: selectIncluded(s.deltas) }
+  return { ...s, phase: 'aggregation', included: selectIncluded(s.deltas, s.commitments) }
 }
 
 /** Adopts the first valid, not yet rejected proposal among the votes, if none is adopted. */
@@ -160,6 +169,10 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): Round
         state = { ...state, trainedGroups: [...state.trainedGroups, ...groups].sort(ascending) }
       }
     }
+  }
+  if (state.unrevealed.length > 0 && elapsed >= schedule.revealMs) {
+    for (const id of state.unrevealed) effects.push({ kind: 'publish-delta', round: state.round, id })
+    state = { ...state, unrevealed: [] }
   }
   if (state.phase === 'training' && elapsed >= schedule.trainingEndMs) state = freeze(state)
   // our proposal slot: propose our own included set unless we already adopted or voted
@@ -260,8 +273,22 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
     case 'trained': {
       if (!current || !has(s.config, 'trainer') || !isHex32(event.delta) || s.included !== null) break
       if (s.deltas.some((d) => d.id === event.delta)) break
-      effects.push({ kind: 'publish-delta', round: s.round, id: event.delta })
-      s = { ...s, deltas: insertSorted(s.deltas, { id: event.delta, payload: 'valid' }, (d) => d.id) }
+      // commit at once; reveal at revealMs (at once when that passed: then the commitment is
+      // late, and nobody includes the delta, this peer included)
+      const id = event.delta
+      const elapsed = s.nowMs - s.startedAtMs
+      effects.push({ kind: 'publish-commitment', round: s.round, id })
+      if (elapsed < s.config.schedule.commitmentsEndMs) s = { ...s, commitments: insertSorted(s.commitments, id, (c) => c) }
+      if (elapsed >= s.config.schedule.revealMs) effects.push({ kind: 'publish-delta', round: s.round, id })
+      else s = { ...s, unrevealed: insertSorted(s.unrevealed, id, (c) => c) }
+      s = { ...s, deltas: insertSorted(s.deltas, { id, payload: 'valid' }, (d) => d.id) }
+      break
+    }
+    case 'delta-commitment': {
+      // only one seen before the deadline counts; the deadline is this peer's own clock
+      if (!current || !event.valid || !isHex32(event.delta) || s.commitments.includes(event.delta)) break
+      if (s.nowMs - s.startedAtMs >= s.config.schedule.commitmentsEndMs) break
+      s = { ...s, commitments: insertSorted(s.commitments, event.delta, (c) => c) }
       break
     }
     case 'delta-header': {

@@ -17,6 +17,13 @@ export type Phase = 'rollouts' | 'training' | 'aggregation' | 'commit'
 export interface RoundSchedule {
   /** End of rollouts: trainers start on the groups they hold. */
   rolloutsEndMs: number
+  /**
+   * The commitments deadline: a delta is includable only if its DeltaCommitment arrived before
+   * it. A trainer commits before it and reveals its header at `revealMs`.
+   */
+  commitmentsEndMs: number
+  /** When a trainer reveals (gossips the header of) a delta it committed to. */
+  revealMs: number
   /** End of training = the aggregation deadline: the first proposer freezes its included set. */
   trainingEndMs: number
   /**
@@ -86,7 +93,11 @@ export interface RoundState {
   trainedGroups: Hex32[]
   /** Deltas of this round, ascending by id. */
   deltas: SeenDelta[]
-  /** Frozen at the aggregation deadline (or on adopting a proposal): valid deltas seen, ascending by id. */
+  /** Ids of the deltas whose commitment this peer saw before the commitments deadline, ascending. */
+  commitments: Hex32[]
+  /** This peer's own deltas, committed to and not yet revealed, ascending. */
+  unrevealed: Hex32[]
+  /** Frozen at the aggregation deadline (or on adopting a proposal): valid, committed deltas seen, ascending by id. */
   included: Hex32[] | null
   /** The proposal this peer adopted, if any. */
   proposal: Proposal | null
@@ -109,6 +120,8 @@ export type RoundEvent =
   | { kind: 'group'; atMs: number; id: Hex32; policyRound: bigint; valid: boolean }
   /** This peer's own delta for `round` is signed and its payload stored. */
   | { kind: 'trained'; atMs: number; round: bigint; delta: Hex32 }
+  /** A DeltaCommitment to the delta `delta` (its id), with verifyDeltaCommitment's verdict. */
+  | { kind: 'delta-commitment'; atMs: number; round: bigint; delta: Hex32; valid: boolean }
   /** A Delta header with verifyDeltaHeader's verdict. */
   | { kind: 'delta-header'; atMs: number; round: bigint; id: Hex32; valid: boolean }
   /** A fetched delta payload with verifyDeltaPayload's verdict. */
@@ -138,6 +151,9 @@ export type RoundEffect =
   | { kind: 'publish-group'; round: bigint; id: Hex32 }
   /** Compute, compress and sign a delta on θ_round from these groups (trainer). */
   | { kind: 'train'; round: bigint; policyHash: Hex32; groups: Hex32[] }
+  /** Gossip this peer's DeltaCommitment to its delta `id` (at once). */
+  | { kind: 'publish-commitment'; round: bigint; id: Hex32 }
+  /** Reveal: gossip the header of this peer's delta `id` and serve it (at revealMs, or at once when later). */
   | { kind: 'publish-delta'; round: bigint; id: Hex32 }
   /** Fetch a delta's payload by its header's payloadHash from any peer that announced it. */
   | { kind: 'fetch-blob'; round: bigint; delta: Hex32 }
