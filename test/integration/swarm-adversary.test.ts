@@ -246,7 +246,10 @@ describe('a swarm with adversarial peers', () => {
         // to it once the original's header is public: after everyone's commitments deadline
         const copies = lines.flatMap((l) => l.contributions?.leaves.filter((x) => x.address.toLowerCase() === sybil && x.deltas > 0) ?? [])
         expect(copies).toEqual([])
-        for (const p of swarm.peers.slice(0, 3)) expect(p.counters.commitmentsLate, 'the copies it saw committed late').toBeGreaterThan(0)
+        for (const p of swarm.peers.slice(0, 3)) {
+          expect(p.counters.commitmentsLate, 'the copies it saw committed late').toBeGreaterThan(0)
+          expect(p.counters.deltasCopied, 'the copies it saw revealed after the original').toBeGreaterThan(0)
+        }
         // the honest trainers' deltas are included, and the sybil keeps its honest rollouts' credit
         expect(lines.some((l) => l.included >= 3)).toBe(true)
         expect(lines.some((l) => l.contributions?.leaves.some((x) => x.address.toLowerCase() === sybil && x.groups > 0))).toBe(true)

@@ -28,6 +28,7 @@ const COUNTERS: Record<string, string> = {
   deltasInvalid: 'deltas rejected (bad payload, wrong base, …)',
   deltasScreened: 'included deltas the delta screen left out of an agreed aggregate (norm or direction)',
   commitmentsLate: 'delta commitments that arrived after this peer’s commitments deadline (their deltas are left out)',
+  deltasCopied: 'deltas whose payload another author revealed before their commitment came (copies; left out, not forwarded)',
   roundsClosed: 'rounds this peer closed (moved to the next θ)',
   checkpointsFetched: 'checkpoints fetched from other peers',
   outerStatesFetched: 'outer-optimiser momentum states fetched with a checkpoint',

@@ -405,8 +405,10 @@ export class SwarmPeer {
   private readonly groupChecks = new Set<Promise<unknown>>()
   private groups = new Map<Hex32, HeldGroupEntry>()
   private deltas = new Map<Hex32, DeltaEntry>()
-  /** The current round's first DeltaCommitment per author (lower-case address → committed delta id). */
-  private commitmentsSeen = new Map<string, Hex32>()
+  /** The current round's first DeltaCommitment per author (lower-case address), and when it came. */
+  private commitmentsSeen = new Map<string, { delta: Hex32; atMs: number }>()
+  /** The current round's first revealed header per payload hash: its author and when it came (copies come later). */
+  private revealed = new Map<Hex32, { author: string; atMs: number }>()
   private results = new Map<string, { result: RoundResult; body: Uint8Array; from: PeerId; envelope: Uint8Array }>()
   private candidates = new Map<Hex32, Candidate>()
   private readonly announcements = new Map<string, Announcement>()
@@ -468,6 +470,7 @@ export class SwarmPeer {
     deltasInvalid: 0,
     deltasScreened: 0,
     commitmentsLate: 0,
+    deltasCopied: 0,
     roundsClosed: 0,
     checkpointsFetched: 0,
     outerStatesFetched: 0,
@@ -759,7 +762,10 @@ export class SwarmPeer {
         break
       case 'publish-delta': {
         // the reveal: the header on gossip, and served by id to peers that missed it
-        const bytes = this.deltas.get(e.id)?.bytes
+        const entry = this.deltas.get(e.id)
+        const bytes = entry?.bytes
+        if (entry && !this.revealed.has(hex(entry.delta.payloadHash)))
+          this.revealed.set(hex(entry.delta.payloadHash), { author: this.address.toLowerCase(), atMs: this.now() })
         if (bytes) this.background('storing a delta header', () => this.host.blobs.store.putAs(fromHex(e.id), bytes))
         this.publish('deltas', bytes)
         if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'deltas', bytes })
@@ -792,7 +798,7 @@ export class SwarmPeer {
   private publishCommitment(round: bigint, id: Hex32): void {
     const commitment = { run: this.run.runId, round, author: fromHex(this.address), delta: fromHex(id) }
     const bytes = encodeSignedMessage(signMessage('DeltaCommitment', commitment, this.run.domain, this.init.privateKey))
-    this.commitmentsSeen.set(this.address.toLowerCase(), id)
+    this.commitmentsSeen.set(this.address.toLowerCase(), { delta: id, atMs: this.now() })
     this.publish('commitments', bytes)
     if (this.init.faults?.replay) this.replayable.push({ round, topic: 'commitments', bytes })
   }
@@ -1704,6 +1710,7 @@ export class SwarmPeer {
     this.groups = new Map([...this.groups].filter(([, g]) => g.group.round + 1n >= round))
     this.deltas = new Map()
     this.commitmentsSeen = new Map()
+    this.revealed = new Map()
     this.results = new Map()
     this.candidates = new Map()
     this.rejectedGroups = new Map()
@@ -1876,6 +1883,13 @@ export class SwarmPeer {
         if (!this.publisherIs(from, v.delta.author))
           return { ok: false, reason: 'wrong-signer', detail: 'the delta author is not its publisher' }
         const key = hex(v.id)
+        const copied = this.copiedDelta(v.delta, key)
+        if (copied) {
+          // not forwarded, not blamed (an honest trainer that did the very same work late looks alike)
+          this.counters.deltasCopied++
+          this.debug(`round ${round}: delta ${key.slice(0, 10)}… copies ${copied}; not included`)
+          return { ok: 'ignore', detail: `the delta's payload was revealed by ${copied} before its commitment came` }
+        }
         if (!this.deltas.has(key)) {
           this.deltas.set(key, { delta: v.delta, bytes, from })
           await this.host.blobs.store.putAs(v.id, bytes)
@@ -1902,9 +1916,9 @@ export class SwarmPeer {
         if (prior !== undefined)
           return {
             ok: 'ignore',
-            detail: prior === delta ? 'a commitment already seen' : `${author} already committed to a delta this round`,
+            detail: prior.delta === delta ? 'a commitment already seen' : `${author} already committed to a delta this round`,
           }
-        this.commitmentsSeen.set(author, delta)
+        this.commitmentsSeen.set(author, { delta, atMs: this.now() })
         this.dispatch({ kind: 'delta-commitment', atMs: this.now(), round, delta, valid: true })
         if (this.state?.round === round && !this.state.commitments.includes(delta)) {
           // forwarded all the same: a peer that entered the round later may still count it
@@ -1957,6 +1971,26 @@ export class SwarmPeer {
       case 'offenses':
         return this.checkOffenseProof(signed)
     }
+  }
+
+  /**
+   * Whether `delta` (id `id`) re-signs a payload another author revealed first: this peer saw a
+   * header with the same payload hash, by someone else, before this delta's commitment. A copier
+   * commits only after it saw the original header, so wherever the original came first the copy
+   * is caught, however late this peer entered the round (the commitments deadline alone leaves
+   * out a copy only at peers less than 3% of a round behind the original's trainer). Returns
+   * the first revealer, or null; records this header as the first of its payload otherwise.
+   */
+  private copiedDelta(delta: Delta, id: Hex32): string | null {
+    const payload = hex(delta.payloadHash)
+    const author = hex(delta.author).toLowerCase()
+    const first = this.revealed.get(payload)
+    if (!first) {
+      this.revealed.set(payload, { author, atMs: this.now() })
+      return null
+    }
+    const committed = this.commitmentsSeen.get(author)
+    return first.author !== author && committed?.delta === id && committed.atMs > first.atMs ? first.author : null
   }
 
   /** Verifies a group (from gossip, or recovered by id when `from` is null) and holds it. */
