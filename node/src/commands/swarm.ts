@@ -19,10 +19,10 @@ import { type PeerMetrics, peerMetrics, serveMetrics } from '../metrics/metrics.
 import { readModelFolder } from '../model/folder.js'
 import { DEVICE_CHOICES, type DeviceChoice, selectDevice } from '../runtime/device.js'
 import { readLatestSwarmCheckpoint } from '../swarm/checkpoints.js'
-import { SwarmEngine } from '../swarm/engine.js'
 import { devKey, localManifest, MANIFEST_FILE, type SwarmRoundLine, startLocalSwarm } from '../swarm/local.js'
 import { SwarmPeer, type SwarmStart } from '../swarm/peer.js'
 import { type SwarmRun, swarmRun } from '../swarm/run.js'
+import { nodeSwarmEngine } from '../swarm/trainer-worker.js'
 import { percent, statusLine } from '../train/progress.js'
 import { RoundFeed } from '../web/feed.js'
 import { isBrowserDialable, isIceUrl, type JoinInfo, joinInfoOf, joinLink, MAX_ICE_SERVERS } from '../web/join.js'
@@ -361,7 +361,7 @@ async function runNode(
       start = { round: 0n, weights: folder.weights, waitForSwarm }
     }
   }
-  const engine = new SwarmEngine(runtime, run)
+  const engine = nodeSwarmEngine(runtime, run)
   const feed = new RoundFeed()
   const status = statusLine(io.stderr, Boolean(process.stderr.isTTY) && !o.json)
   let closed = 0

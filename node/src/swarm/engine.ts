@@ -1,10 +1,12 @@
 /**
  * The compute a swarm peer needs, shareable between the peers of one process: a loaded Policy
  * per policy hash (reference counted, so eight in-process peers on the same θ_r load it once)
- * and one PolicyTrainer (its graph is stateless across calls: weights are inputs).
+ * and one PolicyTrainer (its graph is stateless across calls: weights are inputs), in the
+ * process's thread or, where `trainInWorker` is set, in a worker thread (trainer-worker.ts).
  */
-import { Policy, PolicyTrainer, type RuntimeComponents, toHex, type Weights } from '@murmur/protocol'
+import { Policy, PolicyTrainer, type RuntimeComponents, type TrainerInit, toHex, type Weights } from '@murmur/protocol'
 import type { SwarmRun } from './run.js'
+import type { StepTrainer } from './trainer-worker.js'
 
 export interface TrainerSettings {
   trainBatchSize: number
@@ -18,11 +20,24 @@ export class SwarmEngine {
   readonly run: SwarmRun
   readonly trainerSettings: TrainerSettings
   private readonly policies = new Map<string, { policy: Promise<Policy>; refs: number }>()
-  private trainer: Promise<PolicyTrainer> | null = null
+  private trainer: Promise<StepTrainer> | null = null
+  /** The trainer once started (to notice a failed one). */
+  private current: StepTrainer | null = null
+  private readonly trainInWorker: ((init: TrainerInit) => StepTrainer) | null
 
-  constructor(runtime: RuntimeComponents, run: SwarmRun, trainer?: Partial<TrainerSettings>) {
+  /**
+   * `trainInWorker` starts the trainer elsewhere (WorkerPolicyTrainer.create, bound to this
+   * runtime): Node peers pass it so that training steps leave their event loop free.
+   */
+  constructor(
+    runtime: RuntimeComponents,
+    run: SwarmRun,
+    trainer?: Partial<TrainerSettings>,
+    trainInWorker?: (init: TrainerInit) => StepTrainer,
+  ) {
     this.runtime = runtime
     this.run = run
+    this.trainInWorker = trainInWorker ?? null
     const r = run.ctx.run
     this.trainerSettings = {
       trainBatchSize: trainer?.trainBatchSize ?? r.trainBatchSize,
@@ -53,14 +68,31 @@ export class SwarmEngine {
     await (await entry.policy).release()
   }
 
-  policyTrainer(): Promise<PolicyTrainer> {
+  policyTrainer(): Promise<StepTrainer> {
     const m = this.run.manifest
-    this.trainer ??= PolicyTrainer.create(this.runtime, this.run.cfg, {
+    const init: TrainerInit = {
       batch: this.trainerSettings.trainBatchSize,
       seq: this.run.ctx.seq,
       loss: { clipLow: m.clipEps, clipHigh: m.clipEps, klBeta: m.klCoef, temperature: m.temperature, objective: 'grpo' },
       normalization: this.trainerSettings.lossNormalization,
-    })
+    }
+    if (this.current?.failed) {
+      // its worker died (out of memory, a crash in the runtime): the next round trains on a new one
+      this.trainer = null
+      this.current = null
+    }
+    if (!this.trainer) {
+      const made: Promise<StepTrainer> = this.trainInWorker
+        ? Promise.resolve(this.trainInWorker(init))
+        : PolicyTrainer.create(this.runtime, this.run.cfg, init)
+      this.trainer = made
+      void made.then(
+        (t) => {
+          if (this.trainer === made) this.current = t
+        },
+        () => {},
+      )
+    }
     return this.trainer
   }
 
@@ -69,5 +101,6 @@ export class SwarmEngine {
     this.policies.clear()
     if (this.trainer) await (await this.trainer).release()
     this.trainer = null
+    this.current = null
   }
 }

@@ -24,9 +24,10 @@ import {
 import { median } from '../bench/report.js'
 import { heldOutAccuracy } from '../train/evaluate.js'
 import { readGenesis, readRun } from '../train/run-dir.js'
-import { SwarmEngine } from './engine.js'
+import type { SwarmEngine } from './engine.js'
 import { type PeerRoundReport, SwarmPeer, type SwarmPeerInit } from './peer.js'
 import { type SwarmRun, swarmRun } from './run.js'
+import { nodeSwarmEngine } from './trainer-worker.js'
 
 export const MANIFEST_FILE = 'manifest.bin'
 
@@ -137,7 +138,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
     await writeFile(manifestPath, bytes)
   }
   const run = swarmRun(bytes, manifestPath)
-  const engine = new SwarmEngine(o.runtime, run)
+  const engine = nodeSwarmEngine(o.runtime, run)
   const { trainingEndMs } = roundScheduleOf(run.manifest)
   const reports = new Map<number, PeerRoundReport[]>()
   const lines: SwarmRoundLine[] = []
