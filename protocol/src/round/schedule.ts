@@ -6,7 +6,7 @@
  * before that trainer's header is public (peers further behind catch copies by order: see the
  * node's copy check). Training ends at 85% (the aggregation deadline), but a peer freezes its
  * included set only once every delta committed in time has its payload verified or failed, or
- * at 95% at the latest: commit and reveal tells it exactly what to wait for. Each proposal slot
+ * at 90% at the latest: commit and reveal tells it exactly what to wait for. Each proposal slot
  * is the last 15%: fetching payloads, aggregating and gathering validator signatures take a
  * fraction of that on a healthy network. Measured in-process on two cores, a 30% training
  * window dropped deltas that landed a few ms late, and a fixed 12% between the reveal and the
@@ -20,7 +20,7 @@ export const ROLLOUTS_END_PPM = 400_000
 export const COMMITMENTS_END_PPM = 800_000
 export const REVEAL_PPM = 820_000
 export const TRAINING_END_PPM = 850_000
-export const FREEZE_BY_PPM = 950_000
+export const FREEZE_BY_PPM = 900_000
 
 export function roundScheduleOf({ roundDurationMs }: { roundDurationMs: number }): RoundSchedule {
   if (!Number.isSafeInteger(roundDurationMs) || roundDurationMs < 1)

@@ -20,13 +20,13 @@ const config = (self: `0x${string}`, roles: Role[], quorum = 2): RoundConfig => 
 })
 
 describe('round schedule', () => {
-  it('splits the round at 40%, 80% (commitments), 82% (reveal), 85% and 95% (freeze at the latest)', () => {
+  it('splits the round at 40%, 80% (commitments), 82% (reveal), 85% and 90% (freeze at the latest)', () => {
     expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({
       rolloutsEndMs: 400,
       commitmentsEndMs: 800,
       revealMs: 820,
       trainingEndMs: 850,
-      freezeByMs: 950,
+      freezeByMs: 900,
       commitEndMs: 1000,
     })
     expect(() => roundScheduleOf({ roundDurationMs: 0 })).toThrowErrorMatchingInlineSnapshot(
