@@ -103,16 +103,11 @@ export function proposerOf(config: Pick<RoundConfig, 'validators'>, round: bigin
   return config.validators[Number((round + BigInt(slot)) % n)]!
 }
 
-/**
- * The proposal slot at `elapsed` ms into the round, or -1 before the aggregation deadline. Slots
- * are commitEnd − trainingEnd long and counted from the latest freeze (freezeBy): slot 0 runs
- * from the aggregation deadline to freezeBy plus a slot, so a proposer that froze late still has
- * a whole slot before the next proposer's (a shorter one split votes between the two).
- */
+/** The proposal slot at `elapsed` ms into the round, or -1 before the aggregation deadline. */
 export function proposalSlotAt(schedule: RoundConfig['schedule'], elapsed: number): number {
   if (elapsed < schedule.trainingEndMs) return -1
   const slot = Math.max(1, schedule.commitEndMs - schedule.trainingEndMs)
-  return Math.max(0, Math.floor((elapsed - schedule.freezeByMs) / slot))
+  return Math.floor((elapsed - schedule.trainingEndMs) / slot)
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])

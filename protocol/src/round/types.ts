@@ -32,10 +32,9 @@ export interface RoundSchedule {
   trainingEndMs: number
   freezeByMs: number
   /**
-   * Sets the proposal slots' length, commitEnd − trainingEnd. Slot 0 runs from trainingEnd to
-   * freezeBy + that length, slot a ≥ 1 from freezeBy + a·length; slot a's proposer is
-   * validators[(round + a) mod n], so a dead or silent proposer delays the round by one slot,
-   * never stalls it.
+   * End of the first proposal slot. Proposal slot a (a = 0, 1, …) runs from
+   * trainingEnd + a·(commitEnd − trainingEnd); its proposer is validators[(round + a) mod n], so
+   * a dead or silent proposer delays the round by one slot, never stalls it.
    */
   commitEndMs: number
 }
