@@ -640,7 +640,7 @@ export class SwarmPeer {
   }
 
   /**
-   * This peer's phase deadlines. The protocol's split (rollouts to 40%, commitments to 80%) is
+   * This peer's phase deadlines. The protocol's split (rollouts to 40%, commitments to 70%) is
    * the floor; a peer that trains sets its rollouts deadline later, to the commitments deadline
    * less 1.15× its last training time and a margin, so sampling and training fill its round
    * rather than leave it idle once a short training is done (at most to 75%). The other
@@ -663,7 +663,7 @@ export class SwarmPeer {
    * long as the 90th percentile of the payload fetches this peer saw: on a loaded machine the
    * same event-loop delays hold up both) before they close their commitments. At least
    * TRAIN_MARGIN of the round, at most a fifth of it; 5% before it has measured a fetch while it
-   * has peers. The payload itself is fetched after the reveal (82%), and the others' freeze waits for it.
+   * has peers. The payload itself is fetched after the reveal, between 73% and 85%.
    */
   private commitMarginMs(): number {
     const round = this.run.manifest.roundDurationMs
@@ -1888,7 +1888,6 @@ export class SwarmPeer {
           // not forwarded, not blamed (an honest trainer that did the very same work late looks alike)
           this.counters.deltasCopied++
           this.debug(`round ${round}: delta ${key.slice(0, 10)}… copies ${copied}; not included`)
-          this.dispatch({ kind: 'delta-header', atMs: this.now(), round, id: key, valid: false })
           return { ok: 'ignore', detail: `the delta's payload was revealed by ${copied} before its commitment came` }
         }
         if (!this.deltas.has(key)) {
@@ -1979,7 +1978,7 @@ export class SwarmPeer {
    * header with the same payload hash, by someone else, before this delta's commitment. A copier
    * commits only after it saw the original header, so wherever the original came first the copy
    * is caught, however late this peer entered the round (the commitments deadline alone leaves
-   * out a copy only at peers less than 2% of a round behind the original's trainer). Returns
+   * out a copy only at peers less than 3% of a round behind the original's trainer). Returns
    * the first revealer, or null; records this header as the first of its payload otherwise.
    */
   private copiedDelta(delta: Delta, id: Hex32): string | null {

@@ -13,20 +13,19 @@ const VALIDATORS = [addr(1), addr(2), addr(3)]
 const config = (self: `0x${string}`, roles: Role[], quorum = 2): RoundConfig => ({
   roles,
   self,
-  schedule: { rolloutsEndMs: 500, commitmentsEndMs: 700, revealMs: 720, trainingEndMs: 800, freezeByMs: 850, commitEndMs: 1000 },
+  schedule: { rolloutsEndMs: 500, commitmentsEndMs: 700, revealMs: 720, trainingEndMs: 800, commitEndMs: 1000 },
   maxStalenessRounds: 1,
   validators: VALIDATORS,
   quorum,
 })
 
 describe('round schedule', () => {
-  it('splits the round at 40%, 80% (commitments), 82% (reveal), 85% and 90% (freeze at the latest)', () => {
+  it('splits the round at 40%, 70% (commitments), 73% (reveal) and 85%', () => {
     expect(roundScheduleOf({ roundDurationMs: 1000 })).toEqual({
       rolloutsEndMs: 400,
-      commitmentsEndMs: 800,
-      revealMs: 820,
+      commitmentsEndMs: 700,
+      revealMs: 730,
       trainingEndMs: 850,
-      freezeByMs: 900,
       commitEndMs: 1000,
     })
     expect(() => roundScheduleOf({ roundDurationMs: 0 })).toThrowErrorMatchingInlineSnapshot(
@@ -60,17 +59,12 @@ describe('round state machine, one peer', () => {
     expect(effects).toEqual([{ kind: 'fetch-blob', round: 0n, delta: h('d-peer') }])
     ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 740, round: 0n, id: h('d-peer'), valid: true }))
     ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 790, round: 0n, id: h('d-late'), valid: true }))
-    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 795, round: 0n, id: h('d-uncommitted'), valid: true }))
-    // validators[0 mod 3] = addr(1) = self proposes at the aggregation deadline, once the payloads
-    // of the deltas committed in time are in: d-late's comes after the deadline and is waited for
+    // validators[0 mod 3] = addr(1) = self proposes at the aggregation deadline
     ;({ state, effects } = step(state, { kind: 'tick', atMs: 800 }))
-    expect(effects).toEqual([])
-    expect(state.included).toBe(null)
-    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 810, round: 0n, id: h('d-late'), valid: true }))
-    const included = [h('d-own'), h('d-peer'), h('d-late')].sort()
+    const included = [h('d-own'), h('d-peer')].sort()
     expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included }])
-    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 815, round: 0n, id: h('d-uncommitted'), valid: true }))
-    expect(state.included).toEqual(included) // never committed: never included
+    ;({ state, effects } = step(state, { kind: 'delta-payload', atMs: 810, round: 0n, id: h('d-late'), valid: true }))
+    expect(state.included).toEqual(included) // after the deadline: too late
     ;({ state, effects } = step(state, { kind: 'aggregated', atMs: 850, round: 0n, included, newPolicyHash: h('θ1') }))
     expect(effects).toEqual([
       { kind: 'publish-round-result', round: 0n, previousPolicyHash: h('θ0'), newPolicyHash: h('θ1'), included },
@@ -79,35 +73,6 @@ describe('round state machine, one peer', () => {
       { kind: 'rollout', round: 1n, policyHash: h('θ1') },
     ])
     expect(state).toMatchObject({ round: 1n, phase: 'rollouts', policyHash: h('θ1'), startedAtMs: 850 })
-  })
-
-  it('waits at most until freezeBy for committed deltas that never come, and not for a failed or copied one', () => {
-    let { state, effects } = start()
-    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 600, round: 0n, delta: h('d-lost'), valid: true }))
-    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 610, round: 0n, delta: h('d-copy'), valid: true }))
-    ;({ state } = step(state, { kind: 'delta-commitment', atMs: 620, round: 0n, delta: h('d-ok'), valid: true }))
-    ;({ state } = step(state, { kind: 'delta-header', atMs: 730, round: 0n, id: h('d-ok'), valid: true }))
-    ;({ state } = step(state, { kind: 'delta-payload', atMs: 740, round: 0n, id: h('d-ok'), valid: true }))
-    // the node found d-copy's header a copy: not awaited any more
-    ;({ state, effects } = step(state, { kind: 'delta-header', atMs: 745, round: 0n, id: h('d-copy'), valid: false }))
-    expect(effects).toEqual([])
-    ;({ state, effects } = step(state, { kind: 'tick', atMs: 849 }))
-    expect(effects).toEqual([]) // d-lost's trainer committed and vanished: waited for
-    ;({ state, effects } = step(state, { kind: 'tick', atMs: 850 }))
-    expect(effects).toEqual([{ kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: [h('d-ok')] }])
-    // without d-lost, the copy's verdict settles the freeze at once
-    let other = start().state
-    for (const [id, at] of [
-      ['d-copy', 610],
-      ['d-ok', 620],
-    ] as const)
-      other = step(other, { kind: 'delta-commitment', atMs: at, round: 0n, delta: h(id), valid: true }).state
-    other = step(other, { kind: 'delta-header', atMs: 730, round: 0n, id: h('d-ok'), valid: true }).state
-    other = step(other, { kind: 'delta-payload', atMs: 740, round: 0n, id: h('d-ok'), valid: true }).state
-    expect(step(other, { kind: 'tick', atMs: 800 }).effects).toEqual([])
-    expect(step(other, { kind: 'delta-header', atMs: 805, round: 0n, id: h('d-copy'), valid: false }).effects).toEqual([
-      { kind: 'aggregate', round: 0n, policyHash: h('θ0'), included: [h('d-ok')] },
-    ])
   })
 
   it('includes only deltas committed before the commitments deadline: a copy revealed later is left out', () => {

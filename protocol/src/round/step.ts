@@ -40,10 +40,10 @@ const ascending = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const has = (c: RoundConfig, role: 'worker' | 'trainer' | 'validator') => c.roles.includes(role)
 
 function assertConfig(c: RoundConfig): void {
-  const { rolloutsEndMs: a, commitmentsEndMs: c1, revealMs: c2, trainingEndMs: b, freezeByMs: f, commitEndMs: e } = c.schedule
-  if (!(Number.isFinite(a) && 0 <= a && a <= c1 && c1 <= c2 && c2 <= b && b <= f && f <= e))
+  const { rolloutsEndMs: a, commitmentsEndMs: c1, revealMs: c2, trainingEndMs: b, commitEndMs: e } = c.schedule
+  if (!(Number.isFinite(a) && 0 <= a && a <= c1 && c1 <= c2 && c2 <= b && b <= e))
     throw new InvalidArgumentError(
-      `Round schedule must satisfy 0 ≤ rolloutsEnd ≤ commitmentsEnd ≤ reveal ≤ trainingEnd ≤ freezeBy ≤ commitEnd, got ${a}, ${c1}, ${c2}, ${b}, ${f}, ${e}.`,
+      `Round schedule must satisfy 0 ≤ rolloutsEnd ≤ commitmentsEnd ≤ reveal ≤ trainingEnd ≤ commitEnd, got ${a}, ${c1}, ${c2}, ${b}, ${e}.`,
     )
   if (!Number.isSafeInteger(c.maxStalenessRounds) || c.maxStalenessRounds < 0)
     throw new InvalidArgumentError(`maxStalenessRounds must be an integer ≥ 0, got ${c.maxStalenessRounds}.`)
@@ -135,23 +135,6 @@ function tryAdvance(s: RoundState, effects: RoundEffect[]): StepResult {
   return { state: entered.state, effects: [...effects, ...entered.effects] }
 }
 
-/** Whether a delta committed in time still lacks its header or a verdict on its payload. */
-function awaitingCommitted(s: RoundState): boolean {
-  return s.commitments.some((id) => {
-    const d = s.deltas.find((x) => x.id === id)
-    return d === undefined || d.payload === 'pending'
-  })
-}
-
-/** At the aggregation deadline or later: freezes once nothing committed is awaited, or at freezeBy. */
-function freezeWhenSettled(s: RoundState): RoundState {
-  if (s.phase !== 'training') return s
-  const elapsed = s.nowMs - s.startedAtMs
-  const { trainingEndMs, freezeByMs } = s.config.schedule
-  if (elapsed < trainingEndMs || (elapsed < freezeByMs && awaitingCommitted(s))) return s
-  return freeze(s)
-}
-
 /** Freezes this peer's view of the included set (the deadline passed, or a proposal came). */
 function freeze(s: RoundState): RoundState {
   if (s.included !== null) return s
@@ -191,9 +174,23 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): Round
     for (const id of state.unrevealed) effects.push({ kind: 'publish-delta', round: state.round, id })
     state = { ...state, unrevealed: [] }
   }
-  state = proposeIfDue(freezeWhenSettled(state), effects)
+  if (state.phase === 'training' && elapsed >= schedule.trainingEndMs) state = freeze(state)
+  // our proposal slot: propose our own included set unless we already adopted or voted
   const slot = proposalSlotAt(schedule, elapsed)
   const self = state.config.self
+  if (
+    slot >= 0 &&
+    state.proposal === null &&
+    has(state.config, 'validator') &&
+    state.config.validators.includes(self) &&
+    proposerOf(state.config, state.round, slot) === self &&
+    !state.votes.some((v) => v.validator === self)
+  ) {
+    state = freeze(state)
+    const included = state.included ?? []
+    effects.push({ kind: 'aggregate', round: state.round, policyHash: state.policyHash, included })
+    state = { ...state, proposal: { validator: self, included, claimed: null, status: 'aggregating' } }
+  }
   // stall: every validator's slot passed without a quorum (votes split between proposals). Once
   // per such view, a validator that voted re-votes for the leading RoundResult (most votes, then
   // the lowest θ hash) after reproducing it — but only when no RoundResult can still reach a
@@ -216,25 +213,6 @@ function advanceTime(s: RoundState, atMs: number, effects: RoundEffect[]): Round
     }
   }
   return state
-}
-
-/** In its proposal slot, once frozen: proposes its own included set unless it already adopted or voted. */
-function proposeIfDue(state: RoundState, effects: RoundEffect[]): RoundState {
-  const self = state.config.self
-  const slot = proposalSlotAt(state.config.schedule, state.nowMs - state.startedAtMs)
-  if (
-    slot < 0 ||
-    state.included === null ||
-    state.proposal !== null ||
-    !has(state.config, 'validator') ||
-    !state.config.validators.includes(self) ||
-    proposerOf(state.config, state.round, slot) !== self ||
-    state.votes.some((v) => v.validator === self)
-  )
-    return state
-  const included = state.included
-  effects.push({ kind: 'aggregate', round: state.round, policyHash: state.policyHash, included })
-  return { ...state, proposal: { validator: self, included, claimed: null, status: 'aggregating' } }
 }
 
 /** Whether some RoundResult could still gather a quorum with the votes this peer has not seen. */
@@ -314,16 +292,8 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       break
     }
     case 'delta-header': {
-      if (!current || !isHex32(event.id)) break
+      if (!current || !event.valid || !isHex32(event.id)) break
       if (s.deltas.some((d) => d.id === event.id)) break
-      if (!event.valid) {
-        // a committed delta whose header failed (or is a copy) is not awaited at the freeze
-        if (s.commitments.includes(event.id)) {
-          s = { ...s, deltas: insertSorted(s.deltas, { id: event.id, payload: 'invalid' }, (d) => d.id) }
-          s = proposeIfDue(freezeWhenSettled(s), effects)
-        }
-        break
-      }
       // after the freeze a header is still fetched: a proposal may list it
       effects.push({ kind: 'fetch-blob', round: s.round, delta: event.id })
       s = { ...s, deltas: insertSorted(s.deltas, { id: event.id, payload: 'pending' }, (d) => d.id) }
@@ -335,8 +305,7 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       if (i < 0) break
       const deltas = [...s.deltas]
       deltas[i] = { id: event.id, payload: event.valid === true ? 'valid' : 'invalid' }
-      // the last awaited payload may settle the freeze (and the proposal) now, not at the next tick
-      s = proposeIfDue(freezeWhenSettled({ ...s, deltas }), effects)
+      s = { ...s, deltas }
       break
     }
     case 'aggregated': {

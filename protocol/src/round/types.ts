@@ -24,13 +24,8 @@ export interface RoundSchedule {
   commitmentsEndMs: number
   /** When a trainer reveals (gossips the header of) a delta it committed to. */
   revealMs: number
-  /**
-   * End of training = the aggregation deadline: from here a peer freezes its included set as soon
-   * as no delta committed in time still waits for its header or payload, and at `freezeByMs` at
-   * the latest; the first proposer proposes on freezing.
-   */
+  /** End of training = the aggregation deadline: the first proposer freezes its included set. */
   trainingEndMs: number
-  freezeByMs: number
   /**
    * End of the first proposal slot. Proposal slot a (a = 0, 1, …) runs from
    * trainingEnd + a·(commitEnd − trainingEnd); its proposer is validators[(round + a) mod n], so
