@@ -355,7 +355,7 @@ export type { Rng, SeedPart } from './random/rng.js'
 export { createRng, deriveSeed, floatFromU32Pair, uniformAt } from './random/rng.js'
 export { selectIncluded } from './round/included-set.js'
 export { COMMITMENTS_END_PPM, REVEAL_PPM, ROLLOUTS_END_PPM, roundScheduleOf, TRAINING_END_PPM } from './round/schedule.js'
-export { isTrainable } from './round/staleness.js'
+export { isTrainable, MAX_POLICY_STALENESS_ROUNDS } from './round/staleness.js'
 export { proposalSlotAt, proposerOf, startRound, step as stepRound } from './round/step.js'
 export type {
   HeldGroup,

@@ -43,7 +43,7 @@ describe('round state machine, one peer', () => {
     expect(effects).toEqual([{ kind: 'rollout', round: 0n, policyHash: h('θ0') }])
     ;({ state, effects } = step(state, { kind: 'rollouts-done', atMs: 100, round: 0n, groups: [h('g1')] }))
     expect(effects).toEqual([{ kind: 'publish-group', round: 0n, id: h('g1') }])
-    ;({ state, effects } = step(state, { kind: 'group', atMs: 200, id: h('g2'), policyRound: 0n, valid: true }))
+    ;({ state, effects } = step(state, { kind: 'group', atMs: 200, round: 0n, id: h('g2'), policyRound: 0n, valid: true }))
     ;({ state, effects } = step(state, { kind: 'tick', atMs: 500 }))
     expect(state.phase).toBe('training')
     expect(effects).toEqual([{ kind: 'train', round: 0n, policyHash: h('θ0'), groups: [h('g1'), h('g2')].sort() }])
@@ -116,20 +116,40 @@ describe('round state machine, one peer', () => {
     ])
   })
 
-  it('trains on groups from the previous policy for at most maxStalenessRounds rounds, and on each group once', () => {
+  it('trains on groups of its round sampled on θ_r or (early groups) up to maxStalenessRounds policies back, each once', () => {
     let { state } = startRound({ config: config(addr(9), ['trainer']), round: 5n, policyHash: h('θ5'), atMs: 0 })
     for (const [id, p] of [
       ['old', 3n],
-      ['stale', 4n],
+      ['early', 4n],
       ['fresh', 5n],
       ['future', 6n],
     ] as const)
-      ({ state } = step(state, { kind: 'group', atMs: 1, id: h(id), policyRound: p, valid: true }))
-    ;({ state } = step(state, { kind: 'group', atMs: 2, id: h('bad'), policyRound: 5n, valid: false }))
+      ({ state } = step(state, { kind: 'group', atMs: 1, round: 5n, id: h(id), policyRound: p, valid: true }))
+    ;({ state } = step(state, { kind: 'group', atMs: 2, round: 5n, id: h('bad'), policyRound: 5n, valid: false }))
+    // a group of another round is not this round's, whatever policy it was sampled on
+    ;({ state } = step(state, { kind: 'group', atMs: 3, round: 4n, id: h('last-round'), policyRound: 4n, valid: true }))
+    ;({ state } = step(state, { kind: 'group', atMs: 3, round: 6n, id: h('next-round'), policyRound: 5n, valid: true }))
     const r = step(state, { kind: 'tick', atMs: 500 })
-    expect(r.effects).toEqual([{ kind: 'train', round: 5n, policyHash: h('θ5'), groups: [h('stale'), h('fresh')].sort() }])
+    expect(r.effects).toEqual([{ kind: 'train', round: 5n, policyHash: h('θ5'), groups: [h('early'), h('fresh')].sort() }])
     const again = step(r.state, { kind: 'tick', atMs: 600 })
     expect(again.effects).toEqual([])
+  })
+
+  it('carries no group into the next round: each belongs to the round it is signed for', () => {
+    const cfg = config(addr(1), ['worker', 'trainer', 'validator'], 1)
+    let { state } = startRound({ config: cfg, round: 0n, policyHash: h('θ0'), atMs: 0 })
+    ;({ state } = step(state, { kind: 'group', atMs: 10, round: 0n, id: h('g'), policyRound: 0n, valid: true }))
+    ;({ state } = step(state, { kind: 'tick', atMs: 800 }))
+    const r = step(state, { kind: 'aggregated', atMs: 810, round: 0n, included: [], newPolicyHash: h('θ1') })
+    expect(r.state.round).toBe(1n)
+    expect(r.state.groups).toEqual([])
+    expect(r.state.trainedGroups).toEqual([])
+  })
+
+  it("refuses a staleness bound beyond the protocol's", () => {
+    expect(() =>
+      startRound({ config: { ...config(addr(1), ['trainer']), maxStalenessRounds: 2 }, round: 0n, policyHash: h('θ0'), atMs: 0 }),
+    ).toThrow(/maxStalenessRounds must be an integer in \[0, 1\]/)
   })
 
   it('proposers rotate by round and by slot: a silent proposer delays the round by one slot', () => {
@@ -389,13 +409,16 @@ const eventArb = (roundHint: () => bigint): fc.Arbitrary<(atMs: number) => Round
       round: roundHint() + BigInt(dr),
       groups,
     })),
-    fc.tuple(idArb, fc.integer({ min: -3, max: 1 }), fc.boolean()).map(([id, dr, valid]) => (atMs: number) => ({
-      kind: 'group' as const,
-      atMs,
-      id,
-      policyRound: roundHint() + BigInt(dr),
-      valid,
-    })),
+    fc
+      .tuple(idArb, fc.integer({ min: -1, max: 1 }), fc.integer({ min: -3, max: 1 }), fc.boolean())
+      .map(([id, dr, dp, valid]) => (atMs: number) => ({
+        kind: 'group' as const,
+        atMs,
+        round: roundHint() + BigInt(dr),
+        id,
+        policyRound: roundHint() + BigInt(dp),
+        valid,
+      })),
     fc.tuple(idArb, fc.integer({ min: -1, max: 1 })).map(([delta, dr]) => (atMs: number) => ({
       kind: 'trained' as const,
       atMs,
@@ -575,7 +598,8 @@ describe('four peers', () => {
         if (e.kind === 'rollout')
           queue.push([p, { kind: 'rollouts-done', atMs: atMs + 10, round: e.round, groups: [h(`g-${p}-${e.round}`)] }])
         if (e.kind === 'publish-group')
-          for (const q of others) queue.push([q, { kind: 'group', atMs: atMs + 5, id: e.id, policyRound: e.round, valid: true }])
+          for (const q of others)
+            queue.push([q, { kind: 'group', atMs: atMs + 5, round: e.round, id: e.id, policyRound: e.round, valid: true }])
         if (e.kind === 'train') {
           const id = h(`d-${p}-${e.round}`)
           payloads.set(id, Float32Array.of(p / 10, -p / 20, e.groups.length / 100, 0.01))

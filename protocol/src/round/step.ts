@@ -30,7 +30,7 @@
  */
 import { InvalidArgumentError } from '../errors.js'
 import { selectIncluded } from './included-set.js'
-import { isTrainable } from './staleness.js'
+import { isTrainable, MAX_POLICY_STALENESS_ROUNDS } from './staleness.js'
 import type { Hex32, RoundConfig, RoundEffect, RoundEvent, RoundState, RoundVote, StepResult } from './types.js'
 
 const HEX32 = /^0x[0-9a-f]{64}$/
@@ -45,17 +45,21 @@ function assertConfig(c: RoundConfig): void {
     throw new InvalidArgumentError(
       `Round schedule must satisfy 0 ≤ rolloutsEnd ≤ commitmentsEnd ≤ reveal ≤ trainingEnd ≤ commitEnd, got ${a}, ${c1}, ${c2}, ${b}, ${e}.`,
     )
-  if (!Number.isSafeInteger(c.maxStalenessRounds) || c.maxStalenessRounds < 0)
-    throw new InvalidArgumentError(`maxStalenessRounds must be an integer ≥ 0, got ${c.maxStalenessRounds}.`)
+  if (!Number.isSafeInteger(c.maxStalenessRounds) || c.maxStalenessRounds < 0 || c.maxStalenessRounds > MAX_POLICY_STALENESS_ROUNDS)
+    throw new InvalidArgumentError(
+      `maxStalenessRounds must be an integer in [0, ${MAX_POLICY_STALENESS_ROUNDS}] (the protocol's bound), got ${c.maxStalenessRounds}.`,
+    )
   if (!ADDRESS.test(c.self)) throw new InvalidArgumentError(`self must be a lower-case 0x address, got "${c.self}".`)
   for (const v of c.validators) if (!ADDRESS.test(v)) throw new InvalidArgumentError(`Validator "${v}" is not a lower-case 0x address.`)
   if (!Number.isSafeInteger(c.quorum) || c.quorum < 1 || c.quorum > c.validators.length)
     throw new InvalidArgumentError(`quorum must be in [1, ${c.validators.length}], got ${c.quorum}.`)
 }
 
-function enterRound(prev: RoundState | null, config: RoundConfig, round: bigint, policyHash: Hex32, atMs: number): StepResult {
-  const groups = (prev?.groups ?? []).filter((g) => isTrainable(g.policyRound, round, config.maxStalenessRounds))
-  const kept = new Set(groups.map((g) => g.id))
+/**
+ * A group belongs to the round it is signed for, so nothing carries over: the early groups of
+ * a round, sampled on θ_{r−1} while round r − 1 closed, arrive as events of round r.
+ */
+function enterRound(config: RoundConfig, round: bigint, policyHash: Hex32, atMs: number): StepResult {
   const state: RoundState = {
     config,
     round,
@@ -63,8 +67,8 @@ function enterRound(prev: RoundState | null, config: RoundConfig, round: bigint,
     policyHash,
     startedAtMs: atMs,
     nowMs: atMs,
-    groups,
-    trainedGroups: (prev?.trainedGroups ?? []).filter((id) => kept.has(id)),
+    groups: [],
+    trainedGroups: [],
     deltas: [],
     commitments: [],
     unrevealed: [],
@@ -94,7 +98,7 @@ export function startRound({
   if (typeof round !== 'bigint' || round < 0n) throw new InvalidArgumentError(`round must be a bigint ≥ 0, got ${String(round)}.`)
   if (!isHex32(policyHash)) throw new InvalidArgumentError(`policyHash must be 32 bytes of lower-case 0x hex, got "${policyHash}".`)
   if (!Number.isFinite(atMs)) throw new InvalidArgumentError(`atMs must be finite, got ${atMs}.`)
-  return enterRound(null, config, round, policyHash, atMs)
+  return enterRound(config, round, policyHash, atMs)
 }
 
 /** The proposer of slot `slot` of `round`. */
@@ -131,7 +135,7 @@ function tryAdvance(s: RoundState, effects: RoundEffect[]): StepResult {
   if (next !== s.newPolicyHash)
     effects.push({ kind: 'fetch-checkpoint', round: s.round, policyHash: next, localPolicyHash: s.newPolicyHash })
   effects.push({ kind: 'advance', round: s.round + 1n, policyHash: next, committed: true })
-  const entered = enterRound(s, s.config, s.round + 1n, next, s.nowMs)
+  const entered = enterRound(s.config, s.round + 1n, next, s.nowMs)
   return { state: entered.state, effects: [...effects, ...entered.effects] }
 }
 
@@ -264,7 +268,7 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       break
     }
     case 'group': {
-      if (!event.valid || !isHex32(event.id) || typeof event.policyRound !== 'bigint') break
+      if (!current || !event.valid || !isHex32(event.id) || typeof event.policyRound !== 'bigint') break
       if (!isTrainable(event.policyRound, s.round, s.config.maxStalenessRounds)) break
       if (s.groups.some((g) => g.id === event.id)) break
       s = { ...s, groups: insertSorted(s.groups, { id: event.id, policyRound: event.policyRound }, (g) => g.id) }

@@ -39,7 +39,10 @@ export interface RoundConfig {
   /** This peer's ledger address (lower-case hex, 20 bytes). */
   self: `0x${string}`
   schedule: RoundSchedule
-  /** Groups sampled on θ_{r−s}..θ_r are trainable in round r (importance weights are in the GRPO loss). */
+  /**
+   * Groups of round r sampled on θ_{r−s}..θ_r are trainable in round r (importance weights are
+   * in the GRPO loss); the protocol allows s ≤ MAX_POLICY_STALENESS_ROUNDS.
+   */
   maxStalenessRounds: number
   /** Validator addresses (lower-case hex) and the quorum of equal RoundResults that commits a round. */
   validators: readonly `0x${string}`[]
@@ -87,9 +90,9 @@ export interface RoundState {
   startedAtMs: number
   /** Latest time seen; time never goes back. */
   nowMs: number
-  /** Accepted groups within the staleness window, ascending by id. */
+  /** Accepted groups of this round (sampled within the staleness window), ascending by id. */
   groups: HeldGroup[]
-  /** Groups this peer already trained on (so they are not used twice), ascending. */
+  /** Groups of this round this peer already trained on (so they are not used twice), ascending. */
   trainedGroups: Hex32[]
   /** Deltas of this round, ascending by id. */
   deltas: SeenDelta[]
@@ -117,7 +120,7 @@ export type RoundEvent =
   /** This peer's own rollouts for `round` finished and were scored; ids of its ScoredGroups. */
   | { kind: 'rollouts-done'; atMs: number; round: bigint; groups: Hex32[] }
   /** A ScoredGroup from the swarm, sampled on θ_policyRound, with the verifier's verdict. */
-  | { kind: 'group'; atMs: number; id: Hex32; policyRound: bigint; valid: boolean }
+  | { kind: 'group'; atMs: number; round: bigint; id: Hex32; policyRound: bigint; valid: boolean }
   /** This peer's own delta for `round` is signed and its payload stored. */
   | { kind: 'trained'; atMs: number; round: bigint; delta: Hex32 }
   /** A DeltaCommitment to the delta `delta` (its id), with verifyDeltaCommitment's verdict. */

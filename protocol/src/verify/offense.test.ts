@@ -151,6 +151,14 @@ describe('verifyOffense: replay-mismatch', () => {
     expect(show(await verifyOffense(offense(forged), evidence(forged), { ...ctx, policyHash: null }))).toMatch(/^wrong-policy: /)
     expect(show(await verifyOffense({ ...offense(forged), offender: bob.address }, evidence(forged), ctx))).toMatch(/^wrong-signer: /)
   })
+
+  it('holds for an early group (of round r on θ_{r−1}) where the checker names θ_{r−1}', async () => {
+    const early = { ...ctx, policyHash: POLICY_1, previousPolicyHash: POLICY_0 }
+    expect(show(await verifyOffense(offense(forged), evidence(forged), early))).toBe('ok')
+    expect(show(await verifyOffense(offense(forged), evidence(forged), { ...early, previousPolicyHash: null }))).toMatch(
+      /^wrong-policy: .*neither this round's nor \(early\) the last/,
+    )
+  })
 })
 
 describe('verifyOffense: invalid-payload', () => {

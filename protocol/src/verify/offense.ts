@@ -16,8 +16,9 @@
  *   of exactly those inputs, so the two cannot both be right, and a quorum signed the other one.
  *   (A validator may sign two RoundResults of one round honestly, in two stall views, but over
  *   two different delta sets; that is never an offense here.)
- * - `replay-mismatch`: the evidence is a well-formed ScoredGroup of round r on θ_r, signed by
- *   its author = the offender, with a completion that fails the replay of θ_r (the injected
+ * - `replay-mismatch`: the evidence is a well-formed ScoredGroup of round r on θ_r (or, an early
+ *   group, on θ_{r−1}), signed by its author = the offender, with a completion that fails the
+ *   replay of the policy it claims (the injected
  *   ReplayChecker, built at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances): every
  *   completion is replayed, not a sample. The replay is floating point, but honest completions
  *   stay within 1× the tolerances on every backend, so a failure at 2× is not sampled from θ_r
@@ -55,6 +56,8 @@ export interface OffenseContext {
   previous: RoundResult | null
   /** h_round (`replay-mismatch`): the policy the round's groups are sampled on; null when unknown. */
   policyHash: Uint8Array | null
+  /** h_{round−1} (`replay-mismatch`): the policy the round's early groups are sampled on; absent or null when unknown. */
+  previousPolicyHash?: Uint8Array | null
   /**
    * Replays completions of θ_round (`replay-mismatch`), at OFFENSE_REPLAY_TOLERANCE_SCALE × the
    * run's tolerances; absent when this checker holds no policy.
@@ -107,7 +110,7 @@ function outsideWindow(what: string, of: bigint, round: bigint, back: 0n | 1n): 
 
 /**
  * A group's proof (reward or replay mismatch): opened (openProof), of a round the window admits
- * (`back` rounds before ctx.round at most), on θ_r for a replay mismatch, and with the derived
+ * (`back` rounds before ctx.round at most), on θ_r or θ_{r−1} for a replay mismatch, and with the derived
  * prompt seed, which it returns. The checks run in that order, so the first failing one is the
  * reason a gossiped proof is judged by.
  */
@@ -122,8 +125,9 @@ function openGroupProof(
   const group = proof.value
   const late = outsideWindow('group', group.round, ctx.round, back)
   if (late) return late
-  if (offense.kind === 'replay-mismatch' && (!ctx.policyHash || !equalBytes(group.policyHash, ctx.policyHash)))
-    return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, not this round's`)
+  const onPolicy = (h: Uint8Array | null | undefined) => h != null && equalBytes(group.policyHash, h)
+  if (offense.kind === 'replay-mismatch' && !onPolicy(ctx.policyHash) && !onPolicy(ctx.previousPolicyHash))
+    return reject('wrong-policy', `the group claims policy ${toHex0x(group.policyHash)}, neither this round's nor (early) the last`)
   const seed = derivePromptSeed(group)
   if (!equalBytes(group.seed, seed))
     return reject('wrong-prompt', `the group is malformed (its seed is not the derived one), not a ${offense.kind.replace('-', ' ')}`)

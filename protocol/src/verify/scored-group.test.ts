@@ -41,6 +41,16 @@ describe('verifyScoredGroup', () => {
     expect(await verdict({ ...sampleGroup, run: POLICY_1 })).toMatch(/^wrong-run: /)
   })
 
+  it('accepts an early group (sampled on θ_{r−1}) only where the receiver names θ_{r−1}', async () => {
+    // sampleGroup is on POLICY_0: as a group of a round whose θ is POLICY_1, it is early
+    expect(await verdict(sampleGroup, { policyHash: POLICY_1, previousPolicyHash: POLICY_0 })).toBe('ok')
+    expect(await verdict(sampleGroup, { policyHash: POLICY_1, previousPolicyHash: null })).toMatch(/^wrong-policy: /)
+    const other = new Uint8Array(32).fill(7)
+    expect(await verdict(sampleGroup, { policyHash: POLICY_1, previousPolicyHash: other })).toMatch(
+      /^wrong-policy: .* \(or 0x0707.* for an early group\)$/,
+    )
+  })
+
   it('rejects a prompt the author did not derive from its own address', async () => {
     const stolen = { ...sampleGroup, seed: derivePromptSeed({ run: RUN, round: 0n, author: bob.address, promptIndex: 3 }) }
     expect(await verdict(stolen)).toMatch(/^wrong-prompt: /)

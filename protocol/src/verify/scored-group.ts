@@ -47,7 +47,13 @@ export interface ScoredGroupVerifierComponents {
 export interface ScoredGroupExpectation {
   domain: Eip712Domain
   round: bigint
+  /** θ_round. */
   policyHash: Uint8Array
+  /**
+   * θ_{round−1}, where the receiver holds it: a group of `round` may also be sampled on it (an
+   * early group, MAX_POLICY_STALENESS_ROUNDS); absent or null, only θ_round is accepted.
+   */
+  previousPolicyHash?: Uint8Array | null
   groupSize: number
   promptsPerPeer: number
   maxCompletionTokens: number
@@ -66,10 +72,11 @@ export async function verifyScoredGroup(
     return reject('wrong-run', `group is for run ${toHex0x(group.run)}, not ${toHex0x(expected.domain.salt)}`)
   if (group.round !== expected.round)
     return reject('wrong-round', `group is for round ${group.round}, the current round is ${expected.round}`)
-  if (!equalBytes(group.policyHash, expected.policyHash)) {
+  const early = expected.previousPolicyHash != null && equalBytes(group.policyHash, expected.previousPolicyHash)
+  if (!equalBytes(group.policyHash, expected.policyHash) && !early) {
     return reject(
       'wrong-policy',
-      `group was sampled from policy ${toHex0x(group.policyHash)}, round ${expected.round} uses ${toHex0x(expected.policyHash)}`,
+      `group was sampled from policy ${toHex0x(group.policyHash)}, round ${expected.round} uses ${toHex0x(expected.policyHash)}${expected.previousPolicyHash ? ` (or ${toHex0x(expected.previousPolicyHash)} for an early group)` : ''}`,
     )
   }
   if (group.promptIndex >= expected.promptsPerPeer)
