@@ -127,9 +127,10 @@ describe('swarm of in-process peers on loopback', () => {
     }
   })
 
-  it('elastic rollouts: peers sample pass after pass until their deadline, train within theirs, and still agree', async () => {
+  it('elastic rollouts: peers sample pass after pass until their deadline, train within theirs, sample the next round early, and still agree', async () => {
     const runtime = await nodeRuntime('cpu')
     const elastic = await toySwarmRun({ promptsPerPeer: 4096 })
+    const reports: PeerRoundReport[] = []
     const swarm = await startLocalSwarm({
       runDir: elastic.dir,
       peers: 2,
@@ -137,9 +138,10 @@ describe('swarm of in-process peers on loopback', () => {
       dataDir: join(elastic.dir, 'swarm-elastic'),
       roundDurationMs: 5000,
       rolloutPassPrompts: 8,
+      onPeerRound: (r) => reports.push(r),
     })
     try {
-      const lines = await take(swarm, 3)
+      const lines = await take(swarm, 4)
       for (const line of lines) {
         expect(oneHash(line), JSON.stringify(line.peers)).toBe(true)
         // time ended the sampling, not the cap, and more than one pass ran
@@ -147,6 +149,17 @@ describe('swarm of in-process peers on loopback', () => {
         expect(line.groupsPerPeer).toBeLessThan(4096)
       }
       expect(lines.some((l) => l.included === 2)).toBe(true)
+      // early rollouts: round r + 1's first groups, sampled on θ_r while round r closed, were
+      // published, checked by the other peer on θ_r, and trained on in round r + 1
+      for (const peer of swarm.peers) {
+        expect(peer.counters.earlyGroupsPublished).toBeGreaterThan(0)
+        expect(peer.counters.earlyGroupsAccepted).toBeGreaterThan(0)
+      }
+      const later = reports.filter((r) => r.round >= 1)
+      expect(later.some((r) => r.own.groups.early > 0)).toBe(true)
+      expect(lines.slice(1).some((l) => l.earlyGroupsPerPeer > 0)).toBe(true)
+      // an early group counts where it was included: own groups in θ_{r+1} include early ones
+      expect(later.some((r) => r.own.groups.early > 0 && r.own.groups.included > r.own.groups.published - r.own.groups.early)).toBe(true)
     } finally {
       await swarm.stop()
       elastic.cleanup()

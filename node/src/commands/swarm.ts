@@ -222,6 +222,7 @@ interface NodeOptions extends LedgerFlags, LogOptions {
   genesis?: string
   rounds?: number
   rolloutPass?: number
+  earlyRollouts?: boolean
   minPeers: number
   json: boolean
   debug: boolean
@@ -266,6 +267,10 @@ export function nodeCommand(io: CliIo): Command {
       '--rollout-pass <prompts>',
       "elastic rollouts: sample passes of this many prompts until the rollouts deadline (the manifest's promptsPerPeer is then a cap); for a peer with a device of its own",
       intOption('--rollout-pass', 1, 65_535),
+    )
+    .option(
+      '--no-early-rollouts',
+      "with --rollout-pass: do not sample the next round's first groups on the current policy while a round closes",
     )
     .option(
       '--min-peers <n>',
@@ -386,6 +391,7 @@ async function runNode(
     ledger,
     autoClaim: ledger !== undefined && o.autoClaim,
     ...(o.rolloutPass ? { rolloutPassPrompts: o.rolloutPass } : {}),
+    earlyRollouts: o.earlyRollouts !== false,
     debug: o.debug,
     log: say,
     onRound: (r) => {

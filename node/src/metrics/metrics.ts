@@ -24,6 +24,8 @@ export interface MetricsSource {
 const COUNTERS: Record<string, string> = {
   groupsPublished: 'groups this peer sampled, signed and gossiped',
   groupsAccepted: "other peers' groups that passed verification",
+  earlyGroupsPublished: "this peer's early groups: the next round's, sampled on the current θ while the round closed",
+  earlyGroupsAccepted: "other peers' early groups (of a round, on the θ before it) that passed verification",
   deltasAccepted: 'deltas whose header and payload verified',
   deltasInvalid: 'deltas rejected (bad payload, wrong base, …)',
   deltasScreened: 'included deltas the delta screen left out of an agreed aggregate (norm or direction)',

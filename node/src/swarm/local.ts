@@ -76,6 +76,10 @@ export interface SwarmRoundLine {
   computeFraction: number
   /** Median over peers of the groups each sampled this round. */
   groupsPerPeer: number
+  /** Median over peers of their early groups of this round (sampled on θ_{r−1} while round r − 1 closed). */
+  earlyGroupsPerPeer: number
+  /** The peers' own groups of this round in θ_{r+1} ÷ those they published with a gradient (sampled work that counted). */
+  groupsUsedFraction: number
   /** Mean bytes a peer originated this round, and its delta's compression ratio vs dense fp32. */
   bytesPerPeer: number
   compressionRatio: number | null
@@ -113,6 +117,8 @@ export interface StartLocalSwarmOptions extends LocalSwarmOptions {
   autoClaim?: boolean
   /** Elastic rollouts: prompts per pass (see SwarmPeerInit.rolloutPassPrompts). */
   rolloutPassPrompts?: number
+  /** Early rollouts with elastic ones (see SwarmPeerInit.earlyRollouts; default on). */
+  earlyRollouts?: boolean
   /** Misbehaving peers for adversary tests (see SwarmPeerInit.faults). */
   faults?: (i: number) => SwarmPeerInit['faults']
   /** Every peer's report of every round it closes, faulty peers' included (the round lines leave those out). */
@@ -185,6 +191,12 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       seconds: median(got.map((r) => r.seconds)),
       computeFraction: median(got.map((r) => (r.seconds > 0 ? r.computeSeconds / r.seconds : 0))),
       groupsPerPeer: median(got.map((r) => r.ownGroups)),
+      earlyGroupsPerPeer: median(got.map((r) => r.own.groups.early)),
+      groupsUsedFraction: (() => {
+        // groups without reward variance carry no gradient and are never trained on, by rule
+        const trainable = got.reduce((n, r) => n + r.own.groups.published - r.own.groups.noGradient, 0)
+        return trainable > 0 ? got.reduce((n, r) => n + r.own.groups.included, 0) / trainable : 0
+      })(),
       bytesPerPeer: got.reduce((s, r) => s + r.bytesSent, 0) / got.length,
       commitMs: Math.min(...got.map((r) => r.advancedAtMs)) - (median(got.map((r) => r.startedAtMs)) + trainingEndMs),
       spreadMs: Math.max(...got.map((r) => r.advancedAtMs)) - Math.min(...got.map((r) => r.advancedAtMs)),
@@ -228,6 +240,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       roles: o.roles?.(i) ?? ['worker', 'trainer', 'validator'],
       faults: o.faults?.(i),
       ...(o.rolloutPassPrompts ? { rolloutPassPrompts: o.rolloutPassPrompts } : {}),
+      ...(o.earlyRollouts === false ? { earlyRollouts: false } : {}),
       ledger: await o.ledger?.(i, run),
       autoClaim: o.autoClaim,
       dataDir: join(o.dataDir, `peer-${i}`),

@@ -61,7 +61,9 @@ export interface Proof {
 export interface OffenseRound {
   round: bigint
   policyHash: Uint8Array | null
-  /** Replays θ_round at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances. */
+  /** θ_{round−1}, where this peer holds its policy: the round's early groups are sampled on it. */
+  previousPolicyHash?: Uint8Array | null
+  /** Replays θ_round (and θ_{round−1}) at OFFENSE_REPLAY_TOLERANCE_SCALE × the run's tolerances. */
   replayChecker?: ReplayChecker
   /** The payload bytes a delta names, held or fetched (`invalid-payload`). */
   payloadOf?: (hash: Uint8Array) => Promise<Uint8Array | null>

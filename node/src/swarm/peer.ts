@@ -63,6 +63,7 @@ import {
   isZeroVarianceGroup,
   l2NormF64,
   MAX_DELTA_PAYLOAD_BYTES,
+  MAX_POLICY_STALENESS_ROUNDS,
   nextWeights,
   OFFENSE_REPLAY_TOLERANCE_SCALE,
   type Offense,
@@ -184,7 +185,8 @@ export interface PeerRoundReport {
    * peer aggregated), or not included (it missed the freeze, or the quorum's checks refused it).
    */
   own: {
-    groups: { published: number; included: number; noGradient: number; unused: number }
+    /** `early`: of `published`, those sampled on θ_{round−1} while the round before closed. */
+    groups: { published: number; included: number; noGradient: number; unused: number; early: number }
     delta: null | { outcome: 'included' } | { outcome: 'screened'; reason: string } | { outcome: 'not-included'; reason: string }
   }
   /**
@@ -331,8 +333,21 @@ export interface SwarmPeerInit {
    * share one (in-process swarms on a laptop) only slow each other down.
    */
   rolloutPassPrompts?: number
+  /**
+   * Early rollouts (with elastic rollouts; default on): once its rollouts and training for round
+   * r are done, the worker samples round r + 1's first groups on θ_r while round r closes.
+   */
+  earlyRollouts?: boolean
   /** The client named in this peer's PeerStatus (default `murmur-node/<version>`; the browser peer says `murmur-web/…`). */
   client?: string
+}
+
+/** A reference on a loaded policy (θ and its hash): the session stays loaded until release(). */
+interface PolicyLease {
+  hash: Uint8Array
+  weights: Weights
+  policy: Policy
+  release: () => Promise<void>
 }
 
 interface HeldGroupEntry {
@@ -388,9 +403,18 @@ export class SwarmPeer {
 
   /** θ of the current round, once known (a fetched checkpoint may still be in flight). */
   private theta: { round: bigint; hash: Uint8Array; weights: Promise<Weights> } | null = null
-  /** The θ hash before the current one (only the `stale-base` attack uses it). */
-  private previousTheta: Uint8Array | null = null
+  /**
+   * θ_{r−1} and a lease on its policy, kept for one round after this peer advanced from it:
+   * round r's early groups are sampled on it, and replaying one needs it.
+   */
+  private previous: { round: bigint; hash: Uint8Array; weights: Promise<Weights>; policy: Promise<Policy> } | null = null
   private policy: { hash: Uint8Array; policy: Promise<Policy> } | null = null
+  /** The next prompt index of a round: early groups take the first ones, the round's rollouts go on from there. */
+  private prompts: { round: bigint; next: number } = { round: -1n, next: 0 }
+  /** Early rollouts in flight (round r + 1's groups on θ_r, sampled while round r closes). */
+  private early: Promise<void> | null = null
+  /** Rollouts and training in flight (early rollouts wait for both). */
+  private readonly inFlight = { rollouts: 0, training: 0 }
   /**
    * The outer optimiser's momentum that goes with θ of the current round: computed with θ, read
    * from a restart's checkpoint, or fetched from the validators that signed θ (and proved by the
@@ -466,6 +490,10 @@ export class SwarmPeer {
   readonly counters = {
     groupsPublished: 0,
     groupsAccepted: 0,
+    /** Own groups sampled early: round r + 1's, on θ_r, while round r closed. */
+    earlyGroupsPublished: 0,
+    /** Others' early groups this peer verified and holds. */
+    earlyGroupsAccepted: 0,
     deltasAccepted: 0,
     deltasInvalid: 0,
     deltasScreened: 0,
@@ -539,7 +567,10 @@ export class SwarmPeer {
       })
       await this.evidence.start()
     }
-    this.timer = setInterval(() => this.dispatch({ kind: 'tick', atMs: this.now() }), TICK_MS)
+    this.timer = setInterval(() => {
+      this.dispatch({ kind: 'tick', atMs: this.now() })
+      this.maybeSampleEarly()
+    }, TICK_MS)
     this.timer.unref?.()
     // peers that connected after a round began learn of it without waiting for the next one: the
     // round's checkpoint announcement and this validator's signed RoundResult (so a peer that
@@ -627,7 +658,9 @@ export class SwarmPeer {
     await this.evidence?.stop().catch(() => undefined)
     await this.host.stop().catch(() => undefined)
     if (this.policy) await this.engine.release(this.policy.hash).catch(() => undefined)
+    if (this.previous) await this.engine.release(this.previous.hash).catch(() => undefined)
     this.policy = null
+    this.previous = null
   }
 
   // ------------------------------------------------------------------------------------------
@@ -684,7 +717,7 @@ export class SwarmPeer {
         roles: this.roles,
         self: this.address,
         schedule: this.localSchedule(),
-        maxStalenessRounds: 0,
+        maxStalenessRounds: MAX_POLICY_STALENESS_ROUNDS,
         validators: m.validators.map(hex).map((v) => v.toLowerCase() as `0x${string}`),
         quorum: m.quorum,
       },
@@ -698,6 +731,7 @@ export class SwarmPeer {
     this.publish('status', this.statuses.publish(round, this.counters.groupsPublished))
     this.wake(round)
     for (const e of effects) this.perform(e)
+    this.offerHeldGroups(round)
   }
 
   private debug(line: string): void {
@@ -717,13 +751,15 @@ export class SwarmPeer {
     if (state.round !== before) this.wake(state.round)
   }
 
-  private background(what: string, work: () => Promise<unknown>): void {
+  private background(what: string, work: () => Promise<unknown>): Promise<void> {
     const task = work()
+      .then(() => undefined)
       .catch((err: unknown) => {
         if (!this.stopped) this.log(`${what} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
       })
       .finally(() => this.tasks.delete(task))
     this.tasks.add(task)
+    return task
   }
 
   private perform(e: RoundEffect): void {
@@ -817,7 +853,7 @@ export class SwarmPeer {
    * release(), so a round that moves on mid-sampling cannot dispose the session under it (it
    * did: "Session already disposed" from a slow peer's rollouts).
    */
-  private async currentPolicy(round: bigint): Promise<{ weights: Weights; policy: Policy; release: () => Promise<void> } | null> {
+  private async currentPolicy(round: bigint): Promise<PolicyLease | null> {
     const theta = this.theta
     if (!theta || theta.round !== round || !this.policy) return null
     const weights = await theta.weights
@@ -825,6 +861,7 @@ export class SwarmPeer {
     const policy = await this.engine.acquire(theta.hash, weights)
     let released = false
     return {
+      hash: theta.hash,
       weights,
       policy,
       release: async () => {
@@ -843,13 +880,41 @@ export class SwarmPeer {
     await this.policy.policy
   }
 
-  private loadPolicy(hash: Uint8Array, weights: Promise<Weights>): void {
+  /**
+   * Loads θ (this.theta, just set) as the current policy. `was` (an advance from round r − 1 to
+   * r: θ_{r−1}'s round and weights): the policy it replaces stays loaded for one round as
+   * `previous`; without it (a start, a sync) that one is released too.
+   */
+  private loadPolicy(hash: Uint8Array, weights: Promise<Weights>, was?: { round: bigint; weights: Promise<Weights> }): void {
     const old = this.policy
+    const kept = old && was ? { round: was.round, hash: old.hash, weights: was.weights, policy: old.policy } : null
+    const dropped = [this.previous, kept ? null : old].filter((p) => p !== null)
     const policy = weights.then((w) => this.engine.acquire(hash, w))
     // a fetch that ends by stop() rejects; consumers that await the policy still see it
     policy.catch(() => undefined)
     this.policy = { hash, policy }
-    if (old) void old.policy.then(() => this.engine.release(old.hash)).catch(() => undefined)
+    this.previous = kept
+    for (const p of dropped) void p.policy.then(() => this.engine.release(p.hash)).catch(() => undefined)
+  }
+
+  /** A lease on θ_{round−1}'s policy where this peer holds it (see `previous`), else null. */
+  private async previousPolicy(round: bigint): Promise<PolicyLease | null> {
+    const prev = this.previous
+    if (!prev || prev.round + 1n !== round) return null
+    const weights = await prev.weights
+    await prev.policy
+    const policy = await this.engine.acquire(prev.hash, weights)
+    let released = false
+    return {
+      hash: prev.hash,
+      weights,
+      policy,
+      release: async () => {
+        if (released) return
+        released = true
+        await this.engine.release(prev.hash)
+      },
+    }
   }
 
   private promptOf(group: Pick<ScoredGroup, 'seed'>) {
@@ -859,6 +924,17 @@ export class SwarmPeer {
   }
 
   private async rollouts(round: bigint): Promise<void> {
+    this.inFlight.rollouts++
+    try {
+      // early rollouts of this round still in flight took its first prompt indexes: go on after them
+      await this.early
+      await this.sample(round)
+    } finally {
+      this.inFlight.rollouts--
+    }
+  }
+
+  private async sample(round: bigint): Promise<void> {
     const share = Math.min(1, Math.max(0, this.init.computeShare?.() ?? 1))
     if (share === 0 || this.now() < this.restUntil) {
       this.dispatch({ kind: 'rollouts-done', atMs: this.now(), round, groups: [] })
@@ -877,12 +953,13 @@ export class SwarmPeer {
       const pass = this.passPrompts()
       const deadline = (this.state?.startedAtMs ?? this.now()) + (this.state?.config.schedule ?? roundScheduleOf(m)).rolloutsEndMs
       let msPerPrompt = 0
-      for (let first = 0; first < m.promptsPerPeer; ) {
-        const fit = first === 0 ? pass : Math.min(pass, Math.floor((deadline - this.now()) / msPerPrompt))
+      for (let first = this.promptStart(round); first < m.promptsPerPeer; ) {
+        const fit = msPerPrompt === 0 ? pass : Math.min(pass, Math.floor((deadline - this.now()) / msPerPrompt))
         if (fit < 1) break
         const t = performance.now()
         const to = Math.min(m.promptsPerPeer, first + fit)
-        const ids = await this.rolloutPass(round, current.policy, first, to)
+        const ids = await this.rolloutPass(round, current, first, to)
+        this.prompts = { round, next: to }
         msPerPrompt = (performance.now() - t) / (to - first)
         first = to
         if (this.stopped || this.state?.round !== round) return
@@ -897,8 +974,70 @@ export class SwarmPeer {
     }
   }
 
+  /** The first prompt index of `round` not yet sampled by this peer. */
+  private promptStart(round: bigint): number {
+    return this.prompts.round === round ? this.prompts.next : 0
+  }
+
+  /**
+   * Early rollouts start once this peer's own work for the round is done: an elastic worker
+   * (the only kind that samples pass by pass) whose rollouts are over and whose training, if it
+   * trains, is too; not on a compute budget (computeShare below 1: it rests instead).
+   */
+  private maybeSampleEarly(): void {
+    const s = this.state
+    if (!s || this.stopped || this.early || s.phase === 'rollouts' || this.init.earlyRollouts === false) return
+    if (!this.roles.includes('worker') || this.passPrompts() >= this.run.manifest.promptsPerPeer) return
+    if (this.inFlight.rollouts > 0 || this.inFlight.training > 0 || this.now() < this.restUntil) return
+    // a volunteer on a compute budget rests between rounds' rollouts instead
+    if ((this.init.computeShare?.() ?? 1) < 1 || this.promptStart(s.round + 1n) >= this.run.manifest.promptsPerPeer) return
+    const round = s.round
+    this.early = this.background('early rollouts', () => this.sampleEarly(round)).finally(() => {
+      this.early = null
+    })
+  }
+
+  /**
+   * Early rollouts: while round r closes here (commitments, reveal, aggregation, votes), this
+   * peer samples round r + 1's first groups on θ_r, pass after pass, instead of idling. They are
+   * signed for round r + 1 (its first prompt indexes) and published at once; peers check them
+   * against θ_r and train on them in round r + 1, where the GRPO loss's importance ratio (π_θ
+   * over the θ_r log-probs each completion carries, clipped at 1 ± ε) corrects for the round of
+   * lag (MAX_POLICY_STALENESS_ROUNDS). The pass in flight when the round closes completes; the
+   * next round's rollouts go on after it.
+   */
+  private async sampleEarly(round: bigint): Promise<void> {
+    const current = await this.currentPolicy(round)
+    if (!current || this.stopped) return
+    const next = round + 1n
+    const m = this.run.manifest
+    this.busyStart()
+    try {
+      const pass = this.passPrompts()
+      for (let first = this.promptStart(next); first < m.promptsPerPeer && this.state?.round === round && !this.stopped; ) {
+        const to = Math.min(m.promptsPerPeer, first + pass)
+        const ids = await this.rolloutPass(next, current, first, to)
+        this.prompts = { round: next, next: to }
+        first = to
+        for (const id of ids) {
+          this.counters.groupsPublished++
+          this.counters.earlyGroupsPublished++
+          this.publish('groups', this.groups.get(id)?.bytes)
+          // the round closed here mid-pass: they are the new round's groups now
+          const g = this.groups.get(id)?.group
+          if (g) this.offerGroup(id, g)
+        }
+        this.debug(`round ${next}: ${ids.length} early groups sampled on θ_${round} (prompts …${to})`)
+      }
+    } finally {
+      this.busyEnd()
+      await current.release()
+    }
+  }
+
   /** Samples, scores, signs and stores the groups of prompts [from, to); returns their ids. */
-  private async rolloutPass(round: bigint, policy: Policy, from: number, to: number): Promise<Hex32[]> {
+  private async rolloutPass(round: bigint, on: PolicyLease, from: number, to: number): Promise<Hex32[]> {
+    const policy = on.policy
     const { run } = this
     const m = run.manifest
     const { tokenizer, task, maxPromptTokens } = run.ctx
@@ -942,7 +1081,7 @@ export class SwarmPeer {
         run: run.runId,
         round,
         author,
-        policyHash: this.theta!.hash,
+        policyHash: on.hash,
         promptIndex: r.promptIndex,
         seed: r.seed,
         completions,
@@ -959,6 +1098,15 @@ export class SwarmPeer {
   }
 
   private async train(round: bigint, groupIds: readonly Hex32[]): Promise<void> {
+    this.inFlight.training++
+    try {
+      await this.trainOn(round, groupIds)
+    } finally {
+      this.inFlight.training--
+    }
+  }
+
+  private async trainOn(round: bigint, groupIds: readonly Hex32[]): Promise<void> {
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
     this.busyStart()
@@ -1052,7 +1200,7 @@ export class SwarmPeer {
         round,
         author: fromHex(this.address),
         // a stale base is the previous round's θ; in the first round, an invented one
-        basePolicyHash: attack === 'stale-base' ? (this.previousTheta ?? contentHash(this.theta!.hash)) : this.theta!.hash,
+        basePolicyHash: attack === 'stale-base' ? (this.previous?.hash ?? contentHash(this.theta!.hash)) : this.theta!.hash,
         payloadHash: hashDeltaPayload(compressed.bytes),
         payloadSizeBytes: compressed.bytes.length,
         norm,
@@ -1146,6 +1294,7 @@ export class SwarmPeer {
   private async candidate(round: bigint, included: readonly Hex32[]): Promise<Candidate | string> {
     const current = await this.currentPolicy(round)
     if (!current) return 'this peer left the round'
+    const previous = await this.previousPolicy(round)
     try {
       const run = this.run
       const deltas = []
@@ -1160,7 +1309,8 @@ export class SwarmPeer {
       const at = {
         round,
         policyHash: this.theta!.hash,
-        replayChecker: this.replayCheckerFor(current.policy, OFFENSE_REPLAY_TOLERANCE_SCALE),
+        previousPolicyHash: previous?.hash ?? null,
+        replayChecker: this.replayCheckerFor(current, OFFENSE_REPLAY_TOLERANCE_SCALE, previous),
         numel: run.numel,
         payloadOf: (hash: Uint8Array) => this.payloadBytes(hash, sources),
       }
@@ -1232,6 +1382,7 @@ export class SwarmPeer {
       return { weights: next.weights, momentum: next.momentum, body, offenseEnvelopes }
     } finally {
       await current.release()
+      await previous?.release()
     }
   }
 
@@ -1555,13 +1706,14 @@ export class SwarmPeer {
     }
     const hash = fromHex(policyHash)
     weights.catch(() => undefined) // a fetch ends only by success or by stop(); consumers see the rejection
-    this.previousTheta = this.theta?.hash ?? null
+    const was = this.theta && this.theta.round === closed ? { round: closed, weights: this.theta.weights } : undefined
     this.theta = { round, hash, weights }
-    this.loadPolicy(hash, weights)
+    this.loadPolicy(hash, weights, was)
     this.resetRoundData()
     // the machine already entered `round`; its deadlines are this peer's own (not consensus),
     // re-read from config at every tick, so this round's rollouts window follows the last training
     if (this.state?.round === round) this.state = { ...this.state, config: { ...this.state.config, schedule: this.localSchedule() } }
+    this.offerHeldGroups(round)
     this.beginRoundStats()
     this.counters.roundsClosed++
     this.announce(round, hash, weights)
@@ -1655,7 +1807,14 @@ export class SwarmPeer {
       includedGroupsBy,
       ownGroupsIncluded: ownIncluded,
       own: {
-        groups: { published: own.length, included: ownIncluded, noGradient, unused: own.length - ownIncluded - noGradient },
+        groups: {
+          published: own.length,
+          included: ownIncluded,
+          noGradient,
+          unused: own.length - ownIncluded - noGradient,
+          // θ here is still the closed round's: a group on another θ was sampled on the one before
+          early: own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash)).length,
+        },
         delta: ownDelta,
       },
       contributions: body
@@ -1713,7 +1872,8 @@ export class SwarmPeer {
     this.revealed = new Map()
     this.results = new Map()
     this.candidates = new Map()
-    this.rejectedGroups = new Map()
+    // an early group of this round rejected while the last one closed stays rejected
+    this.rejectedGroups = new Map([...this.rejectedGroups].filter(([, g]) => g.round >= round))
   }
 
   private async fetchCheckpoint(hash: Uint8Array, extra: readonly PeerId[]): Promise<Weights> {
@@ -1849,9 +2009,14 @@ export class SwarmPeer {
     const signed = decodeSignedMessage(bytes)
     switch (name) {
       case 'groups': {
-        const round = decodeScoredGroup(signed.body).round
-        const gate = await this.gate(round)
+        const group = decodeScoredGroup(signed.body)
+        const round = group.round
+        // an early group of the next round, on this round's θ, is checked now, not when that round comes
+        const s = this.state
+        const early = s !== null && round === s.round + 1n && this.theta?.round === s.round && equalBytes(group.policyHash, this.theta.hash)
+        const gate = early ? null : await this.gate(round)
         if (gate) return gate
+        if (early) await this.policyLoaded(s.round)
         const check = this.checkGroup(signed, from, round)
         this.groupChecks.add(check)
         try {
@@ -2003,7 +2168,8 @@ export class SwarmPeer {
         basePolicyHash: this.theta!.hash,
         maxNorm: this.run.manifest.maxDeltaNorm,
         numel: this.run.numel,
-        isValidGroup: (id) => this.groups.has(hex(id)) || alsoValid(id),
+        // a group of this round only: one of the last round (or an early one of the next) is credited there
+        isValidGroup: (id) => this.groups.get(hex(id))?.group.round === round || alsoValid(id),
       },
     })
   }
@@ -2044,11 +2210,13 @@ export class SwarmPeer {
     if (this.offenseBook.holdsGroupProof(group.author, group.round)) return { ok: 'ignore', detail: 'a proof against its author is held' }
     await this.policyLoaded(s.round)
     const current = await this.currentPolicy(s.round)
+    const previous = await this.previousPolicy(s.round)
     try {
       const at = {
         round: s.round,
         policyHash: this.theta?.hash ?? null,
-        replayChecker: current ? this.replayCheckerFor(current.policy, OFFENSE_REPLAY_TOLERANCE_SCALE) : undefined,
+        previousPolicyHash: previous?.hash ?? null,
+        replayChecker: current ? this.replayCheckerFor(current, OFFENSE_REPLAY_TOLERANCE_SCALE, previous) : undefined,
       }
       const v = await this.offenseBook.noteProvenGroup(signed, at)
       if (v.ok) return { ok: true }
@@ -2058,15 +2226,19 @@ export class SwarmPeer {
         : v
     } finally {
       await current?.release()
+      await previous?.release()
     }
   }
 
-  /** Replays groups on θ of the current round (`policy`), at `scale` × the run's tolerances. */
-  private replayCheckerFor(policy: Policy, scale = 1) {
+  /**
+   * Replays groups on θ of the round (`current`) or, with `previous`, on θ_{r−1} (early groups),
+   * at `scale` × the run's tolerances.
+   */
+  private replayCheckerFor(current: PolicyLease, scale = 1, previous?: PolicyLease | null) {
     const m = this.run.manifest
-    const theta = this.theta!.hash
     return policyReplayChecker({
-      policyFor: (h) => (equalBytes(h, theta) ? policy : undefined),
+      policyFor: (h) =>
+        equalBytes(h, current.hash) ? current.policy : previous && equalBytes(h, previous.hash) ? previous.policy : undefined,
       promptTokens: (g) => this.promptOf(g).prompt,
       sampling: {
         temperature: m.temperature,
@@ -2079,23 +2251,46 @@ export class SwarmPeer {
     })
   }
 
+  /**
+   * Verifies a group of `round` (from gossip, or recovered by id when `from` is null) and holds
+   * it. In round r, a group of round r may be on θ_r or (early, sampled while r − 1 closed) on
+   * θ_{r−1}, checked where this peer still holds θ_{r−1}; a group of round r + 1 on θ_r (early)
+   * is checked at once and handed to the machine when round r + 1 begins here.
+   */
   private async checkGroup(signed: SignedMessage, from: PeerId | null, round: bigint): Promise<GossipVerdict> {
     const run = this.run
     const m = run.manifest
-    const current = await this.currentPolicy(round)
+    const early = this.state !== null && round === this.state.round + 1n
+    const current = await this.currentPolicy(early ? round - 1n : round)
     if (!current) return { ok: 'ignore', detail: 'this peer left the round' }
+    const previous = early ? null : await this.previousPolicy(round)
     try {
+      // a group on another θ may be early, on θ_{r−1}: a peer that did not hold θ_{r−1} (it synced
+      // into this round) cannot tell, so it neither accepts nor blames
+      const claimed = (() => {
+        try {
+          return decodeScoredGroup(signed.body).policyHash
+        } catch {
+          return null // malformed: verifyScoredGroup says why
+        }
+      })()
+      if (!early && previous === null && round > 0n && claimed !== null && !equalBytes(claimed, current.hash))
+        return {
+          ok: 'ignore',
+          detail: `the group is not on θ_${round}, and this peer does not hold θ_${round - 1n} to check it as an early one`,
+        }
       const v = await verifyScoredGroup(
         {
           rewardOracle: taskRewardOracle(run.ctx.task, run.ctx.tokenizer),
-          replayChecker: this.replayCheckerFor(current.policy),
+          replayChecker: this.replayCheckerFor(current, 1, previous),
         },
         {
           message: signed,
           expected: {
             domain: run.domain,
             round,
-            policyHash: this.theta!.hash,
+            policyHash: current.hash,
+            previousPolicyHash: previous?.hash ?? null,
             groupSize: m.groupSize,
             promptsPerPeer: m.promptsPerPeer,
             maxCompletionTokens: m.maxCompletionTokens,
@@ -2109,12 +2304,12 @@ export class SwarmPeer {
           const { id, value } = signingDigest('ScoredGroup', signed.body, run.domain)
           if (value.round === round) this.rejectedGroups.set(hex(id), value)
         }
-        // a reward mismatch is provable to anyone, a replay mismatch to any peer holding θ_r: the
-        // author forfeits the round (a validator lists the proof in its proposal; the offenses
-        // topic carries it to the validators the group itself never reached)
+        // a reward mismatch is provable to anyone, a replay mismatch to any peer holding the
+        // group's θ: the author forfeits the group's round (a validator lists the proof in its
+        // proposal; the offenses topic carries it to the validators the group never reached)
         if (v.reason === 'reward-mismatch') this.offenseBook.noteForgedGroup(signed)
         else if (v.reason === 'replay-mismatch')
-          await this.offenseBook.noteReplayMismatch(signed, this.replayCheckerFor(current.policy, 2 * OFFENSE_REPLAY_TOLERANCE_SCALE))
+          await this.offenseBook.noteReplayMismatch(signed, this.replayCheckerFor(current, 2 * OFFENSE_REPLAY_TOLERANCE_SCALE, previous))
         return v
       }
       if (from !== null && !this.publisherIs(from, v.group.author))
@@ -2130,12 +2325,30 @@ export class SwarmPeer {
         this.groups.set(key, { group: v.group, signed, bytes: envelope, own: false, correct })
         await this.host.blobs.store.putAs(v.id, envelope)
         this.counters.groupsAccepted++
+        if (early || !equalBytes(v.group.policyHash, current.hash)) this.counters.earlyGroupsAccepted++
       }
-      this.dispatch({ kind: 'group', atMs: this.now(), id: key, policyRound: round, valid: true })
+      this.offerGroup(key, v.group)
       return { ok: true }
     } finally {
       await current.release()
+      await previous?.release()
     }
+  }
+
+  /**
+   * Hands a held group to the machine when it is of the current round (an early group of the
+   * next round waits for it: offerHeldGroups). Its policy round: r on θ_r, else r − 1 (early).
+   */
+  private offerGroup(key: Hex32, group: ScoredGroup): void {
+    const s = this.state
+    if (!s || group.round !== s.round) return
+    const policyRound = equalBytes(group.policyHash, fromHex(s.policyHash)) ? group.round : group.round - 1n
+    this.dispatch({ kind: 'group', atMs: this.now(), round: group.round, id: key, policyRound, valid: true })
+  }
+
+  /** On entering `round`: the early groups of it this peer holds (its own, and those it checked in round − 1). */
+  private offerHeldGroups(round: bigint): void {
+    for (const [key, g] of this.groups) if (g.group.round === round) this.offerGroup(key, g.group)
   }
 
   // ------------------------------------------------------------------------------------------
