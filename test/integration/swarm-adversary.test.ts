@@ -84,6 +84,23 @@ describe('a swarm with adversarial peers', () => {
     })
   }, 180_000)
 
+  it('rejects a delta that also lists the round before’s groups (credit twice for one rollout); its author gets no delta credit', async () => {
+    const dipper = addressOf(3)
+    await withAdversaries(
+      { label: 'swarm-double-dip', peers: 4, rounds: 3, faults: (i) => (i === 3 ? { doubleDip: true } : undefined) },
+      (swarm, lines) => {
+        // the first line is round 0's, which has no round before: its delta is honest there
+        const later = lines.filter((l) => l.round >= 2)
+        expect(later.length).toBeGreaterThanOrEqual(2)
+        for (const line of later)
+          for (const leaf of line.contributions?.leaves ?? []) if (leaf.address.toLowerCase() === dipper) expect(leaf.deltas).toBe(0)
+        expect(lines.some((l) => l.included >= 2)).toBe(true)
+        // a delta may list only groups of its own round: the others are unknown to the round
+        for (const p of swarm.peers.slice(0, 3)) expect(p.libp2pHost.gossip.rejections()['unknown-group'] ?? 0).toBeGreaterThan(0)
+      },
+    )
+  }, 180_000)
+
   it('screens out sign-flipped and ×100 deltas every round; their authors forfeit all credit, the honest deltas make θ', async () => {
     const adversaries = new Set([3, 4].map(addressOf))
     const faults = (i: number) => (i === 3 ? { delta: 'sign-flip' as const } : i === 4 ? { delta: 'scale' as const } : undefined)

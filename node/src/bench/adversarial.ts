@@ -32,6 +32,7 @@ export const ATTACKS: Record<string, PeerFaults> = {
   'slow blob holder': { slowBlobs: true },
   'sybil copies': { copyDeltas: true },
   'junk bytes': { junk: true },
+  'double-dipped groups': { doubleDip: true },
 }
 
 /** Attacks only a validator can make: their adversaries are validators (the last ones). */

@@ -32,6 +32,8 @@ interface SwarmCase {
   settings?: Partial<Omit<SwarmSettings, 'validators' | 'quorum'>>
   /** Elastic rollouts: prompts per pass. */
   rolloutPassPrompts?: number
+  /** With elastic rollouts: sample the next round's first groups while a round closes (default on). */
+  earlyRollouts?: boolean
 }
 
 interface CaseResult {
@@ -57,6 +59,10 @@ interface CaseResult {
   medianGroupsPerPeer: number
   /** Deltas in the agreed θ_{r+1} per round (median): trainers' work that met the freeze. */
   medianIncluded: number
+  /** Early groups per peer per round (median): sampled on θ_{r−1} while round r − 1 closed. */
+  medianEarlyGroupsPerPeer: number
+  /** The peers' own groups in θ_{r+1} ÷ those they published with a gradient (median round): sampled work that counted. */
+  groupsUsedFraction: number
 }
 
 /** A median that is NaN when a stalled case closed no round. */
@@ -101,6 +107,7 @@ export const swarmBenchmark: Benchmark = {
           roundDurationMs: roundMs,
           settings: c.settings,
           ...(c.rolloutPassPrompts ? { rolloutPassPrompts: c.rolloutPassPrompts } : {}),
+          ...(c.earlyRollouts === false ? { earlyRollouts: false } : {}),
           log: (line) => log(`  ${line}`),
         })
         const cpu0 = process.cpuUsage()
@@ -140,6 +147,8 @@ export const swarmBenchmark: Benchmark = {
           medianRoundSeconds: med(lines.map((l) => l.seconds)),
           medianGroupsPerPeer: med(lines.map((l) => l.groupsPerPeer)),
           medianIncluded: med(lines.map((l) => l.included)),
+          medianEarlyGroupsPerPeer: med(lines.map((l) => l.earlyGroupsPerPeer)),
+          groupsUsedFraction: med(lines.map((l) => l.groupsUsedFraction)),
         }
       }
 
@@ -155,6 +164,17 @@ export const swarmBenchmark: Benchmark = {
       // promptsPerPeer is a cap for elastic workers: high enough that time, not the cap, ends their sampling
       const elasticDir = await makeRun('tiny-elastic', NAMED_CONFIGS.tiny, quick ? 60 : 300, 1024)
       const elastic = await runCase({ label: '2 peers, elastic rollouts', peers: 2, rounds: rounds + 1, rolloutPassPrompts: 8 }, elasticDir)
+      // the same without early rollouts: what sampling the next round while one closes buys
+      const notEarly = await runCase(
+        {
+          label: '2 peers, elastic rollouts, no early rollouts',
+          peers: 2,
+          rounds: rounds + 1,
+          rolloutPassPrompts: 8,
+          earlyRollouts: false,
+        },
+        elasticDir,
+      )
       // the same with as many peers as the other big cases: they share the two cores
       const elasticBig = await runCase(
         { label: `${big} peers, elastic rollouts`, peers: big, rounds: rounds + 1, rolloutPassPrompts: 8 },
@@ -162,7 +182,7 @@ export const swarmBenchmark: Benchmark = {
       )
       const smallDir = await makeRun('small', NAMED_CONFIGS.small, quick ? 40 : 200)
       const small = await runCase({ label: `small model, ${big} peers, top-1% int8`, peers: big, rounds }, smallDir, 2 * roundDurationMs)
-      const all = [compressed, dense, shared, ...isolated, elastic, elasticBig, small]
+      const all = [compressed, dense, shared, ...isolated, elastic, notEarly, elasticBig, small]
       const results = {
         model: 'tiny',
         task: 'addition 1-2 digits',
@@ -178,6 +198,12 @@ export const swarmBenchmark: Benchmark = {
         usefulComputeTarget: 0.9,
         usefulComputeByRound: elastic.lines.map((l) => l.computeFraction),
         cpuBusyFraction: elastic.cpuBusyFraction,
+        groupsUsedFraction: elastic.groupsUsedFraction,
+        withoutEarlyRollouts: {
+          usefulComputeFraction: notEarly.medianComputeFraction,
+          groupsUsedFraction: notEarly.groupsUsedFraction,
+          meanReward: notEarly.meanReward,
+        },
         eightPeers: {
           usefulComputeFraction: compressed.medianComputeFraction,
           cpuBusyFraction: compressed.cpuBusyFraction,
@@ -206,6 +232,8 @@ export const swarmBenchmark: Benchmark = {
         `${(100 * r.medianComputeFraction).toFixed(0)}%`,
         `${(100 * r.cpuBusyFraction).toFixed(0)}%`,
         r.medianGroupsPerPeer.toFixed(0),
+        r.medianEarlyGroupsPerPeer.toFixed(0),
+        `${(100 * r.groupsUsedFraction).toFixed(0)}%`,
         `${r.medianIncluded.toFixed(0)} of ${r.peers}`,
       ]
       return {
@@ -226,6 +254,8 @@ export const swarmBenchmark: Benchmark = {
             'useful compute',
             'CPU busy',
             'groups/peer/round',
+            'early groups/peer',
+            'groups used',
             'deltas included',
           ],
           rows: all.map(row),
@@ -234,6 +264,7 @@ export const swarmBenchmark: Benchmark = {
           `round overhead (aggregation deadline → last peer on θ_{r+1}), median: ${results.roundOverheadMs.toFixed(0)} ms`,
           `compression vs dense fp32: ${compressed.medianCompression?.toFixed(0) ?? '–'}× (target ≥ 100×); mean reward with compression ÷ dense: ${results.rewardCompressedVsDense.toFixed(3)}`,
           `useful-compute fraction ${(100 * elastic.medianComputeFraction).toFixed(0)}% (target ≥ 90%; by round ${elastic.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}): 2 peers on ${cpus().length} cores with elastic rollouts; the union of each peer's wall time sampling, training and aggregating ÷ the round's wall time, median over peers and rounds. The first round has no training time to plan by and keeps the 40% rollouts deadline. With ${big} peers sharing ${cpus().length} cores: ${(100 * compressed.medianComputeFraction).toFixed(0)}% with one rollout pass and the manifest's deadlines (the rest of each peer's time is waiting for the others' compute), ${(100 * elasticBig.medianComputeFraction).toFixed(0)}% with elastic rollouts (by round ${elasticBig.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}; deltas included ${elasticBig.lines.map((l) => l.included).join(', ')} of ${big}). CPU busy: the process's CPU time ÷ (wall × ${cpus().length} cores)`,
+          `early rollouts (round r + 1's first groups sampled on θ_r while round r closes, trained in r + 1): 2 elastic peers ${(100 * elastic.medianComputeFraction).toFixed(0)}% useful compute with them, ${(100 * notEarly.medianComputeFraction).toFixed(0)}% without; groups used (own groups in θ_{r+1} ÷ those published with reward variance, median round) ${(100 * elastic.groupsUsedFraction).toFixed(0)}% vs ${(100 * notEarly.groupsUsedFraction).toFixed(0)}%; mean reward ${elastic.meanReward.toFixed(3)} vs ${notEarly.meanReward.toFixed(3)}`,
           `swarm vs isolated cumulative reward over ${rounds} rounds: ${results.swarmVsIsolatedCumulativeReward.toFixed(3)}× (SAPO reports +94% for rollout sharing alone)`,
           `small model (9.5M parameters): ${big} peers, rounds of ${(2 * roundDurationMs) / 1000} s, round overhead ${(small.medianCommitMs + small.medianSpreadMs).toFixed(0)} ms, compression ${small.medianCompression?.toFixed(0) ?? '–'}×`,
           'all peers in one process on 2 cores: every figure includes the other peers’ compute',

@@ -153,6 +153,12 @@ const CLAIMS_KEPT = 64
 
 /** The latest a training peer moves its rollouts deadline to, as a share of the round. */
 const ADAPTIVE_ROLLOUTS_MAX = 0.75
+/**
+ * The earliest a training peer with early rollouts moves it to: its round starts with the early
+ * groups it and others sampled while the last round closed, so when training all the groups
+ * takes longer than the manifest's window, it samples less of the round and trains more of it.
+ */
+const ADAPTIVE_ROLLOUTS_MIN_EARLY = 0.1
 
 export interface PeerRoundReport {
   /** The round that closed. */
@@ -284,6 +290,8 @@ export interface PeerFaults {
   copyDeltas?: boolean
   /** Junk on every topic each round: random bytes, a truncated envelope, one over the gossip limit. */
   junk?: boolean
+  /** Its delta also lists the groups of the round before (trained on and credited there): credit twice for one rollout. */
+  doubleDip?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -676,8 +684,11 @@ export class SwarmPeer {
    * This peer's phase deadlines. The protocol's split (rollouts to 40%, commitments to 70%) is
    * the floor; a peer that trains sets its rollouts deadline later, to the commitments deadline
    * less 1.15× its last training time and a margin, so sampling and training fill its round
-   * rather than leave it idle once a short training is done (at most to 75%). The other
-   * deadlines, which every trainer's delta must meet, are the same for all.
+   * rather than leave it idle once a short training is done (at most to 75%). With early
+   * rollouts the same rule may also move it earlier (to 10% at the earliest), when training all
+   * of last round's groups needed more than the window: the groups it could not train were
+   * sampled for nothing. The other deadlines, which every trainer's delta must meet, are the
+   * same for all.
    */
   private localSchedule(): RoundSchedule {
     const m = this.run.manifest
@@ -686,8 +697,9 @@ export class SwarmPeer {
     const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
     if (!elastic || !this.roles.includes('trainer') || this.lastTrainMs === null) return base
     const latest = Math.floor(ADAPTIVE_ROLLOUTS_MAX * m.roundDurationMs)
+    const earliest = this.earlyRolloutsOn() ? Math.floor(ADAPTIVE_ROLLOUTS_MIN_EARLY * m.roundDurationMs) : base.rolloutsEndMs
     const fit = base.commitmentsEndMs - Math.ceil(1.15 * this.lastTrainMs + this.commitMarginMs())
-    return { ...base, rolloutsEndMs: Math.max(base.rolloutsEndMs, Math.min(latest, fit)) }
+    return { ...base, rolloutsEndMs: Math.max(earliest, Math.min(latest, fit)) }
   }
 
   /**
@@ -856,18 +868,23 @@ export class SwarmPeer {
   private async currentPolicy(round: bigint): Promise<PolicyLease | null> {
     const theta = this.theta
     if (!theta || theta.round !== round || !this.policy) return null
-    const weights = await theta.weights
-    await this.policy.policy
-    const policy = await this.engine.acquire(theta.hash, weights)
+    return this.lease(theta.hash, theta.weights, this.policy.policy)
+  }
+
+  /** A reference on the policy of θ = `weights` (hash `hash`), once `loaded` (its first load) is in. */
+  private async lease(hash: Uint8Array, weights: Promise<Weights>, loaded: Promise<Policy>): Promise<PolicyLease> {
+    const w = await weights
+    await loaded
+    const policy = await this.engine.acquire(hash, w)
     let released = false
     return {
-      hash: theta.hash,
-      weights,
+      hash,
+      weights: w,
       policy,
       release: async () => {
         if (released) return
         released = true
-        await this.engine.release(theta.hash)
+        await this.engine.release(hash)
       },
     }
   }
@@ -901,20 +918,7 @@ export class SwarmPeer {
   private async previousPolicy(round: bigint): Promise<PolicyLease | null> {
     const prev = this.previous
     if (!prev || prev.round + 1n !== round) return null
-    const weights = await prev.weights
-    await prev.policy
-    const policy = await this.engine.acquire(prev.hash, weights)
-    let released = false
-    return {
-      hash: prev.hash,
-      weights,
-      policy,
-      release: async () => {
-        if (released) return
-        released = true
-        await this.engine.release(prev.hash)
-      },
-    }
+    return this.lease(prev.hash, prev.weights, prev.policy)
   }
 
   private promptOf(group: Pick<ScoredGroup, 'seed'>) {
@@ -974,6 +978,16 @@ export class SwarmPeer {
     }
   }
 
+  /** The doubleDip attack's extra groups: those of the round before `round` that this peer still holds. */
+  private lastRoundGroups(round: bigint): Hex32[] {
+    return [...this.groups].filter(([, g]) => g.group.round + 1n === round).map(([id]) => id)
+  }
+
+  /** An elastic worker (the only kind that samples pass by pass) that did not turn early rollouts off. */
+  private earlyRolloutsOn(): boolean {
+    return this.init.earlyRollouts !== false && this.roles.includes('worker') && this.passPrompts() < this.run.manifest.promptsPerPeer
+  }
+
   /** The first prompt index of `round` not yet sampled by this peer. */
   private promptStart(round: bigint): number {
     return this.prompts.round === round ? this.prompts.next : 0
@@ -986,8 +1000,7 @@ export class SwarmPeer {
    */
   private maybeSampleEarly(): void {
     const s = this.state
-    if (!s || this.stopped || this.early || s.phase === 'rollouts' || this.init.earlyRollouts === false) return
-    if (!this.roles.includes('worker') || this.passPrompts() >= this.run.manifest.promptsPerPeer) return
+    if (!s || this.stopped || this.early || s.phase === 'rollouts' || !this.earlyRolloutsOn()) return
     if (this.inFlight.rollouts > 0 || this.inFlight.training > 0 || this.now() < this.restUntil) return
     // a volunteer on a compute budget rests between rounds' rollouts instead
     if ((this.init.computeShare?.() ?? 1) < 1 || this.promptStart(s.round + 1n) >= this.run.manifest.promptsPerPeer) return
@@ -1204,7 +1217,9 @@ export class SwarmPeer {
         payloadHash: hashDeltaPayload(compressed.bytes),
         payloadSizeBytes: compressed.bytes.length,
         norm,
-        groups: trained.map((u) => fromHex(u.id)).sort(compareBytes),
+        groups: [...trained.map((u) => u.id), ...(this.init.faults?.doubleDip ? this.lastRoundGroups(round) : [])]
+          .map(fromHex)
+          .sort(compareBytes),
       }
       await this.host.blobs.store.put(compressed.bytes)
       const signed = signMessage('Delta', delta, run.domain, this.init.privateKey)
@@ -1215,7 +1230,8 @@ export class SwarmPeer {
       this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
       this.lastSent = { round, id: key, sent: compressed.sent }
       this.roundStats.deltaBytes = compressed.bytes.length
-      this.lastTrainMs = performance.now() - t0
+      // cut short by the deadline: what training all the groups would have taken (localSchedule)
+      this.lastTrainMs = performance.now() - t0 + (steps.length - taken) * m.localSteps * stepMs
       this.lastPublishMs = performance.now() - tPublish
       this.debug(
         `round ${round}: delta ${key.slice(0, 10)}… on ${trained.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
