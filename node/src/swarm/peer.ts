@@ -994,14 +994,19 @@ export class SwarmPeer {
   }
 
   /**
-   * Early rollouts start once this peer's own work for the round is done: an elastic worker
-   * (the only kind that samples pass by pass) whose rollouts are over and whose training, if it
-   * trains, is too; not on a compute budget (computeShare below 1: it rests instead).
+   * Early rollouts start once this peer's own work for the round is done and no trainer's can
+   * still be running (the commitments deadline passed): an elastic worker (the only kind that
+   * samples pass by pass) whose rollouts are over and whose training, if it trains, is too; not
+   * while it aggregates, not on a compute budget (computeShare below 1: it rests instead).
    */
   private maybeSampleEarly(): void {
     const s = this.state
-    if (!s || this.stopped || this.early || s.phase === 'rollouts' || !this.earlyRolloutsOn()) return
+    // not while it aggregates: reproducing θ_{r+1} is the round's critical path
+    if (!s || this.stopped || this.early || s.phase === 'rollouts' || s.phase === 'aggregation' || !this.earlyRolloutsOn()) return
     if (this.inFlight.rollouts > 0 || this.inFlight.training > 0 || this.now() < this.restUntil) return
+    // not before the commitments deadline: until then other trainers may still be training, on
+    // the same cores where peers share a machine
+    if (this.now() - s.startedAtMs < s.config.schedule.commitmentsEndMs) return
     // a volunteer on a compute budget rests between rounds' rollouts instead
     if ((this.init.computeShare?.() ?? 1) < 1 || this.promptStart(s.round + 1n) >= this.run.manifest.promptsPerPeer) return
     const round = s.round
@@ -1016,22 +1021,34 @@ export class SwarmPeer {
    * signed for round r + 1 (its first prompt indexes) and published at once; peers check them
    * against θ_r and train on them in round r + 1, where the GRPO loss's importance ratio (π_θ
    * over the θ_r log-probs each completion carries, clipped at 1 ± ε) corrects for the round of
-   * lag (MAX_POLICY_STALENESS_ROUNDS). The pass in flight when the round closes completes; the
-   * next round's rollouts go on after it.
+   * lag (MAX_POLICY_STALENESS_ROUNDS). Passes run one at a time per engine (SwarmEngine.spare:
+   * peers sharing a device take turns). It pauses while this peer aggregates (after the pass in
+   * flight) and resumes once it reproduced the proposal. The pass in flight when the round
+   * closes completes; the next round's rollouts go on after it.
    */
   private async sampleEarly(round: bigint): Promise<void> {
     const current = await this.currentPolicy(round)
     if (!current || this.stopped) return
     const next = round + 1n
     const m = this.run.manifest
-    this.busyStart()
     try {
       const pass = this.passPrompts()
-      for (let first = this.promptStart(next); first < m.promptsPerPeer && this.state?.round === round && !this.stopped; ) {
-        const to = Math.min(m.promptsPerPeer, first + pass)
-        const ids = await this.rolloutPass(next, current, first, to)
-        this.prompts = { round: next, next: to }
-        first = to
+      const going = () => !this.stopped && this.state?.round === round && this.state.phase !== 'aggregation'
+      while (going() && this.promptStart(next) < m.promptsPerPeer) {
+        // one pass at a time on the device's spare compute; the round may have moved on meanwhile
+        const ids = await this.engine.spare(async () => {
+          const first = this.promptStart(next)
+          if (!going() || first >= m.promptsPerPeer) return []
+          const to = Math.min(m.promptsPerPeer, first + pass)
+          this.busyStart()
+          try {
+            const sampled = await this.rolloutPass(next, current, first, to)
+            this.prompts = { round: next, next: to }
+            return sampled
+          } finally {
+            this.busyEnd()
+          }
+        })
         for (const id of ids) {
           this.counters.groupsPublished++
           this.counters.earlyGroupsPublished++
@@ -1040,10 +1057,10 @@ export class SwarmPeer {
           const g = this.groups.get(id)?.group
           if (g) this.offerGroup(id, g)
         }
-        this.debug(`round ${next}: ${ids.length} early groups sampled on θ_${round} (prompts …${to})`)
+        if (ids.length > 0)
+          this.debug(`round ${next}: ${ids.length} early groups sampled on θ_${round} (prompts …${this.promptStart(next)})`)
       }
     } finally {
-      this.busyEnd()
       await current.release()
     }
   }
