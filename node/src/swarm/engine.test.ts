@@ -6,9 +6,12 @@ import { devKey } from './local.js'
 import { swarmRun } from './run.js'
 
 describe('SwarmEngine.spare', () => {
-  it('runs jobs on spare compute one at a time, in order, and goes on after one fails', async () => {
+  it('runs spare jobs one per core while peers have a core each, else one at a time, in order, going on after one fails', async () => {
     const run = swarmRun(syntheticManifest({ chainId: 31337n, ledger: `0x${'00'.repeat(20)}`, validatorKeys: [devKey(0)], quorum: 1 }))
-    const engine = new SwarmEngine(await nodeRuntime('cpu'), run)
+    // 3 peers on 2 cores: one at a time
+    const engine = new SwarmEngine(await nodeRuntime('cpu'), run, undefined, undefined, 2)
+    const detach = [engine.attach(), engine.attach(), engine.attach()]
+    expect(engine.spareSlots).toBe(1)
     const log: string[] = []
     let running = 0
     let most = 0
@@ -29,6 +32,32 @@ describe('SwarmEngine.spare', () => {
       expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c'])
     } finally {
       await engine.close()
+    }
+    // 2 peers on 2 cores: two at once
+    detach[0]!()
+    detach[0]!() // twice is once
+    expect(engine.spareSlots).toBe(2)
+    const two = new SwarmEngine(await nodeRuntime('cpu'), run, undefined, undefined, 2)
+    two.attach()
+    two.attach()
+    running = 0
+    most = 0
+    log.length = 0
+    try {
+      await Promise.all([job2(two, 'a', 20), job2(two, 'b', 20), job2(two, 'c', 1)])
+      expect(most).toBe(2)
+      expect(log.slice(0, 2)).toEqual(['start a', 'start b'])
+    } finally {
+      await two.close()
+    }
+
+    function job2(e: SwarmEngine, name: string, ms: number) {
+      return e.spare(async () => {
+        most = Math.max(most, ++running)
+        log.push(`start ${name}`)
+        await new Promise((r) => setTimeout(r, ms))
+        running--
+      })
     }
   })
 })

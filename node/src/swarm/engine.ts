@@ -4,6 +4,7 @@
  * and one PolicyTrainer (its graph is stateless across calls: weights are inputs), in the
  * process's thread or, where `trainInWorker` is set, in a worker thread (trainer-worker.ts).
  */
+import { availableParallelism } from 'node:os'
 import { Policy, PolicyTrainer, type RuntimeComponents, type TrainerInit, toHex, type Weights } from '@murmur/protocol'
 import type { SwarmRun } from './run.js'
 import type { StepTrainer } from './trainer-worker.js'
@@ -24,8 +25,12 @@ export class SwarmEngine {
   /** The trainer once started (to notice a failed one). */
   private current: StepTrainer | null = null
   private readonly trainInWorker: ((init: TrainerInit) => StepTrainer) | null
-  /** The tail of the queue of work on spare compute (see spare()). */
-  private spareQueue: Promise<unknown> = Promise.resolve()
+  /** Jobs on spare compute running now, and those waiting for a slot (see spare()). */
+  private spareRunning = 0
+  private readonly spareWaiting: (() => void)[] = []
+  /** Cores for spare jobs (default: this machine's), and the peers using this engine now. */
+  private readonly cores: number
+  private peers = 0
 
   /**
    * `trainInWorker` starts the trainer elsewhere (WorkerPolicyTrainer.create, bound to this
@@ -36,10 +41,12 @@ export class SwarmEngine {
     run: SwarmRun,
     trainer?: Partial<TrainerSettings>,
     trainInWorker?: (init: TrainerInit) => StepTrainer,
+    cores?: number,
   ) {
     this.runtime = runtime
     this.run = run
     this.trainInWorker = trainInWorker ?? null
+    this.cores = Math.max(1, cores ?? availableParallelism())
     const r = run.ctx.run
     this.trainerSettings = {
       trainBatchSize: trainer?.trainBatchSize ?? r.trainBatchSize,
@@ -98,17 +105,44 @@ export class SwarmEngine {
     return this.trainer
   }
 
+  /** A peer starts using this engine; call the returned function when it stops. */
+  attach(): () => void {
+    this.peers++
+    let attached = true
+    return () => {
+      if (attached) this.peers--
+      attached = false
+    }
+  }
+
   /**
-   * Runs `work` on the engine's spare compute: one such job at a time per engine, in order.
-   * Early rollouts use it. The engine is the device: where several peers share one (an
-   * in-process swarm), their early rollouts would otherwise all sample at once, and since a
-   * run() holds the event loop for its length, every peer's gossip and blob serving — the
-   * round's critical path — would wait behind eight runs instead of one.
+   * Spare jobs that may run at once: one per core while every peer on this engine has a core
+   * of its own, else one. Where peers outnumber cores their own round work already fills the
+   * cores, and a spare job takes from it.
    */
-  spare<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.spareQueue.then(work, work)
-    this.spareQueue = run.catch(() => undefined)
-    return run
+  get spareSlots(): number {
+    return this.peers <= this.cores ? this.cores : 1
+  }
+
+  /**
+   * Runs `work` on the engine's spare compute: at most `spareSlots` such jobs at once, the rest
+   * waiting in order. Early rollouts use it. The engine is the device: where several peers share
+   * one (an in-process swarm), their early rollouts would otherwise all sample at once, and
+   * since a run() holds the event loop for its length, every peer's gossip, blob serving and
+   * aggregation — the round's critical path — waited behind eight runs: 8 peers on 2 cores got
+   * 0–4 of 8 deltas into θ, 2–7 with two at a time, 7–8 with one.
+   */
+  async spare<T>(work: () => Promise<T>): Promise<T> {
+    if (this.spareRunning >= this.spareSlots) await new Promise<void>((resolve) => this.spareWaiting.push(resolve))
+    else this.spareRunning++
+    try {
+      return await work()
+    } finally {
+      // hand the slot to the next in line, or free it
+      const next = this.spareWaiting.shift()
+      if (next) next()
+      else this.spareRunning--
+    }
   }
 
   async close(): Promise<void> {

@@ -421,6 +421,8 @@ export class SwarmPeer {
   private prompts: { round: bigint; next: number } = { round: -1n, next: 0 }
   /** Early rollouts in flight (round r + 1's groups on θ_r, sampled while round r closes). */
   private early: Promise<void> | null = null
+  /** Leaves the engine's count of peers (SwarmEngine.attach) on stop. */
+  private detach: () => void = () => {}
   /** Rollouts and training in flight (early rollouts wait for both). */
   private readonly inFlight = { rollouts: 0, training: 0 }
   /**
@@ -598,6 +600,7 @@ export class SwarmPeer {
       if (v && this.state?.round === v.round) this.publish('roundResults', v.bytes)
     }, period)
     this.reannounce.unref?.()
+    this.detach = this.engine.attach()
   }
 
   /** Starts round work (after the caller connected the peers it wants). */
@@ -665,6 +668,7 @@ export class SwarmPeer {
     await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, 5000).unref())])
     await this.evidence?.stop().catch(() => undefined)
     await this.host.stop().catch(() => undefined)
+    this.detach()
     if (this.policy) await this.engine.release(this.policy.hash).catch(() => undefined)
     if (this.previous) await this.engine.release(this.previous.hash).catch(() => undefined)
     this.policy = null
@@ -1021,7 +1025,7 @@ export class SwarmPeer {
    * signed for round r + 1 (its first prompt indexes) and published at once; peers check them
    * against θ_r and train on them in round r + 1, where the GRPO loss's importance ratio (π_θ
    * over the θ_r log-probs each completion carries, clipped at 1 ± ε) corrects for the round of
-   * lag (MAX_POLICY_STALENESS_ROUNDS). Passes run one at a time per engine (SwarmEngine.spare:
+   * lag (MAX_POLICY_STALENESS_ROUNDS). Passes run on the engine's spare slots (SwarmEngine.spare:
    * peers sharing a device take turns). It pauses while this peer aggregates (after the pass in
    * flight) and resumes once it reproduced the proposal. The pass in flight when the round
    * closes completes; the next round's rollouts go on after it.
@@ -1491,7 +1495,8 @@ export class SwarmPeer {
     if (header.groups.length > MAX_RECOVERED_GROUPS || !(await this.recoverGroups(round, missing, sources))) return null
     const v = this.checkDeltaHeader(signed, round, (id) => this.rejectedGroups.has(hex(id)))
     if (!v.ok) {
-      this.log(`recovered delta ${id.slice(0, 12)}… does not verify: ${v.reason}: ${v.detail}`)
+      // (a quorum may have closed the round meanwhile: then θ here is the next one, and that is no news)
+      if (this.theta?.round === round) this.log(`recovered delta ${id.slice(0, 12)}… does not verify: ${v.reason}: ${v.detail}`)
       return null
     }
     const entry: DeltaEntry = { delta: v.delta, bytes: encodeSignedMessage(signed), from: null, holders: [...sources] }
