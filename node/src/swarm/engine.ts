@@ -4,7 +4,6 @@
  * and one PolicyTrainer (its graph is stateless across calls: weights are inputs), in the
  * process's thread or, where `trainInWorker` is set, in a worker thread (trainer-worker.ts).
  */
-import { availableParallelism } from 'node:os'
 import { Policy, PolicyTrainer, type RuntimeComponents, type TrainerInit, toHex, type Weights } from '@murmur/protocol'
 import type { SwarmRun } from './run.js'
 import type { StepTrainer } from './trainer-worker.js'
@@ -28,7 +27,7 @@ export class SwarmEngine {
   /** Jobs on spare compute running now, and those waiting for a slot (see spare()). */
   private spareRunning = 0
   private readonly spareWaiting: (() => void)[] = []
-  /** Cores for spare jobs (default: this machine's), and the peers using this engine now. */
+  /** Cores for spare jobs (default: the browser's hardwareConcurrency, else 1), and the peers using this engine now. */
   private readonly cores: number
   private peers = 0
 
@@ -46,7 +45,9 @@ export class SwarmEngine {
     this.runtime = runtime
     this.run = run
     this.trainInWorker = trainInWorker ?? null
-    this.cores = Math.max(1, cores ?? availableParallelism())
+    // this module also runs in browsers (no node:os): Node peers pass os.availableParallelism()
+    const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    this.cores = Math.max(1, cores ?? (nav?.hardwareConcurrency || 1))
     const r = run.ctx.run
     this.trainerSettings = {
       trainBatchSize: trainer?.trainBatchSize ?? r.trainBatchSize,

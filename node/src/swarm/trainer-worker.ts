@@ -6,6 +6,7 @@
  * on the worker's own session; the main thread sends the weights and samples (a copy: 38 MB for
  * the small model, against seconds of compute) and gets the gradients back.
  */
+import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { ModelConfig, RuntimeComponents, TrainerInit, TrainSample, TrainStepResult, Weights } from '@murmur/protocol'
 import { SwarmEngine } from './engine.js'
@@ -114,5 +115,5 @@ export class WorkerPolicyTrainer implements StepTrainer {
 /** A Node peer's engine: training in a worker thread wherever the runtime allows it. */
 export function nodeSwarmEngine(runtime: RuntimeComponents, run: SwarmRun): SwarmEngine {
   const inWorker = canTrainInWorker(runtime) ? (init: TrainerInit) => WorkerPolicyTrainer.create(runtime, run.cfg, init) : undefined
-  return new SwarmEngine(runtime, run, undefined, inWorker)
+  return new SwarmEngine(runtime, run, undefined, inWorker, availableParallelism())
 }
