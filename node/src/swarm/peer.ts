@@ -191,8 +191,8 @@ export interface PeerRoundReport {
    * peer aggregated), or not included (it missed the freeze, or the quorum's checks refused it).
    */
   own: {
-    /** `early`: of `published`, those sampled on θ_{round−1} while the round before closed. */
-    groups: { published: number; included: number; noGradient: number; unused: number; early: number }
+    /** `early`: of `published`, those sampled on θ_{round−1} while the round before closed; `earlyIncluded` of them in θ_{round+1}. */
+    groups: { published: number; included: number; noGradient: number; unused: number; early: number; earlyIncluded: number }
     delta: null | { outcome: 'included' } | { outcome: 'screened'; reason: string } | { outcome: 'not-included'; reason: string }
   }
   /**
@@ -1814,6 +1814,8 @@ export class SwarmPeer {
     const own = [...this.groups.entries()].filter(([, g]) => g.own && g.group.round === closed)
     const noGradient = own.filter(([, g]) => isZeroVarianceGroup(g.group.completions.map((c) => c.reward))).length
     const ownIncluded = own.filter(([id]) => groupIds.has(id)).length
+    // θ here is still the closed round's: a group on another θ was sampled on the one before
+    const ownEarly = own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash))
     const sent = this.lastSent?.round === closed ? this.lastSent.id : null
     const screenedHere = sent !== null && (body?.screened ?? []).some((id) => hex(id) === sent)
     const ownDelta: PeerRoundReport['own']['delta'] =
@@ -1850,8 +1852,8 @@ export class SwarmPeer {
           included: ownIncluded,
           noGradient,
           unused: own.length - ownIncluded - noGradient,
-          // θ here is still the closed round's: a group on another θ was sampled on the one before
-          early: own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash)).length,
+          early: ownEarly.length,
+          earlyIncluded: ownEarly.filter(([id]) => groupIds.has(id)).length,
         },
         delta: ownDelta,
       },
