@@ -86,6 +86,8 @@ describe.each(devices)('browser peer on $device', ({ device, roundDurationMs, ar
       const diagnosis = JSON.stringify({
         tab,
         lines: lines.map((l) => ({ groups: l.includedGroupsBy, leaves: l.contributions?.leaves })),
+        // the tab's own view of each round: what became of its delta (too late, not fetched, …)
+        tabRounds: s.rounds.map((l) => ({ round: l.round, groups: l.ownGroups, delta: l.ownDelta })),
         errors: s.errors,
         log: s.log.slice(-20),
         console: console.slice(-20),

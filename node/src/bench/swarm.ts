@@ -34,6 +34,8 @@ interface SwarmCase {
   rolloutPassPrompts?: number
   /** With elastic rollouts: sample the next round's first groups while a round closes (default on). */
   earlyRollouts?: boolean
+  /** The first peer's dev key index (see LocalSwarmOptions.firstKey). */
+  firstKey?: number
 }
 
 interface CaseResult {
@@ -43,6 +45,8 @@ interface CaseResult {
   /** Rounds stopped closing within 4× their scheduled time. */
   stalled: boolean
   roundsClosed: number
+  /** Peer-rounds skipped by peers that fell behind and synced a later θ. */
+  syncedPast: number
   lines: SwarmRoundLine[]
   agreed: boolean
   meanReward: number
@@ -106,6 +110,7 @@ export const swarmBenchmark: Benchmark = {
           dataDir: join(dir, `case-${c.label.replace(/\W+/g, '-')}`),
           roundDurationMs: roundMs,
           settings: c.settings,
+          ...(c.firstKey ? { firstKey: c.firstKey } : {}),
           ...(c.rolloutPassPrompts ? { rolloutPassPrompts: c.rolloutPassPrompts } : {}),
           ...(c.earlyRollouts === false ? { earlyRollouts: false } : {}),
           log: (line) => log(`  ${line}`),
@@ -138,6 +143,7 @@ export const swarmBenchmark: Benchmark = {
           cumulativeReward: lines.reduce((s, l) => s + l.reward, 0),
           stalled,
           roundsClosed: lines.length,
+          syncedPast: lines.reduce((n, l) => n + l.syncedPast, 0),
           medianCommitMs: med(lines.map((l) => l.commitMs)),
           medianSpreadMs: med(lines.map((l) => l.spreadMs)),
           medianBytesPerPeer: med(lines.map((l) => l.bytesPerPeer)),
@@ -156,9 +162,10 @@ export const swarmBenchmark: Benchmark = {
       const compressed = await runCase({ label: `${big} peers, top-1% int8`, peers: big, rounds })
       const dense = await runCase({ label: `${big} peers, dense fp32`, peers: big, rounds, settings: { compression: 'dense-f32' } })
       const shared = await runCase({ label: '4 peers sharing', peers: 4, rounds })
-      // the isolated peers run at the same time, as the four sharing peers do: same budget per peer
+      // the isolated peers run at the same time, as the four sharing peers do: same budget per
+      // peer; each with a key of its own, so that each is a run of its own (its own prompts)
       const isolated = await Promise.all(
-        Array.from({ length: quick ? 1 : 4 }, (_, i) => runCase({ label: `isolated peer ${i}`, peers: 1, rounds })),
+        Array.from({ length: quick ? 1 : 4 }, (_, i) => runCase({ label: `isolated peer ${i}`, peers: 1, rounds, firstKey: i })),
       )
       const isolatedReward = isolated.reduce((s, r) => s + r.cumulativeReward, 0) / isolated.length
       // promptsPerPeer is a cap for elastic workers: high enough that time, not the cap, ends their sampling
@@ -221,7 +228,11 @@ export const swarmBenchmark: Benchmark = {
         swarmVsIsolatedCumulativeReward: shared.cumulativeReward / isolatedReward,
       }
       const row = (r: CaseResult) => [
-        r.stalled ? `${r.label} (stalled after ${r.roundsClosed} of ${r.rounds} rounds)` : r.label,
+        [
+          r.label,
+          r.stalled ? ` (stalled after ${r.roundsClosed} of ${r.rounds} rounds)` : '',
+          r.syncedPast > 0 ? ` (${r.syncedPast} peer-rounds synced past)` : '',
+        ].join(''),
         r.agreed ? 'yes' : 'NO',
         r.meanReward.toFixed(3),
         r.medianRoundSeconds.toFixed(1),

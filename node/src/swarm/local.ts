@@ -37,8 +37,13 @@ export const devKey = (i: number) => deriveSeed('murmur/dev-key/v1', i)
 export interface LocalSwarmOptions {
   runDir: string
   peers: number
-  /** Validators: the first min(peers, this) dev keys; quorum is a majority of them. */
+  /** Validators: the first min(peers, this) peers' keys; quorum is a majority of them. */
   validators?: number
+  /**
+   * Peer i signs with devKey(firstKey + i) (default 0). One-peer swarms started side by side need
+   * different keys to be different runs: with the same key they share a run id, hence every prompt.
+   */
+  firstKey?: number
   roundDurationMs?: number
   settings?: Partial<Omit<SwarmSettings, 'validators' | 'quorum'>>
 }
@@ -48,7 +53,7 @@ export async function localManifest(o: LocalSwarmOptions): Promise<{ bytes: Uint
   const run = await readRun(o.runDir)
   const genesis = await readGenesis(o.runDir)
   const n = Math.min(o.peers, o.validators ?? 7)
-  const validators = Array.from({ length: n }, (_, i) => addressFromPrivateKey(devKey(i))).sort(compareBytes)
+  const validators = Array.from({ length: n }, (_, i) => addressFromPrivateKey(devKey((o.firstKey ?? 0) + i))).sort(compareBytes)
   const manifest = swarmManifest(run, {
     ...DEFAULT_SWARM,
     chainId: 31337n,
@@ -72,6 +77,8 @@ export interface SwarmRoundLine {
   /** Included deltas the screen left out of the aggregate (the largest count any peer saw). */
   screened: number
   seconds: number
+  /** Live peers that went past this round without closing it (they fell behind and synced a later θ). */
+  syncedPast: number
   /** Median over peers of busy (sampling + training + aggregation) ÷ wall seconds. */
   computeFraction: number
   /** Median over peers of the groups each sampled this round. */
@@ -96,7 +103,10 @@ export interface LocalSwarm {
   run: SwarmRun
   engine: SwarmEngine
   peers: SwarmPeer[]
-  /** Resolves with each round's line once every live peer closed it. */
+  /**
+   * Resolves with each round's line once every live peer closed it or went past it (a peer that
+   * falls behind syncs a later θ and skips rounds: the line then covers the peers that closed it).
+   */
   rounds: AsyncIterable<SwarmRoundLine>
   /** Stops peer `i` abruptly (its connections drop mid-round); rounds stop waiting for it. */
   kill(i: number): Promise<void>
@@ -155,15 +165,21 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   let stopped = false
   let stopping: Promise<void> | undefined
 
+  /** The latest round each peer reported. */
+  const latest = new Map<string, number>()
   const flush = async () => {
     for (;;) {
       const round = emitted + 1
       const got = reports.get(round) ?? []
       // rounds are closed by the honest peers: a faulty one may be cut off and fall behind
-      const live = peers.filter((p) => !dead.has(p) && !faulty.has(p))
-      if (live.length === 0 || !live.every((p) => got.some((r) => r.address === p.address))) return
+      const live = peers.filter((p) => !dead.has(p) && !faulty.has(p)).map((p) => p.address)
+      const ready = roundLineReady(round, live, got, latest)
+      if (ready === 'wait') return
       emitted = round
-      const line = await summarise(round, got)
+      reports.delete(round)
+      // every live peer synced over it: no peer closed the round, so there is no line to give
+      if (got.length === 0) continue
+      const line = await summarise(round, got, ready.syncedPast)
       lines.push(line)
       for (const w of waiting.splice(0)) w()
     }
@@ -175,11 +191,12 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
     o.onPeerRound?.(r)
     const list = reports.get(r.round) ?? []
     if (peers.some((p) => p.address === r.address && faulty.has(p))) return
+    latest.set(r.address, Math.max(latest.get(r.address) ?? -1, r.round))
     list.push(r)
     reports.set(r.round, list)
     flushing = flushing.then(flush).catch((err: unknown) => o.log?.(`round summary failed: ${String(err)}`))
   }
-  const summarise = async (round: number, got: PeerRoundReport[]): Promise<SwarmRoundLine> => {
+  const summarise = async (round: number, got: PeerRoundReport[], syncedPast: number): Promise<SwarmRoundLine> => {
     const weighted = got.filter((r) => r.groups > 0)
     const line: SwarmRoundLine = {
       round: round + 1,
@@ -187,6 +204,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       sampleAccuracy: weighted.length ? weighted.reduce((s, r) => s + r.sampleAccuracy, 0) / weighted.length : 0,
       peers: got.map((r) => ({ address: r.address, policyHash: r.policyHash })).sort((a, b) => (a.address < b.address ? -1 : 1)),
       included: Math.max(...got.map((r) => r.included)),
+      syncedPast,
       screened: Math.max(...got.map((r) => r.screened)),
       seconds: median(got.map((r) => r.seconds)),
       computeFraction: median(got.map((r) => (r.seconds > 0 ? r.computeSeconds / r.seconds : 0))),
@@ -236,7 +254,7 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   for (let i = 0; i < o.peers; i++) {
     const peer = await SwarmPeer.start({
       engine,
-      privateKey: devKey(i),
+      privateKey: devKey((o.firstKey ?? 0) + i),
       roles: o.roles?.(i) ?? ['worker', 'trainer', 'validator'],
       faults: o.faults?.(i),
       ...(o.rolloutPassPrompts ? { rolloutPassPrompts: o.rolloutPassPrompts } : {}),
@@ -297,6 +315,27 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
       return stopping
     },
   }
+}
+
+/**
+ * Whether round `round`'s line can be given: once every live peer reported it or reported a later
+ * round. Peers report rounds in order, so one past `round` without a report of it synced over it
+ * (it fell behind and fetched a later θ); the line then covers the peers that closed the round.
+ */
+export function roundLineReady(
+  round: number,
+  live: readonly string[],
+  got: readonly Pick<PeerRoundReport, 'address'>[],
+  latest: ReadonlyMap<string, number>,
+): 'wait' | { syncedPast: number } {
+  if (live.length === 0) return 'wait'
+  let syncedPast = 0
+  for (const a of live) {
+    if (got.some((r) => r.address === a)) continue
+    if ((latest.get(a) ?? -1) <= round) return 'wait'
+    syncedPast++
+  }
+  return { syncedPast }
 }
 
 /**

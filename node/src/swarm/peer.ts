@@ -1813,7 +1813,12 @@ export class SwarmPeer {
     const groupIds = new Set(included.flatMap((id) => this.deltas.get(id)?.delta.groups.map(hex) ?? []))
     const own = [...this.groups.entries()].filter(([, g]) => g.own && g.group.round === closed)
     const noGradient = own.filter(([, g]) => isZeroVarianceGroup(g.group.completions.map((c) => c.reward))).length
-    const ownIncluded = own.filter(([id]) => groupIds.has(id)).length
+    const self = fromHex(this.address)
+    const ownIncluded = ownGroupsInTheta(
+      own.filter(([id]) => groupIds.has(id)).length,
+      included.some((id) => !this.deltas.has(id)),
+      body?.credits.find((c) => equalBytes(c.contributor, self)),
+    )
     // θ here is still the closed round's: a group on another θ was sampled on the one before
     const ownEarly = own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash))
     const sent = this.lastSent?.round === closed ? this.lastSent.id : null
@@ -2457,6 +2462,16 @@ export class SwarmPeer {
  * split across steps unless it alone is bigger than a step; it then counts as trained after its
  * last piece. Groups without samples are skipped.
  */
+/**
+ * How many of a peer's own groups of a round θ_{r+1} trained on: counted from the included deltas'
+ * headers where the peer holds them all. A peer that missed some (it joined mid-round, before its
+ * gossip mesh formed, and adopted the quorum's θ) takes the count from its leaf of the agreed
+ * RoundResult, whose acceptedGroups are its groups the included deltas used.
+ */
+export function ownGroupsInTheta(counted: number, missedHeaders: boolean, leaf: { acceptedGroups: number } | undefined): number {
+  return missedHeaders && leaf ? Math.max(counted, leaf.acceptedGroups) : counted
+}
+
 function groupSteps<T extends { rollout: RolloutGroup }>(groups: readonly T[], batch: number): { groups: T[]; samples: TrainSample[] }[] {
   const out: { groups: T[]; samples: TrainSample[] }[] = []
   let cur: { groups: T[]; samples: TrainSample[] } = { groups: [], samples: [] }
