@@ -235,6 +235,14 @@ export const adversarialBenchmark: Benchmark = {
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`
       const report = (results: AttackResult[]) => {
         const clean = results[0]!
+        /**
+         * Credit per adversary ÷ credit per honest peer: 1 is an honest peer's pay (adversaries that
+         * also do honest work earn it for that work), 0 is none; above 1, the attack paid.
+         */
+        const payRatio = (r: AttackResult) =>
+          r.adversaries === 0 || r.adversaryCreditShare >= 1
+            ? null
+            : r.adversaryCreditShare / r.adversaries / ((1 - r.adversaryCreditShare) / (r.peers - r.adversaries))
         /** The first round whose accuracy reached the clean run's final accuracy, or null. */
         const reached = (r: AttackResult) => {
           const i = r.accuracyByRound.findIndex((a) => a >= clean.finalAccuracy)
@@ -252,7 +260,7 @@ export const adversarialBenchmark: Benchmark = {
             roundDurationMs,
             repeats,
             finalRounds: FINAL_ROUNDS,
-            cases: results.map((r) => ({ ...r, roundsToCleanAccuracy: reached(r) })),
+            cases: results.map((r) => ({ ...r, roundsToCleanAccuracy: reached(r), adversaryPayRatio: payRatio(r) })),
           },
           table: {
             headers: [
@@ -262,7 +270,7 @@ export const adversarialBenchmark: Benchmark = {
               'rounds to clean accuracy',
               'rounds closed',
               'θ agreed',
-              'adversary credit',
+              'adversary credit (pay per peer vs honest)',
               'adversary deltas / groups in θ',
               'deltas screened out',
               'offenses proven (vs honest)',
@@ -277,7 +285,7 @@ export const adversarialBenchmark: Benchmark = {
               String(reached(r) ?? `not in ${r.roundsClosed}`),
               `${r.roundsClosed} of ${rounds}${r.stalled ? ' (stalled)' : ''}`,
               r.agreed ? 'yes' : 'NO',
-              pct(r.adversaryCreditShare),
+              `${pct(r.adversaryCreditShare)}${payRatio(r) === null ? '' : ` (${payRatio(r)!.toFixed(2)}×)`}`,
               `${r.adversaryDeltasIncluded} / ${r.adversaryGroupsIncluded}`,
               String(r.screened),
               `${r.offensesProven} (${r.offensesAgainstHonest})`,
@@ -289,7 +297,7 @@ export const adversarialBenchmark: Benchmark = {
             ]),
           },
           notes: [
-            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except the forged half under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round or a RoundResult proves an offense of theirs (a forged reward, a wrong RoundResult of the round before): then they forfeit the round. A credit share above 0 is not by itself a successful attack: it is what their honest work earned in rounds nothing proved against them.',
+            'Adversaries are real peers with their own keys, speaking the protocol; their groups (honest rollouts, except the forged half under "forged reward") still earn credit when honest trainers use them, unless a delta of theirs is screened out of that round or a RoundResult proves an offense of theirs (a forged reward, a wrong RoundResult of the round before): then they forfeit the round. A credit share above 0 is not by itself a successful attack: it is what their honest work earned in rounds nothing proved against them. In parentheses: credit per adversary ÷ credit per honest peer (1× is an honest peer\'s pay; above 1×, the attack paid).',
             `Accuracy: held-out greedy accuracy of the agreed θ after every round (${quick ? 50 : 200} problems); final accuracy is the mean over the last ${FINAL_ROUNDS} rounds, since one round's swings by tens of points between runs that differ only in timing. Rounds to clean accuracy: the first round whose accuracy reached the clean run's final accuracy.`,
             'Attacks only a validator can make (wrong RoundResult) are made by the last validators (7 of the 9 peers validate).',
             'Offenses proven: fraud proofs the agreed RoundResults list (docs/PROTOCOL.md, "Fraud proofs"), one per offender and round; against honest peers, in parentheses, must be 0. A sybil that re-signs another trainer\'s delta leaves no proof; commit and reveal keeps its copies out of θ (docs/PROTOCOL.md, "Copied deltas"): its deltas in θ must be 0.',

@@ -8,14 +8,10 @@ import { swarmRun } from './run.js'
 describe('SwarmEngine.spare', () => {
   it('runs spare jobs one per core while peers have a core each, else one at a time, in order, going on after one fails', async () => {
     const run = swarmRun(syntheticManifest({ chainId: 31337n, ledger: `0x${'00'.repeat(20)}`, validatorKeys: [devKey(0)], quorum: 1 }))
-    // 3 peers on 2 cores: one at a time
-    const engine = new SwarmEngine(await nodeRuntime('cpu'), run, undefined, undefined, 2)
-    const detach = [engine.attach(), engine.attach(), engine.attach()]
-    expect(engine.spareSlots).toBe(1)
     const log: string[] = []
     let running = 0
     let most = 0
-    const job = (name: string, ms: number, fail = false) =>
+    const job = (engine: SwarmEngine, name: string, ms: number, fail = false) =>
       engine.spare(async () => {
         most = Math.max(most, ++running)
         log.push(`start ${name}`)
@@ -25,8 +21,13 @@ describe('SwarmEngine.spare', () => {
         if (fail) throw new Error(`${name} failed`)
         return name
       })
+    // 3 peers on 2 cores: one at a time
+    const engine = new SwarmEngine(await nodeRuntime('cpu'), run, undefined, undefined, 2)
+    const detach = [engine.attach(), engine.attach(), engine.attach()]
+    expect(engine.spareSlots).toBe(1)
+    expect(engine.coreEach).toBe(false)
     try {
-      const results = await Promise.allSettled([job('a', 30), job('b', 5, true), job('c', 1)])
+      const results = await Promise.allSettled([job(engine, 'a', 30), job(engine, 'b', 5, true), job(engine, 'c', 1)])
       expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['a', 'b failed', 'c'])
       expect(most).toBe(1)
       expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c'])
@@ -37,6 +38,7 @@ describe('SwarmEngine.spare', () => {
     detach[0]!()
     detach[0]!() // twice is once
     expect(engine.spareSlots).toBe(2)
+    expect(engine.coreEach).toBe(true)
     const two = new SwarmEngine(await nodeRuntime('cpu'), run, undefined, undefined, 2)
     two.attach()
     two.attach()
@@ -44,20 +46,11 @@ describe('SwarmEngine.spare', () => {
     most = 0
     log.length = 0
     try {
-      await Promise.all([job2(two, 'a', 20), job2(two, 'b', 20), job2(two, 'c', 1)])
+      await Promise.all([job(two, 'a', 20), job(two, 'b', 20), job(two, 'c', 1)])
       expect(most).toBe(2)
       expect(log.slice(0, 2)).toEqual(['start a', 'start b'])
     } finally {
       await two.close()
-    }
-
-    function job2(e: SwarmEngine, name: string, ms: number) {
-      return e.spare(async () => {
-        most = Math.max(most, ++running)
-        log.push(`start ${name}`)
-        await new Promise((r) => setTimeout(r, ms))
-        running--
-      })
     }
   })
 })

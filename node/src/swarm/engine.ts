@@ -122,7 +122,12 @@ export class SwarmEngine {
    * cores, and a spare job takes from it.
    */
   get spareSlots(): number {
-    return this.peers <= this.cores ? this.cores : 1
+    return this.coreEach ? this.cores : 1
+  }
+
+  /** Every peer on this engine has a core of its own (one `murmur node` on a machine, a tab). */
+  get coreEach(): boolean {
+    return this.peers <= this.cores
   }
 
   /**

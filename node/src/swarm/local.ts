@@ -187,10 +187,18 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   const dead = new Set<SwarmPeer>()
   const faulty = new Set<SwarmPeer>()
   let flushing = Promise.resolve()
+  /**
+   * θ_{r+1} as the first honest peer to close round r holds it when it does: lines can come out
+   * in bursts (the slowest peer closes several rounds at once), and each is evaluated on its own θ.
+   */
+  const thetaAfter = new Map<number, ReturnType<SwarmPeer['weights']>>()
+  const evaluated = (round: number) => (o.evalEvery ?? 0) > 0 && (round + 1) % (o.evalEvery ?? 1) === 0
   const onRound = (r: PeerRoundReport) => {
     o.onPeerRound?.(r)
     const list = reports.get(r.round) ?? []
     if (peers.some((p) => p.address === r.address && faulty.has(p))) return
+    const reporter = peers.find((p) => p.address === r.address)
+    if (reporter && evaluated(r.round) && !thetaAfter.has(r.round)) thetaAfter.set(r.round, reporter.weights())
     latest.set(r.address, Math.max(latest.get(r.address) ?? -1, r.round))
     list.push(r)
     reports.set(r.round, list)
@@ -228,9 +236,10 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
         return d.length ? median(d.map((r) => r.denseDeltaBytes / r.deltaBytes)) : null
       })(),
     }
-    const every = o.evalEvery ?? 0
-    if (every > 0 && (round + 1) % every === 0 && !stopped) {
-      const w = await peers.find((p) => !dead.has(p))?.weights()
+    const theta = thetaAfter.get(round)
+    thetaAfter.delete(round)
+    if (evaluated(round) && !stopped) {
+      const w = await theta
       if (w) {
         const policy = await engine.acquire(w.hash, w.weights)
         try {

@@ -998,19 +998,21 @@ export class SwarmPeer {
   }
 
   /**
-   * Early rollouts start once this peer's own work for the round is done and no trainer's can
-   * still be running (the commitments deadline passed): an elastic worker (the only kind that
-   * samples pass by pass) whose rollouts are over and whose training, if it trains, is too; not
-   * while it aggregates, not on a compute budget (computeShare below 1: it rests instead).
+   * Early rollouts start once this peer's own work for the round is done (and, where peers
+   * share too few cores, once no trainer's can still be running: the commitments deadline
+   * passed): an elastic worker (the only kind that samples pass by pass) whose rollouts are over
+   * and whose training, if it trains, is too; not while it aggregates, not on a compute budget
+   * (computeShare below 1: it rests instead).
    */
   private maybeSampleEarly(): void {
     const s = this.state
     // not while it aggregates: reproducing θ_{r+1} is the round's critical path
     if (!s || this.stopped || this.early || s.phase === 'rollouts' || s.phase === 'aggregation' || !this.earlyRolloutsOn()) return
     if (this.inFlight.rollouts > 0 || this.inFlight.training > 0 || this.now() < this.restUntil) return
-    // not before the commitments deadline: until then other trainers may still be training, on
-    // the same cores where peers share a machine
-    if (this.now() - s.startedAtMs < s.config.schedule.commitmentsEndMs) return
+    // where peers outnumber the cores they share, not before the commitments deadline: until
+    // then other trainers may still be training on those cores; a peer with a core of its own
+    // starts as soon as its own training is done
+    if (!this.engine.coreEach && this.now() - s.startedAtMs < s.config.schedule.commitmentsEndMs) return
     // a volunteer on a compute budget rests between rounds' rollouts instead
     if ((this.init.computeShare?.() ?? 1) < 1 || this.promptStart(s.round + 1n) >= this.run.manifest.promptsPerPeer) return
     const round = s.round
