@@ -21,7 +21,7 @@ import {
   encodeBlobRequest,
 } from './blob-protocol.js'
 import type { BlobStore } from './blob-store.js'
-import { type BlobAttempt, BlobUnavailableError, NetError } from './errors.js'
+import { type BlobAttempt, BlobUnavailableError, failureText, NetError } from './errors.js'
 import { FrameError, readFramed, readRequest, sendFramed } from './framed-stream.js'
 
 export interface BlobServiceComponents {
@@ -167,7 +167,7 @@ export class BlobService {
       } catch (err) {
         if (options.signal?.aborted) throw err
         const reason = err instanceof HolderFailure ? err.reason : 'dial'
-        const detail = err instanceof Error ? err.message : String(err)
+        const detail = failureText(err)
         attempts.push({ peer: peer.toString(), reason, detail })
         this.log('blob %s from %p failed: %s: %s', toHex(hash).slice(0, 16), peer, reason, detail)
         if (reason === 'hash-mismatch' || reason === 'protocol' || reason === 'too-large') {
@@ -244,7 +244,7 @@ export class BlobService {
       stream = await this.components.dialProtocol(peer, BLOB_PROTOCOL, { signal })
     } catch (err) {
       if (timeout.aborted) throw timedOut()
-      throw new HolderFailure('dial', err instanceof Error ? err.message : String(err))
+      throw new HolderFailure('dial', failureText(err))
     }
     const onAbort = () => stream.abort(new NetError('blob request aborted'))
     signal.addEventListener('abort', onAbort, { once: true })
@@ -260,7 +260,7 @@ export class BlobService {
     } catch (err) {
       if (timeout.aborted && !(err instanceof HolderFailure && err.reason === 'hash-mismatch')) throw timedOut()
       if (err instanceof HolderFailure) throw err
-      throw new HolderFailure('protocol', err instanceof Error ? err.message : String(err))
+      throw new HolderFailure('protocol', failureText(err))
     } finally {
       signal.removeEventListener('abort', onAbort)
       if (stream.status === 'open') stream.abort(new NetError('blob request finished'))

@@ -13,6 +13,17 @@ export class NetError extends Error {
   }
 }
 
+/**
+ * What went wrong, for a log line: an Error's message; a transport's error Event (a WebSocket
+ * dial fails with one, whose String() is "[object Event]") by its type; anything else as text.
+ */
+export function failureText(err: unknown): string {
+  if (err instanceof Error) return err.message
+  if (typeof Event !== 'undefined' && err instanceof Event)
+    return `the transport failed (${err.type} event; the peer's address refused or dropped the connection)`
+  return String(err)
+}
+
 /** A gossip publish larger than the limit: gossipsub would drop it silently past 4 MiB. */
 export class GossipMessageTooLargeError extends NetError {
   override name = 'GossipMessageTooLargeError' as const

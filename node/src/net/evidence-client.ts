@@ -16,7 +16,7 @@ import { yamux } from '@libp2p/yamux'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { equalBytes, hashRunManifest, isProtocolError, toHex0x } from '@murmur/protocol'
 import { createLibp2p } from 'libp2p'
-import { type EvidenceAttempt, EvidenceRequestError, NetError } from './errors.js'
+import { type EvidenceAttempt, EvidenceRequestError, failureText, NetError } from './errors.js'
 import {
   ANY_RUN,
   DEFAULT_MAX_EVIDENCE_BYTES,
@@ -77,7 +77,7 @@ export async function requestEvidence(
     stream = await components.dialProtocol(peer, EVIDENCE_PROTOCOL, { signal })
   } catch (err) {
     if (timeout.aborted) throw timedOut()
-    throw fail('dial', err instanceof Error ? err.message : String(err), err)
+    throw fail('dial', failureText(err), err)
   }
   const onAbort = () => stream.abort(new NetError('evidence request aborted'))
   signal.addEventListener('abort', onAbort, { once: true })
@@ -92,7 +92,7 @@ export async function requestEvidence(
     if (err instanceof EvidenceRequestError) throw err
     if (timeout.aborted) throw timedOut()
     if (err instanceof FrameError) throw fail(err.reason === 'too-large' ? 'too-large' : 'protocol', err.message)
-    throw fail('protocol', err instanceof Error ? err.message : String(err), err)
+    throw fail('protocol', failureText(err), err)
   } finally {
     signal.removeEventListener('abort', onAbort)
     if (stream.status === 'open') stream.abort(new NetError('evidence request finished'))
