@@ -65,8 +65,12 @@ function say(text: string, kind: typeof state.phase = state.phase): void {
   el.dataset.state = kind
 }
 
+/** Log lines a tab keeps: it may run for days (and with ?debug=murmur, log a dozen lines a round). */
+const LOG_KEPT = 1000
+
 function log(line: string): void {
   state.log.push(line)
+  if (state.log.length > LOG_KEPT) state.log.splice(0, state.log.length - LOG_KEPT)
   const el = $('log')
   el.textContent = `${state.log.slice(-200).join('\n')}\n`
   el.scrollTop = el.scrollHeight

@@ -6,7 +6,7 @@ export type Device = 'webgpu' | 'wasm'
 export type ToWorker =
   /** The page's end of the worker's WebRTC (rtc-host.ts serves the other); sent before 'start'. */
   | { type: 'rtc'; port: MessagePort }
-  /** `debug`: libp2p log namespaces for the worker's console (the page's `?debug=` parameter, e.g. `libp2p:webrtc*`). */
+  /** `debug`: libp2p log namespaces for the worker's console (the page's `?debug=` parameter, e.g. `libp2p:webrtc*`); `murmur` in the list adds the peer's own timing lines to the tab's log. */
   /** `train`: also take the trainer role (default: on WebGPU, or on wasm for models up to WASM_TRAIN_MAX_PARAMS). */
   | { type: 'start'; join: JoinInfo; privateKey: Uint8Array; device: Device; share: number; train?: boolean; debug?: string }
   | { type: 'share'; share: number }

@@ -125,6 +125,8 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     computeShare: () => share,
     client: WEB_CLIENT,
     log: (line) => post({ type: 'log', line }),
+    // ?debug=murmur: the peer's own timing lines (phases, deltas, votes) in the tab's log
+    debug: m.debug?.split(',').includes('murmur') ?? false,
     onRound: (r: PeerRoundReport) => {
       totals.groupsIncluded += r.ownGroupsIncluded
       if (r.ownDeltaIncluded) totals.deltasIncluded++

@@ -5,7 +5,16 @@
  * loses score.
  */
 import { join } from 'node:path'
-import { devKey, type LocalSwarm, nodeRuntime, type PeerRoundReport, SwarmPeer, type SwarmRoundLine, startLocalSwarm } from '@murmur/node'
+import {
+  devKey,
+  type LocalSwarm,
+  nodeRuntime,
+  type PeerRoundReport,
+  SwarmPeer,
+  type SwarmRoundLine,
+  startLocalSwarm,
+  takeRounds,
+} from '@murmur/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toySwarmRun } from '../helpers/swarm-run.js'
 
@@ -41,6 +50,37 @@ describe('swarm of in-process peers on loopback', () => {
       expect(lines.some((l) => l.included >= 2)).toBe(true)
       expect(new Set(lines.map((l) => l.peers[0]!.policyHash)).size).toBeGreaterThan(1)
       expect(lines.find((l) => l.compressionRatio !== null)!.compressionRatio).toBeGreaterThan(50)
+    } finally {
+      await swarm.stop()
+    }
+  })
+
+  it('rounds close when validators’ votes are lost on gossip: a peer stuck in a round gets its quorum from those that closed it', async () => {
+    // 4 validators, quorum 3: peers 0 and 1 lose the first gossip of every vote they sign. Each
+    // holds its own vote and those of peers 2 and 3, a quorum, and moves on; peers 2 and 3 see 2
+    // of 3 and may not re-vote while the unseen ones could complete a quorum (step.ts). Without
+    // the relay (helpLaggards) the swarm sat split across rounds 0 and 1 for good.
+    const reports: PeerRoundReport[] = []
+    const swarm = await startLocalSwarm({
+      runDir,
+      peers: 4,
+      runtime: await nodeRuntime('cpu'),
+      dataDir: join(runDir, 'swarm-lost-votes'),
+      roundDurationMs: 4000,
+      faults: (i) => (i < 2 ? { loseFirstVote: true } : undefined),
+      onPeerRound: (r) => reports.push(r),
+    })
+    try {
+      const { lines, stalled } = await takeRounds(swarm, 3, 60_000)
+      expect(stalled, `${lines.length} of 3 rounds closed`).toBe(false)
+      // every peer, the ones whose votes were lost too, closed every round on the same θ
+      for (const line of lines) {
+        // a line's round counts from 1: the line of round r is θ_{r+1}
+        const closed = reports.filter((r) => r.round + 1 === line.round)
+        expect(new Set(closed.map((r) => r.address)).size, `round ${line.round}`).toBe(4)
+        expect(new Set(closed.map((r) => r.policyHash)), `round ${line.round}`).toEqual(new Set([line.peers[0]!.policyHash]))
+      }
+      expect(lines.some((l) => l.included >= 2)).toBe(true)
     } finally {
       await swarm.stop()
     }

@@ -1,5 +1,6 @@
+import { roundScheduleOf } from '@murmur/protocol'
 import { describe, expect, it } from 'vitest'
-import { ownGroupsInTheta } from './peer.js'
+import { ownGroupsInTheta, trainerSchedule } from './peer.js'
 
 describe('ownGroupsInTheta', () => {
   it("counts from the included deltas' headers when the peer holds them all", () => {
@@ -13,5 +14,43 @@ describe('ownGroupsInTheta', () => {
     expect(ownGroupsInTheta(3, true, { acceptedGroups: 2 })).toBe(3)
     // no leaf (it forfeited the round, or the body is unknown): what the headers it holds say
     expect(ownGroupsInTheta(1, true, undefined)).toBe(1)
+  })
+})
+
+describe('trainerSchedule', () => {
+  // a 15 s round: rollouts to 6 s, commitments by 10.5 s
+  const base = roundScheduleOf({ roundDurationMs: 15_000 })
+  const at = (o: Partial<Parameters<typeof trainerSchedule>[1]>) =>
+    trainerSchedule(base, { roundDurationMs: 15_000, elastic: false, earlyRollouts: false, trainMs: 300, stepMs: 100, marginMs: 750, ...o })
+
+  it('keeps the protocol split for a trainer whose step fits the window', () => {
+    expect(at({})).toEqual({ ...base, fits: true })
+  })
+
+  it('starts a trainer whose one step does not fit the window early enough for it', () => {
+    // the browser e2e caught this: a tab on SwiftShader took 4–5 s a step in a 4.5 s window,
+    // so each of its deltas came after the commitments deadline, round after round
+    const s = at({ stepMs: 5000, trainMs: 15_000 })
+    expect(s.rolloutsEndMs).toBe(10_500 - 6250 - 750)
+    expect(s.fits).toBe(true)
+    expect(s.commitmentsEndMs).toBe(base.commitmentsEndMs)
+    expect(s.trainingEndMs).toBe(base.trainingEndMs)
+    // never before 10% of the round; no room for a step even then
+    const slow = at({ stepMs: 9000 })
+    expect(slow.rolloutsEndMs).toBe(1500)
+    expect(slow.fits).toBe(false)
+  })
+
+  it('moves an elastic worker’s deadline to fill its round, later or (with early rollouts) earlier', () => {
+    // a short training: sample until the commitments deadline less 1.15× it and the margin
+    expect(at({ elastic: true, trainMs: 1000 }).rolloutsEndMs).toBe(10_500 - 1150 - 750)
+    // a long one: no earlier than the protocol split without early rollouts, to 10% with them
+    expect(at({ elastic: true, trainMs: 8000 }).rolloutsEndMs).toBe(base.rolloutsEndMs)
+    expect(at({ elastic: true, earlyRollouts: true, trainMs: 8000 }).rolloutsEndMs).toBe(1500)
+    // and an elastic worker whose one step is too long starts training in time for it as well
+    expect(at({ elastic: true, trainMs: 8000, stepMs: 5000 }).rolloutsEndMs).toBe(3500)
+    // before it measured a whole training (its first was abandoned), the step rule alone
+    expect(at({ elastic: true, trainMs: null, stepMs: 5000 }).rolloutsEndMs).toBe(3500)
+    expect(at({ elastic: true, trainMs: null }).rolloutsEndMs).toBe(base.rolloutsEndMs)
   })
 })

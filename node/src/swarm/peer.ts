@@ -43,6 +43,7 @@ import {
   decodeDelta,
   decodeDeltaCommitment,
   decodeOuterState,
+  decodePeerStatus,
   decodeRoundResult,
   decodeScoredGroup,
   decodeSignedMessage,
@@ -137,6 +138,8 @@ const FETCH_ATTEMPTS = 3
  */
 const TRAIN_MARGIN = 0.02
 /** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
+/** How often a peer sends its round's announcement and vote again (to new peers, and while its round is overdue). */
+const reannouncePeriodMs = (roundDurationMs: number) => Math.max(1000, Math.floor(roundDurationMs / 3))
 const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(3000, Math.floor(roundDurationMs / 3)))
 
 /** The margin before a peer has measured delivery (its first round), as a share of the round. */
@@ -151,14 +154,46 @@ function commitSignatures(signed: RoundEvidence['signatures']): Uint8Array[] {
 /** Claims autoClaim remembers to send again after a reorg: deeper reorgs than this are not repaired. */
 const CLAIMS_KEPT = 64
 
-/** The latest a training peer moves its rollouts deadline to, as a share of the round. */
-const ADAPTIVE_ROLLOUTS_MAX = 0.75
 /**
- * The earliest a training peer with early rollouts moves it to: its round starts with the early
+ * The earliest a training peer moves it to: with early rollouts, its round starts with the early
  * groups it and others sampled while the last round closed, so when training all the groups
- * takes longer than the manifest's window, it samples less of the round and trains more of it.
+ * takes longer than the manifest's window, it samples less of the round and trains more of it;
+ * and a trainer whose one step is longer than the window starts training early enough for it.
  */
-const ADAPTIVE_ROLLOUTS_MIN_EARLY = 0.1
+const ADAPTIVE_ROLLOUTS_MIN = 0.1
+/** One training step's time over its mean: 4.2–5.0 s were measured for the same step on SwiftShader. */
+const STEP_SPREAD = 1.25
+
+/**
+ * A trainer's phase deadlines from what its last training measured; the protocol's split is
+ * the base. The commitments, reveal and training deadlines, which every trainer's delta must
+ * meet, stay the same for all; only the rollouts deadline (when this peer stops waiting for
+ * groups and trains) moves:
+ * - An elastic worker sets it to the commitments deadline less 1.15× its last training and the
+ *   margin, so sampling and training fill its round rather than leave it idle once a short
+ *   training is done. With early rollouts the same rule may also move it
+ *   earlier (to 10% at the earliest), when training all of last round's groups needed more
+ *   than the window: the groups it could not train were sampled for nothing.
+ * - Any trainer whose one step (1.25× the last mean step, and the margin) would not end by the
+ *   commitments deadline starts training that much earlier (to 10% at the earliest), on the
+ *   groups it holds by then: a delta on fewer groups that counts, not one on more that comes
+ *   too late (a browser tab training on a software WebGPU adapter took 4–5 s a step in a
+ *   4.5 s window, and its delta missed the deadline every round). `fits` is false when even
+ *   the earliest start leaves no room for one step.
+ */
+export function trainerSchedule(
+  base: RoundSchedule,
+  o: { roundDurationMs: number; elastic: boolean; earlyRollouts: boolean; trainMs: number | null; stepMs: number; marginMs: number },
+): RoundSchedule & { fits: boolean } {
+  const earliest = Math.floor(ADAPTIVE_ROLLOUTS_MIN * o.roundDurationMs)
+  const stepFit = base.commitmentsEndMs - Math.ceil(STEP_SPREAD * o.stepMs + o.marginMs)
+  let rolloutsEndMs = Math.max(earliest, Math.min(base.rolloutsEndMs, stepFit))
+  if (o.elastic && o.trainMs !== null) {
+    const fit = base.commitmentsEndMs - Math.ceil(1.15 * o.trainMs + o.marginMs)
+    rolloutsEndMs = Math.max(o.earlyRollouts ? earliest : rolloutsEndMs, fit)
+  }
+  return { ...base, rolloutsEndMs, fits: stepFit >= earliest }
+}
 
 export interface PeerRoundReport {
   /** The round that closed. */
@@ -292,6 +327,11 @@ export interface PeerFaults {
   junk?: boolean
   /** Its delta also lists the groups of the round before (trained on and credited there): credit twice for one rollout. */
   doubleDip?: boolean
+  /**
+   * Not an attack but the network's loss: the first gossip of each RoundResult this validator
+   * signs never leaves it, as when a busy receiver or a dropped link loses it.
+   */
+  loseFirstVote?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -433,7 +473,7 @@ export class SwarmPeer {
   private momentum: Promise<Float32Array | null> = Promise.resolve(null)
   private adam: AdamWState = createAdamWState()
   private feedback: ErrorFeedbackState
-  private lastSent: { round: bigint; id: Hex32; sent: Float32Array } | null = null
+  private lastSent: { round: bigint; id: Hex32; sent: Float32Array; lateMs: number } | null = null
   /** Why the screen left deltas out, by id, from this peer's own aggregations (for its round report). */
   private readonly screenReasons = new Map<Hex32, string>()
   private readonly groupChecks = new Set<Promise<unknown>>()
@@ -461,6 +501,10 @@ export class SwarmPeer {
   private replayable: { round: bigint; topic: 'groups' | 'commitments' | 'deltas'; bytes: Uint8Array | undefined }[] = []
   /** Wall ms of this peer's last training (steps, compression, signing), for its schedule. */
   private lastTrainMs: number | null = null
+  /** Wall ms of one step (the mean) of this peer's last training; 0 before its first step. */
+  private lastStepMs = 0
+  /** Said once: this peer's training step does not fit the run's training window. */
+  private warnedSlowStep = false
   /** Wall ms from this peer's last training step to its delta's publication. */
   private lastPublishMs = 0
   /**
@@ -488,6 +532,8 @@ export class SwarmPeer {
   /** Counts for status lines and benchmarks. */
   /** Rounds this validator saw a quorum for (the ledger commits them). */
   readonly committed: { round: bigint; policyHash: Hex32 }[] = []
+  /** The signed RoundResults that closed the last round here, and when this validator last relayed them (helpLaggards). */
+  private lastQuorum: { round: bigint; envelopes: Uint8Array[]; relayedAtMs: number } | null = null
   /** This peer's latest claims, ascending by round (autoClaim sends a lost one again). */
   private claimsSent: { round: bigint; entry: CreditEntry; proof: Uint8Array[] }[] = []
   /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
@@ -591,7 +637,7 @@ export class SwarmPeer {
     // 8 peers of the 9.5M model on 2 cores sat in round 3 for good, twice; re-sent, the same run
     // closed every round. A settled swarm sends nothing: every copy costs each receiver a
     // signature check.
-    const period = Math.max(1000, Math.floor(this.run.manifest.roundDurationMs / 3))
+    const period = reannouncePeriodMs(this.run.manifest.roundDurationMs)
     let lastConnect = Number.NEGATIVE_INFINITY
     this.host.libp2p.addEventListener('peer:connect', () => {
       lastConnect = performance.now()
@@ -599,11 +645,13 @@ export class SwarmPeer {
     this.reannounce = setInterval(() => {
       const st = this.state
       const overdue = st !== null && this.now() - st.startedAtMs > this.run.manifest.roundDurationMs
-      if (overdue)
+      if (overdue && this.init.debug)
         this.debug(
           `round ${st.round}: overdue in ${st.phase}; sending the vote again; votes seen: ${st.votes.map((v) => `${v.validator.slice(0, 10)}→${v.newPolicyHash.slice(0, 10)}/${v.included.length}`).join(' ') || 'none'}`,
         )
       if (performance.now() - lastConnect > 2 * period && !overdue) return
+      // an overdue peer says where it is stuck: a validator that closed the round sends its quorum (helpLaggards)
+      if (overdue) this.publish('status', this.statuses.publish(st.round, this.counters.groupsPublished))
       const a = this.announcement
       if (a && this.state?.round === a.round) this.publish('checkpoints', a.bytes)
       const v = this.vote
@@ -694,26 +742,28 @@ export class SwarmPeer {
     return Math.max(1, Math.min(cap, this.init.rolloutPassPrompts ?? cap))
   }
 
-  /**
-   * This peer's phase deadlines. The protocol's split (rollouts to 40%, commitments to 70%) is
-   * the floor; a peer that trains sets its rollouts deadline later, to the commitments deadline
-   * less 1.15× its last training time and a margin, so sampling and training fill its round
-   * rather than leave it idle once a short training is done (at most to 75%). With early
-   * rollouts the same rule may also move it earlier (to 10% at the earliest), when training all
-   * of last round's groups needed more than the window: the groups it could not train were
-   * sampled for nothing. The other deadlines, which every trainer's delta must meet, are the
-   * same for all.
-   */
+  /** This peer's phase deadlines (trainerSchedule): a trainer moves its rollouts deadline by what it measured. */
   private localSchedule(): RoundSchedule {
     const m = this.run.manifest
     const base = roundScheduleOf({ roundDurationMs: m.roundDurationMs })
-    // only an elastic worker has anything to do with a later rollouts deadline
+    if (!this.roles.includes('trainer') || this.lastStepMs === 0) return base
+    // only an elastic worker (it samples pass by pass) has anything to do with a later deadline
     const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
-    if (!elastic || !this.roles.includes('trainer') || this.lastTrainMs === null) return base
-    const latest = Math.floor(ADAPTIVE_ROLLOUTS_MAX * m.roundDurationMs)
-    const earliest = this.earlyRolloutsOn() ? Math.floor(ADAPTIVE_ROLLOUTS_MIN_EARLY * m.roundDurationMs) : base.rolloutsEndMs
-    const fit = base.commitmentsEndMs - Math.ceil(1.15 * this.lastTrainMs + this.commitMarginMs())
-    return { ...base, rolloutsEndMs: Math.max(earliest, Math.min(latest, fit)) }
+    const { fits, ...schedule } = trainerSchedule(base, {
+      roundDurationMs: m.roundDurationMs,
+      elastic,
+      earlyRollouts: this.earlyRolloutsOn(),
+      trainMs: this.lastTrainMs,
+      stepMs: this.lastStepMs,
+      marginMs: this.commitMarginMs(),
+    })
+    if (!fits && !this.warnedSlowStep) {
+      this.warnedSlowStep = true
+      this.log(
+        `one training step takes ${(this.lastStepMs / 1000).toFixed(1)} s here, longer than this run's ${((base.commitmentsEndMs - schedule.rolloutsEndMs) / 1000).toFixed(1)} s training window: its deltas will come after the commitments deadline and not count (run as a worker only, or on a faster device)`,
+      )
+    }
+    return schedule
   }
 
   /**
@@ -1209,6 +1259,8 @@ export class SwarmPeer {
           // the mean step so far: one slow step (another peer's work on the same cores) is not the rule
           stepMs = (stepMs * stepsDone + (performance.now() - ts)) / (stepsDone + 1)
           stepsDone++
+          // kept even when this delta comes to nothing: the next round's schedule needs it
+          this.lastStepMs = stepMs
           if (pass === 0) taken = i + 1
           if (this.stopped || this.state?.round !== round) return
         }
@@ -1261,13 +1313,15 @@ export class SwarmPeer {
       const envelope = encodeSignedMessage(signed)
       // served by id only once revealed (publish-delta): the id alone does not give the header away
       this.deltas.set(key, { delta, bytes: envelope, from: null, values: compressed.sent })
-      this.lastSent = { round, id: key, sent: compressed.sent }
+      // how late its commitment is on this peer's own clock (≤ 0: in time), for its round report
+      const lateMs = this.now() - (this.state?.startedAtMs ?? this.now()) - schedule.commitmentsEndMs
+      this.lastSent = { round, id: key, sent: compressed.sent, lateMs }
       this.roundStats.deltaBytes = compressed.bytes.length
       // cut short by the deadline: what training all the groups would have taken (localSchedule)
       this.lastTrainMs = performance.now() - t0 + (steps.length - taken) * m.localSteps * stepMs
       this.lastPublishMs = performance.now() - tPublish
       this.debug(
-        `round ${round}: delta ${key.slice(0, 10)}… on ${trained.length} groups, ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
+        `round ${round}: delta ${key.slice(0, 10)}… on ${trained.length} groups (${taken} of ${steps.length} steps, ${stepMs.toFixed(0)} ms each, published in ${this.lastPublishMs.toFixed(0)} ms), ${compressed.bytes.length} B, norm ${norm.toPrecision(3)}`,
       )
       this.dispatch({ kind: 'trained', atMs: this.now(), round, delta: key })
     } finally {
@@ -1545,7 +1599,8 @@ export class SwarmPeer {
     const body = this.init.faults?.wrongResult ? { ...c.body, newPolicyHash: contentHash(c.body.newPolicyHash) } : c.body
     const bytes = encodeSignedMessage(signMessage('RoundResult', body, this.run.domain, this.init.privateKey))
     this.vote = { round, bytes }
-    this.publish('roundResults', bytes)
+    if (this.init.faults?.loseFirstVote) this.debug(`round ${round}: the vote's first gossip is lost (loseFirstVote)`)
+    else this.publish('roundResults', bytes)
   }
 
   /** Claims this peer's leaf of `round` once a validator got the round on chain. */
@@ -1645,6 +1700,7 @@ export class SwarmPeer {
     const groupIds = new Set(deltas.flatMap((d) => d.delta.groups.map(hex)))
     const groups = [...groupIds].map((id) => this.groups.get(id)?.bytes).filter((b): b is Uint8Array => b !== undefined)
     this.committed.push({ round, policyHash })
+    this.lastQuorum = { round, envelopes: signatures.map((x) => x.envelope), relayedAtMs: Number.NEGATIVE_INFINITY }
     const evidence = {
       round,
       manifestBytes: this.run.manifestBytes,
@@ -1833,16 +1889,23 @@ export class SwarmPeer {
     )
     // θ here is still the closed round's: a group on another θ was sampled on the one before
     const ownEarly = own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash))
-    const sent = this.lastSent?.round === closed ? this.lastSent.id : null
+    const last = this.lastSent?.round === closed ? this.lastSent : null
+    const sent = last?.id ?? null
     const screenedHere = sent !== null && (body?.screened ?? []).some((id) => hex(id) === sent)
     const ownDelta: PeerRoundReport['own']['delta'] =
-      sent === null
+      last === null
         ? null
-        : included.includes(sent)
+        : included.includes(last.id)
           ? { outcome: 'included' }
           : screenedHere
-            ? { outcome: 'screened', reason: this.screenReasons.get(sent) ?? 'the delta screen' }
-            : { outcome: 'not-included', reason: 'it reached the quorum after the freeze, or its checks refused it' }
+            ? { outcome: 'screened', reason: this.screenReasons.get(last.id) ?? 'the delta screen' }
+            : {
+                outcome: 'not-included',
+                reason:
+                  last.lateMs > 0
+                    ? `it was committed ${last.lateMs} ms after the commitments deadline (training took too long)`
+                    : "the quorum's set left it out: its commitment reached the validators after their commitments deadline, or their checks refused it",
+              }
     for (const id of [...this.screenReasons.keys()]) if (this.deltas.get(id)?.delta.round !== closed) this.screenReasons.delete(id)
     for (const id of groupIds) {
       const author = this.groups.get(id)?.group.author
@@ -2041,6 +2104,29 @@ export class SwarmPeer {
   }
 
   /** Accept now, ignore (another round), or wait for the next round to begin here. */
+  /**
+   * A validator that closed round r and hears a peer still in it (its checkpoint announcement or
+   * its status of round r: sent on entering a round and again while it is overdue; not its vote,
+   * which may be merely the last of a quorum) sends the RoundResults that closed r here again, at
+   * most once per re-announce period. Votes lost on gossip can split a round: the validators that saw
+   * a quorum (their own vote among it) move on and never send those votes again, while the
+   * others see too few and may not re-vote while the unseen votes could still complete a quorum
+   * (step.ts): 4 validators of quorum 3, two of whose votes were lost, sat split across rounds 0
+   * and 1 for good (swarm.test.ts). Any envelope of the quorum will do: each is signed by its
+   * validator, not by the relay. Unverified triggers cost at most one relay of `quorum`
+   * messages a period.
+   */
+  private helpLaggards(round: bigint): void {
+    const q = this.lastQuorum
+    const s = this.state
+    if (!q || !s || q.round !== round || round + 1n !== s.round || !this.roles.includes('validator')) return
+    const period = reannouncePeriodMs(this.run.manifest.roundDurationMs)
+    if (this.now() - q.relayedAtMs < period) return
+    q.relayedAtMs = this.now()
+    this.debug(`round ${round}: a peer is still in round ${round}; sending its ${q.envelopes.length} RoundResults again`)
+    for (const envelope of q.envelopes) this.publish('roundResults', envelope)
+  }
+
   private async gate(round: bigint): Promise<GossipVerdict | null> {
     const s = this.state
     if (s === null) return { ok: 'ignore', detail: 'this peer has not joined a round yet' }
@@ -2185,10 +2271,12 @@ export class SwarmPeer {
         if (!v.ok) return v
         if (!this.publisherIs(from, v.announcement.author))
           return { ok: false, reason: 'wrong-signer', detail: 'the announcer is not its publisher' }
+        this.helpLaggards(v.announcement.round)
         this.noteAnnouncement(v.announcement, from)
         return { ok: true }
       }
       case 'status':
+        this.helpLaggards(decodePeerStatus(signed.body).round)
         return this.statuses.receive(signed, from, this.state?.round ?? null)
       case 'offenses':
         return this.checkOffenseProof(signed)
