@@ -195,13 +195,11 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
   const evaluated = (round: number) => (o.evalEvery ?? 0) > 0 && (round + 1) % (o.evalEvery ?? 1) === 0
   const onRound = (r: PeerRoundReport) => {
     o.onPeerRound?.(r)
-    const list = reports.get(r.round) ?? []
-    if (peers.some((p) => p.address === r.address && faulty.has(p))) return
     const reporter = peers.find((p) => p.address === r.address)
+    if (reporter && faulty.has(reporter)) return
     if (reporter && evaluated(r.round) && !thetaAfter.has(r.round)) thetaAfter.set(r.round, reporter.weights())
     latest.set(r.address, Math.max(latest.get(r.address) ?? -1, r.round))
-    list.push(r)
-    reports.set(r.round, list)
+    reports.set(r.round, [...(reports.get(r.round) ?? []), r])
     flushing = flushing.then(flush).catch((err: unknown) => o.log?.(`round summary failed: ${String(err)}`))
   }
   const summarise = async (round: number, got: PeerRoundReport[], syncedPast: number): Promise<SwarmRoundLine> => {

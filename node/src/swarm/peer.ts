@@ -2160,7 +2160,7 @@ export class SwarmPeer {
         const gate = early ? null : await this.gate(round)
         if (gate) return gate
         if (early) await this.policyLoaded(s.round)
-        const check = this.checkGroup(signed, from, round)
+        const check = this.checkGroup(signed, group, from, round)
         this.groupChecks.add(check)
         try {
           return await check
@@ -2323,8 +2323,15 @@ export class SwarmPeer {
   private async recoverGroups(round: bigint, ids: readonly Uint8Array[], sources: readonly PeerId[]): Promise<boolean> {
     for (const g of ids) {
       if (this.groups.has(hex(g))) continue
-      const group = await this.fetchMessage('ScoredGroup', g, sources)
-      if (!group || (await this.checkGroup(group, null, round)).ok !== true) return false
+      const signed = await this.fetchMessage('ScoredGroup', g, sources)
+      if (!signed) return false
+      let group: ScoredGroup
+      try {
+        group = decodeScoredGroup(signed.body)
+      } catch {
+        return false // its id matched, so its author signed bytes that are no group: nothing to hold
+      }
+      if ((await this.checkGroup(signed, group, null, round)).ok !== true) return false
       this.counters.recovered++
     }
     return true
@@ -2402,7 +2409,7 @@ export class SwarmPeer {
    * θ_{r−1}, checked where this peer still holds θ_{r−1}; a group of round r + 1 on θ_r (early)
    * is checked at once and handed to the machine when round r + 1 begins here.
    */
-  private async checkGroup(signed: SignedMessage, from: PeerId | null, round: bigint): Promise<GossipVerdict> {
+  private async checkGroup(signed: SignedMessage, group: ScoredGroup, from: PeerId | null, round: bigint): Promise<GossipVerdict> {
     const run = this.run
     const m = run.manifest
     const early = this.state !== null && round === this.state.round + 1n
@@ -2412,14 +2419,7 @@ export class SwarmPeer {
     try {
       // a group on another θ may be early, on θ_{r−1}: a peer that did not hold θ_{r−1} (it synced
       // into this round) cannot tell, so it neither accepts nor blames
-      const claimed = (() => {
-        try {
-          return decodeScoredGroup(signed.body).policyHash
-        } catch {
-          return null // malformed: verifyScoredGroup says why
-        }
-      })()
-      if (!early && previous === null && round > 0n && claimed !== null && !equalBytes(claimed, current.hash))
+      if (!early && previous === null && round > 0n && !equalBytes(group.policyHash, current.hash))
         return {
           ok: 'ignore',
           detail: `the group is not on θ_${round}, and this peer does not hold θ_${round - 1n} to check it as an early one`,
