@@ -147,6 +147,28 @@ describe('a swarm with adversarial peers', () => {
     })
   }, 180_000)
 
+  it('ignores, never rejects, a delta whose groups it cannot get: no forwarder loses score, rounds close without that delta', async () => {
+    // gossipsub charges a rejection to the peer that forwarded the message (P4, squared): 8
+    // small-model peers on 2 cores whose group fetches timed out under load rejected honest
+    // deltas as unknown-group, sank each other's scores to −600 and stopped delivering votes
+    const withholder = addressOf(3)
+    await withAdversaries(
+      { label: 'swarm-withheld', peers: 4, rounds: 3, faults: (i) => (i === 3 ? { withholdGroups: true } : undefined) },
+      (swarm, lines) => {
+        for (const line of lines)
+          for (const leaf of line.contributions?.leaves ?? []) if (leaf.address.toLowerCase() === withholder) expect(leaf.deltas).toBe(0)
+        expect(lines.some((l) => l.included >= 2)).toBe(true)
+        const honest = swarm.peers.slice(0, 3)
+        for (const p of honest) {
+          expect(p.libp2pHost.gossip.rejections()['unknown-group'] ?? 0).toBe(0)
+          for (const q of swarm.peers) if (q !== p) expect(p.libp2pHost.gossip.score(q.libp2pHost.peerId)).toBeGreaterThanOrEqual(0)
+        }
+        // ignored where it arrived: its delta was seen and left out, not forwarded
+        expect(honest.reduce((n, p) => n + p.libp2pHost.gossip.ignoredCount(), 0)).toBeGreaterThan(0)
+      },
+    )
+  }, 180_000)
+
   it('proves forged rewards: the forger is listed as an offender and has no leaf in those rounds', async () => {
     const forger = addressOf(3)
     await withAdversaries(

@@ -332,6 +332,11 @@ export interface PeerFaults {
    * signs never leaves it, as when a busy receiver or a dropped link loses it.
    */
   loseFirstVote?: boolean
+  /**
+   * Trains on its first group of each round but neither gossips nor serves it: its deltas list a
+   * group no other peer can get (an author that went away, or one too busy to answer in time).
+   */
+  withholdGroups?: boolean
 }
 
 export interface SwarmPeerInit {
@@ -493,8 +498,6 @@ export class SwarmPeer {
   private vote: { round: bigint; bytes: Uint8Array } | null = null
   /** The current round's signed announcement, re-published until the round moves on. */
   private announcement: { round: bigint; bytes: Uint8Array } | null = null
-  /** The round this peer entered mid-way by syncing: it lacks that round's earlier gossip. */
-  private joinedMidRound: bigint | null = null
   /** The copyDeltas fault: the round it already copied a delta in. */
   private copied: bigint | null = null
   /** The `replay` fault's store: this peer's own envelopes, by round. */
@@ -749,18 +752,20 @@ export class SwarmPeer {
     if (!this.roles.includes('trainer') || this.lastStepMs === 0) return base
     // only an elastic worker (it samples pass by pass) has anything to do with a later deadline
     const elastic = this.roles.includes('worker') && this.passPrompts() < m.promptsPerPeer
+    const marginMs = this.commitMarginMs()
     const { fits, ...schedule } = trainerSchedule(base, {
       roundDurationMs: m.roundDurationMs,
       elastic,
       earlyRollouts: this.earlyRolloutsOn(),
       trainMs: this.lastTrainMs,
       stepMs: this.lastStepMs,
-      marginMs: this.commitMarginMs(),
+      marginMs,
     })
     if (!fits && !this.warnedSlowStep) {
       this.warnedSlowStep = true
+      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
       this.log(
-        `one training step takes ${(this.lastStepMs / 1000).toFixed(1)} s here, longer than this run's ${((base.commitmentsEndMs - schedule.rolloutsEndMs) / 1000).toFixed(1)} s training window: its deltas will come after the commitments deadline and not count (run as a worker only, or on a faster device)`,
+        `one training step takes ${s(this.lastStepMs)} here: with its spread and the ${s(marginMs)} a delta needs to reach the others, it does not fit the ${s(base.commitmentsEndMs - schedule.rolloutsEndMs)} from 10% of the round to the commitments deadline, so its deltas may come too late to count (run as a worker only, on a faster device, or in a run with longer rounds)`,
       )
     }
     return schedule
@@ -862,7 +867,8 @@ export class SwarmPeer {
         break
       case 'publish-group':
         this.counters.groupsPublished++
-        this.publish('groups', this.groups.get(e.id)?.bytes)
+        if (!(this.init.faults?.withholdGroups && this.groups.get(e.id)?.group.promptIndex === 0))
+          this.publish('groups', this.groups.get(e.id)?.bytes)
         if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'groups', bytes: this.groups.get(e.id)?.bytes })
         break
       case 'train':
@@ -1187,7 +1193,8 @@ export class SwarmPeer {
       const key = hex(id)
       const envelope = encodeSignedMessage(signed)
       this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
-      await this.host.blobs.store.putAs(id, envelope)
+      // the withholdGroups fault keeps its first group of each round to itself: never served
+      if (!(this.init.faults?.withholdGroups && r.promptIndex === 0)) await this.host.blobs.store.putAs(id, envelope)
       ids.push(key)
     }
     return ids
@@ -2176,12 +2183,21 @@ export class SwarmPeer {
         let v = this.checkDeltaHeader(signed, round)
         if (!v.ok && v.reason === 'unknown-group') {
           // groups this peer missed (it joined late, or gossip dropped them): fetch them by id
-          // from the sender and check them; only a sender whose groups nobody serves is at fault
+          // from the author and check them. When that fails (the author is busy, the fetch timed
+          // out), this peer cannot judge the delta: it is ignored (not forwarded from here), never
+          // rejected. gossipsub blames a rejection on the peer that forwarded the message, and 8
+          // small-model peers on 2 cores, whose fetches timed out under load, pushed honest
+          // forwarders' scores to −600 and below (4 such rejections: P4 is squared), until their
+          // votes were no longer delivered and a round never closed. A delta that lists a group
+          // this peer holds but that is not one of this round's is still rejected (below).
           const header = decodeDelta(signed.body)
           const missing = header.groups.filter((g) => !this.groups.has(hex(g)) && !this.rejectedGroups.has(hex(g)))
-          if (missing.length <= MAX_RECOVERED_GROUPS && (await this.recoverGroups(round, missing, [from])))
-            v = this.checkDeltaHeader(signed, round)
-          else if (this.joinedMidRound === round) return { ok: 'ignore', detail: v.detail }
+          if (missing.length > 0 && !(missing.length <= MAX_RECOVERED_GROUPS && (await this.recoverGroups(round, missing, [from]))))
+            return {
+              ok: 'ignore',
+              detail: `the delta lists ${missing.length} group(s) this peer does not hold and could not get: ${v.detail}`,
+            }
+          v = this.checkDeltaHeader(signed, round)
           // a group this peer caught as forged, which the trainer's own sampled replay let through
           const caught = header.groups.find((g) => this.rejectedGroups.has(hex(g)))
           if (!v.ok && v.reason === 'unknown-group' && caught)
@@ -2542,7 +2558,6 @@ export class SwarmPeer {
       const weights = await this.fetchCheckpoint(hash, target.peers)
       if (this.stopped || (this.state && this.state.round >= target.round)) return
       this.counters.syncs++
-      this.joinedMidRound = target.round
       this.momentum = this.fetchOuterState(hash, target.peers)
       this.enter(target.round, hash, Promise.resolve(weights))
     })()
