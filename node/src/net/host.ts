@@ -329,6 +329,12 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
       ...(init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : []),
       ...(discovery ? [pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 5000 })] : []),
     ],
+    // libp2p aborts a connection whose ping (every 10 s) is not answered within its adaptive
+    // timeout, 5 s at least by default. A peer's event loop stalls for seconds while it
+    // compresses and signs a delta of a bigger model, or a browser throttles a background tab:
+    // 8 small-model peers in one process on 2 cores lost nearly every connection that way and
+    // sat in a round for good. A dead peer is still found: by its TCP reset, or after 30 s.
+    connectionMonitor: { pingTimeout: { minTimeout: 30_000 } },
     connectionManager: {
       maxConnections: init.maxConnections ?? 64,
       inboundConnectionThreshold: init.inboundConnectionThreshold ?? 100,
