@@ -137,9 +137,9 @@ const FETCH_ATTEMPTS = 3
  * (see commitMarginMs).
  */
 const TRAIN_MARGIN = 0.02
-/** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
 /** How often a peer sends its round's announcement and vote again (to new peers, and while its round is overdue). */
 const reannouncePeriodMs = (roundDurationMs: number) => Math.max(1000, Math.floor(roundDurationMs / 3))
+/** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
 const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(3000, Math.floor(roundDurationMs / 3)))
 
 /** The margin before a peer has measured delivery (its first round), as a share of the round. */
@@ -636,10 +636,10 @@ export class SwarmPeer {
     // joined after it was sent can still adopt and endorse it; receivers ignore duplicates) are
     // sent again while a peer connected within the last two periods, and while the round is
     // overdue: a vote gossip lost (a busy receiver, a dropped link) otherwise stays unseen, and a
-    // validator may not re-vote while an unseen vote could still complete a quorum (step.ts), so
-    // 8 peers of the 9.5M model on 2 cores sat in round 3 for good, twice; re-sent, the same run
-    // closed every round. A settled swarm sends nothing: every copy costs each receiver a
-    // signature check.
+    // validator may not re-vote while an unseen vote could still complete a quorum (step.ts). An
+    // overdue peer also re-sends its status, which a validator that closed the round answers
+    // with the quorum (helpLaggards). A settled swarm sends nothing: every copy costs each
+    // receiver a signature check.
     const period = reannouncePeriodMs(this.run.manifest.roundDurationMs)
     let lastConnect = Number.NEGATIVE_INFINITY
     this.host.libp2p.addEventListener('peer:connect', () => {
@@ -865,12 +865,13 @@ export class SwarmPeer {
           this.replayable = this.replayable.filter((x) => x.round + 1n >= e.round)
         }
         break
-      case 'publish-group':
+      case 'publish-group': {
         this.counters.groupsPublished++
-        if (!(this.init.faults?.withholdGroups && this.groups.get(e.id)?.group.promptIndex === 0))
-          this.publish('groups', this.groups.get(e.id)?.bytes)
-        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'groups', bytes: this.groups.get(e.id)?.bytes })
+        const entry = this.groups.get(e.id)
+        if (!entry || !this.withheld(entry.group)) this.publish('groups', entry?.bytes)
+        if (this.init.faults?.replay) this.replayable.push({ round: e.round, topic: 'groups', bytes: entry?.bytes })
         break
+      }
       case 'train':
         // the copyDeltas sybil trains nothing: it re-signs someone else's delta (copyDelta)
         if (!this.init.faults?.copyDeltas) this.background('training', () => this.train(e.round, e.groups))
@@ -1048,6 +1049,11 @@ export class SwarmPeer {
     }
   }
 
+  /** The withholdGroups fault keeps its first group of each round to itself: never gossiped, never served. */
+  private withheld(group: ScoredGroup): boolean {
+    return this.init.faults?.withholdGroups === true && group.promptIndex === 0
+  }
+
   /** The doubleDip attack's extra groups: those of the round before `round` that this peer still holds. */
   private lastRoundGroups(round: bigint): Hex32[] {
     return [...this.groups].filter(([, g]) => g.group.round + 1n === round).map(([id]) => id)
@@ -1193,8 +1199,7 @@ export class SwarmPeer {
       const key = hex(id)
       const envelope = encodeSignedMessage(signed)
       this.groups.set(key, { group, signed, bytes: envelope, own: true, correct })
-      // the withholdGroups fault keeps its first group of each round to itself: never served
-      if (!(this.init.faults?.withholdGroups && r.promptIndex === 0)) await this.host.blobs.store.putAs(id, envelope)
+      if (!this.withheld(group)) await this.host.blobs.store.putAs(id, envelope)
       ids.push(key)
     }
     return ids
@@ -2110,7 +2115,6 @@ export class SwarmPeer {
     return this.state?.round === round
   }
 
-  /** Accept now, ignore (another round), or wait for the next round to begin here. */
   /**
    * A validator that closed round r and hears a peer still in it (its checkpoint announcement or
    * its status of round r: sent on entering a round and again while it is overdue; not its vote,
@@ -2134,6 +2138,7 @@ export class SwarmPeer {
     for (const envelope of q.envelopes) this.publish('roundResults', envelope)
   }
 
+  /** Accept now, ignore (another round), or wait for the next round to begin here. */
   private async gate(round: bigint): Promise<GossipVerdict | null> {
     const s = this.state
     if (s === null) return { ok: 'ignore', detail: 'this peer has not joined a round yet' }
