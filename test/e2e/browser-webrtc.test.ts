@@ -67,9 +67,16 @@ describe('browser ↔ browser', () => {
           console: console.slice(-30),
         })
       expect(link, await diagnosis()).toBeDefined()
-      // the other side sees the same connection
-      const back = (await state(1 - link!.from)).status!.webrtc.find((w) => w.peerId === ids[link!.from])
-      expect(back, await diagnosis()).toBeDefined()
+      // the other side sees the same connection: its status is posted every 500 ms, so it may lag
+      // the dialler's by a tick (CI once read it a moment too early), hence wait for it, not read once
+      const back = await tabs[1 - link!.from]!.waitForFunction(
+        (peerId) => (globalThis as unknown as { murmur: PageState }).murmur.status?.webrtc.some((w) => w.peerId === peerId),
+        ids[link!.from],
+        { timeout: 20_000 },
+      )
+        .then(() => true)
+        .catch(() => false)
+      expect(back, await diagnosis()).toBe(true)
       for (const i of [0, 1]) expect((await state(i)).errors).toEqual([])
       await tabs[link!.from]!.screenshot({ path: artifact('browser-peer-webrtc.png'), fullPage: true })
     } finally {
