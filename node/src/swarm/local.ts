@@ -89,6 +89,8 @@ export interface SwarmRoundLine {
   groupsUsedFraction: number
   /** Mean bytes a peer originated this round, and its delta's compression ratio vs dense fp32. */
   bytesPerPeer: number
+  /** `bytesPerPeer` by gossip topic, and `blobs` for bytes served over the blob protocol. */
+  bytesPerPeerByKind: Record<string, number>
   compressionRatio: number | null
   /** From the aggregation deadline (median peer) to the first peer on θ_{r+1}, and from the first to the last (ms). */
   commitMs: number
@@ -222,6 +224,10 @@ export async function startLocalSwarm(o: StartLocalSwarmOptions): Promise<LocalS
         return trainable > 0 ? got.reduce((n, r) => n + r.own.groups.included, 0) / trainable : 0
       })(),
       bytesPerPeer: got.reduce((s, r) => s + r.bytesSent, 0) / got.length,
+      bytesPerPeerByKind: got.reduce<Record<string, number>>((acc, r) => {
+        for (const [k, n] of Object.entries(r.bytesByKind)) acc[k] = (acc[k] ?? 0) + (n ?? 0) / got.length
+        return acc
+      }, {}),
       commitMs: Math.min(...got.map((r) => r.advancedAtMs)) - (median(got.map((r) => r.startedAtMs)) + trainingEndMs),
       spreadMs: Math.max(...got.map((r) => r.advancedAtMs)) - Math.min(...got.map((r) => r.advancedAtMs)),
       includedGroupsBy: got.reduce<Record<`0x${string}`, number>>((acc, r) => {

@@ -1,19 +1,48 @@
 import { roundScheduleOf } from '@murmur/protocol'
 import { describe, expect, it } from 'vitest'
-import { ownGroupsInTheta, trainerSchedule } from './peer.js'
+import { groupsInTheta, isOverdue, trainerSchedule } from './peer.js'
 
-describe('ownGroupsInTheta', () => {
+describe('groupsInTheta', () => {
+  const a = '0x00000000000000000000000000000000000000aa' as const
+  const b = '0x00000000000000000000000000000000000000bb' as const
   it("counts from the included deltas' headers when the peer holds them all", () => {
-    expect(ownGroupsInTheta(3, false, { acceptedGroups: 5 })).toBe(3)
-    expect(ownGroupsInTheta(0, false, undefined)).toBe(0)
+    expect(groupsInTheta({ [a]: 3 }, false, [{ address: a, acceptedGroups: 5 }])).toEqual({ [a]: 3 })
+    expect(groupsInTheta({}, false, undefined)).toEqual({})
   })
 
-  it("takes the agreed leaf's count when the peer missed an included delta's header (it joined mid-round)", () => {
+  it("takes the agreed leaves' counts when the peer missed an included delta's header (it joined mid-round)", () => {
     // the browser e2e caught this: a tab that synced into round 0 reported 0 of its 2 groups in θ
-    expect(ownGroupsInTheta(0, true, { acceptedGroups: 2 })).toBe(2)
-    expect(ownGroupsInTheta(3, true, { acceptedGroups: 2 })).toBe(3)
+    expect(groupsInTheta({}, true, [{ address: a, acceptedGroups: 2 }])).toEqual({ [a]: 2 })
+    // every author, not only this peer: the swarm's `groups used` undercounted the same way
+    expect(
+      groupsInTheta({ [a]: 3, [b]: 1 }, true, [
+        { address: a, acceptedGroups: 2 },
+        { address: b, acceptedGroups: 4 },
+      ]),
+    ).toEqual({ [a]: 3, [b]: 4 })
     // no leaf (it forfeited the round, or the body is unknown): what the headers it holds say
-    expect(ownGroupsInTheta(1, true, undefined)).toBe(1)
+    expect(groupsInTheta({ [a]: 1 }, true, undefined)).toEqual({ [a]: 1 })
+    expect(groupsInTheta({ [a]: 1 }, true, [])).toEqual({ [a]: 1 })
+  })
+})
+
+describe('isOverdue', () => {
+  // 15 s rounds: re-announce period 5 s
+  const D = 15_000
+  it('is not overdue in a healthy round that runs a little past its duration', () => {
+    expect(isOverdue({ phase: 'aggregation', startedAtMs: 0 }, 11_000, 15_400, D)).toBe(false)
+    expect(isOverdue({ phase: 'commit', startedAtMs: 0 }, 13_000, 15_400, D)).toBe(false)
+  })
+
+  it('is overdue a re-announce period after entering commit without a quorum (votes lost), even before the duration', () => {
+    expect(isOverdue({ phase: 'commit', startedAtMs: 0 }, 8_000, 12_999, D)).toBe(false)
+    expect(isOverdue({ phase: 'commit', startedAtMs: 0 }, 8_000, 13_000, D)).toBe(true)
+  })
+
+  it('is overdue in any phase a re-announce period past the duration (no proposal came, or it cannot aggregate)', () => {
+    expect(isOverdue({ phase: 'aggregation', startedAtMs: 1000 }, 12_000, 21_000, D)).toBe(false)
+    expect(isOverdue({ phase: 'aggregation', startedAtMs: 1000 }, 12_000, 21_001, D)).toBe(true)
+    expect(isOverdue({ phase: 'rollouts', startedAtMs: 0 }, 0, 20_001, D)).toBe(true)
   })
 })
 

@@ -139,6 +139,25 @@ const FETCH_ATTEMPTS = 3
 const TRAIN_MARGIN = 0.02
 /** How often a peer sends its round's announcement and vote again (to new peers, and while its round is overdue). */
 const reannouncePeriodMs = (roundDurationMs: number) => Math.max(1000, Math.floor(roundDurationMs / 3))
+/**
+ * Whether a peer's round is overdue, so that it sends its vote, announcement and status again
+ * (a validator that closed the round answers the status with the quorum: helpLaggards). Votes
+ * lost on gossip leave a peer in `commit` without a quorum: overdue once it has waited there a
+ * re-announce period. A peer stuck elsewhere (it never got a proposal, or cannot aggregate) is
+ * overdue a period past the round's duration. Not merely past the duration: healthy rounds
+ * often run a little past it (14.6–15.4 s of 15 s with 8 tiny-model peers on 2 cores, far more
+ * for bigger models), and every re-send costs each receiver a signature check.
+ */
+export function isOverdue(
+  s: { phase: RoundState['phase']; startedAtMs: number },
+  phaseSinceMs: number,
+  nowMs: number,
+  roundDurationMs: number,
+): boolean {
+  const period = reannouncePeriodMs(roundDurationMs)
+  return (s.phase === 'commit' && nowMs - phaseSinceMs >= period) || nowMs - s.startedAtMs > roundDurationMs + period
+}
+
 /** How long one holder gets to answer a delta payload request: a third of a round, 3–30 s. */
 const payloadTimeoutMs = (roundDurationMs: number) => Math.min(30_000, Math.max(3000, Math.floor(roundDurationMs / 3)))
 
@@ -250,6 +269,8 @@ export interface PeerRoundReport {
   sampledTokens: number
   /** Bytes this peer originated (gossip it published, blobs it served) during the round. */
   bytesSent: number
+  /** `bytesSent` by gossip topic, and `blobs` for what it served over the blob protocol. */
+  bytesByKind: Partial<Record<TopicName | 'blobs', number>>
   /** Bytes of this peer's delta payload, and of the dense fp32 delta it stands for. */
   deltaBytes: number
   denseDeltaBytes: number
@@ -525,7 +546,15 @@ export class SwarmPeer {
   private restUntil = 0
   private busyDepth = 0
   private busySince = 0
-  private roundStats = { startedAt: 0, computeMs: 0, tokens: 0, deltaBytes: 0, bytesSent: 0, servedAtStart: 0 }
+  private roundStats = {
+    startedAt: 0,
+    computeMs: 0,
+    tokens: 0,
+    deltaBytes: 0,
+    bytesSent: 0,
+    bytesByTopic: {} as Partial<Record<TopicName, number>>,
+    servedAtStart: 0,
+  }
   /** The swarm's PeerStatus table, this peer's own status included. */
   private readonly statuses: PeerStatusBoard
 
@@ -537,6 +566,8 @@ export class SwarmPeer {
   readonly committed: { round: bigint; policyHash: Hex32 }[] = []
   /** The signed RoundResults that closed the last round here, and when this validator last relayed them (helpLaggards). */
   private lastQuorum: { round: bigint; envelopes: Uint8Array[]; relayedAtMs: number } | null = null
+  /** When the current round's state entered its phase (isOverdue). */
+  private phaseSinceMs = 0
   /** This peer's latest claims, ascending by round (autoClaim sends a lost one again). */
   private claimsSent: { round: bigint; entry: CreditEntry; proof: Uint8Array[] }[] = []
   /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
@@ -635,11 +666,11 @@ export class SwarmPeer {
     // round's checkpoint announcement and this validator's signed RoundResult (so a peer that
     // joined after it was sent can still adopt and endorse it; receivers ignore duplicates) are
     // sent again while a peer connected within the last two periods, and while the round is
-    // overdue: a vote gossip lost (a busy receiver, a dropped link) otherwise stays unseen, and a
-    // validator may not re-vote while an unseen vote could still complete a quorum (step.ts). An
-    // overdue peer also re-sends its status, which a validator that closed the round answers
-    // with the quorum (helpLaggards). A settled swarm sends nothing: every copy costs each
-    // receiver a signature check.
+    // overdue (isOverdue): a vote gossip lost (a busy receiver, a dropped link) otherwise stays
+    // unseen, and a validator may not re-vote while an unseen vote could still complete a quorum
+    // (step.ts). An overdue peer also re-sends its status, which a validator that closed the
+    // round answers with the quorum (helpLaggards). A settled swarm sends nothing: every copy
+    // costs each receiver a signature check.
     const period = reannouncePeriodMs(this.run.manifest.roundDurationMs)
     let lastConnect = Number.NEGATIVE_INFINITY
     this.host.libp2p.addEventListener('peer:connect', () => {
@@ -647,7 +678,7 @@ export class SwarmPeer {
     })
     this.reannounce = setInterval(() => {
       const st = this.state
-      const overdue = st !== null && this.now() - st.startedAtMs > this.run.manifest.roundDurationMs
+      const overdue = st !== null && isOverdue(st, this.phaseSinceMs, this.now(), this.run.manifest.roundDurationMs)
       if (overdue && this.init.debug)
         this.debug(
           `round ${st.round}: overdue in ${st.phase}; sending the vote again; votes seen: ${st.votes.map((v) => `${v.validator.slice(0, 10)}→${v.newPolicyHash.slice(0, 10)}/${v.included.length}`).join(' ') || 'none'}`,
@@ -807,6 +838,7 @@ export class SwarmPeer {
       atMs: this.now(),
     })
     this.state = state
+    this.phaseSinceMs = state.startedAtMs
     this.beginRoundStats()
     this.announce(round, hash, weights)
     this.publish('status', this.statuses.publish(round, this.counters.groupsPublished))
@@ -824,6 +856,7 @@ export class SwarmPeer {
     const before = this.state.round
     const { state, effects } = stepRound(this.state, event)
     if (state.phase !== this.state.phase) this.debug(`round ${state.round}: ${this.state.phase} → ${state.phase}`)
+    if (state.phase !== this.state.phase || state.round !== this.state.round) this.phaseSinceMs = this.now()
     this.state = state
     for (const e of effects)
       if (e.kind === 'aggregate' || e.kind === 'publish-round-result' || e.kind === 'train')
@@ -925,6 +958,7 @@ export class SwarmPeer {
   private publish(name: TopicName, bytes: Uint8Array | undefined): void {
     if (!bytes) return
     this.roundStats.bytesSent += bytes.length
+    this.roundStats.bytesByTopic[name] = (this.roundStats.bytesByTopic[name] ?? 0) + bytes.length
     this.background(`publishing on ${name}`, () => this.host.gossip.publish(name, bytes))
   }
 
@@ -1889,16 +1923,22 @@ export class SwarmPeer {
     const served = this.host.blobs.stats().bytes
     const s = this.roundStats
     const numel = this.run.numel
-    const includedGroupsBy: Record<`0x${string}`, number> = {}
     const groupIds = new Set(included.flatMap((id) => this.deltas.get(id)?.delta.groups.map(hex) ?? []))
     const own = [...this.groups.entries()].filter(([, g]) => g.own && g.group.round === closed)
     const noGradient = own.filter(([, g]) => isZeroVarianceGroup(g.group.completions.map((c) => c.reward))).length
-    const self = fromHex(this.address)
-    const ownIncluded = ownGroupsInTheta(
-      own.filter(([id]) => groupIds.has(id)).length,
+    const countedBy: Record<`0x${string}`, number> = {}
+    for (const id of groupIds) {
+      const author = this.groups.get(id)?.group.author
+      if (!author) continue
+      const key = hex(author).toLowerCase() as `0x${string}`
+      countedBy[key] = (countedBy[key] ?? 0) + 1
+    }
+    const includedGroupsBy = groupsInTheta(
+      countedBy,
       included.some((id) => !this.deltas.has(id)),
-      body?.credits.find((c) => equalBytes(c.contributor, self)),
+      body?.credits.map((c) => ({ address: hex(c.contributor).toLowerCase() as `0x${string}`, acceptedGroups: c.acceptedGroups })),
     )
+    const ownIncluded = includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0
     // θ here is still the closed round's: a group on another θ was sampled on the one before
     const ownEarly = own.filter(([, g]) => this.theta !== null && !equalBytes(g.group.policyHash, this.theta.hash))
     const last = this.lastSent?.round === closed ? this.lastSent : null
@@ -1919,12 +1959,6 @@ export class SwarmPeer {
                     : "the quorum's set left it out: its commitment reached the validators after their commitments deadline, or their checks refused it",
               }
     for (const id of [...this.screenReasons.keys()]) if (this.deltas.get(id)?.delta.round !== closed) this.screenReasons.delete(id)
-    for (const id of groupIds) {
-      const author = this.groups.get(id)?.group.author
-      if (!author) continue
-      const key = hex(author).toLowerCase() as `0x${string}`
-      includedGroupsBy[key] = (includedGroupsBy[key] ?? 0) + 1
-    }
     return {
       round: Number(closed),
       address: this.address,
@@ -1967,6 +2001,7 @@ export class SwarmPeer {
       computeSeconds: (s.computeMs + (this.busyDepth > 0 ? performance.now() - this.busySince : 0)) / 1000,
       sampledTokens: s.tokens,
       bytesSent: s.bytesSent + (served - s.servedAtStart),
+      bytesByKind: { ...s.bytesByTopic, ...(served > s.servedAtStart ? { blobs: served - s.servedAtStart } : {}) },
       deltaBytes: s.deltaBytes,
       denseDeltaBytes: s.deltaBytes > 0 ? 6 + 4 * numel : 0,
       fetchedCheckpoint: fetched,
@@ -1991,6 +2026,7 @@ export class SwarmPeer {
       tokens: 0,
       deltaBytes: 0,
       bytesSent: 0,
+      bytesByTopic: {},
       servedAtStart: this.host.blobs.stats().bytes,
     }
   }
@@ -2578,19 +2614,29 @@ export class SwarmPeer {
 }
 
 /**
+ * How many groups of each author θ_{r+1} trained on: counted from the included deltas' headers
+ * where the peer holds them all. A peer that missed some (it joined mid-round, before its gossip
+ * mesh formed, and adopted the quorum's θ) takes each author's count from its leaf of the agreed
+ * RoundResult, whose acceptedGroups are that author's groups the included deltas used (one per
+ * prompt), where that is more. An author without a leaf (it forfeited the round, or the body is
+ * unknown here) keeps what the headers held say.
+ */
+export function groupsInTheta(
+  counted: Readonly<Record<`0x${string}`, number>>,
+  missedHeaders: boolean,
+  leaves: readonly { address: `0x${string}`; acceptedGroups: number }[] | undefined,
+): Record<`0x${string}`, number> {
+  const out = { ...counted }
+  if (missedHeaders && leaves)
+    for (const { address, acceptedGroups } of leaves) if (acceptedGroups > (out[address] ?? 0)) out[address] = acceptedGroups
+  return out
+}
+
+/**
  * Groups cut into training steps of at most `batch` samples, in the order given. A group is not
  * split across steps unless it alone is bigger than a step; it then counts as trained after its
  * last piece. Groups without samples are skipped.
  */
-/**
- * How many of a peer's own groups of a round θ_{r+1} trained on: counted from the included deltas'
- * headers where the peer holds them all. A peer that missed some (it joined mid-round, before its
- * gossip mesh formed, and adopted the quorum's θ) takes the count from its leaf of the agreed
- * RoundResult, whose acceptedGroups are its groups the included deltas used.
- */
-export function ownGroupsInTheta(counted: number, missedHeaders: boolean, leaf: { acceptedGroups: number } | undefined): number {
-  return missedHeaders && leaf ? Math.max(counted, leaf.acceptedGroups) : counted
-}
 
 function groupSteps<T extends { rollout: RolloutGroup }>(groups: readonly T[], batch: number): { groups: T[]; samples: TrainSample[] }[] {
   const out: { groups: T[]; samples: TrainSample[] }[] = []
