@@ -2055,6 +2055,7 @@ export class SwarmPeer {
         this.counters.checkpointsFetched++
         return weights
       } catch (err) {
+        if (this.stopped) break
         this.log(`checkpoint ${hex(hash).slice(0, 12)}… attempt ${attempt}: ${(err as Error).message}; retrying`)
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)).unref())
       }
