@@ -26,6 +26,13 @@ import { createGenesis } from '../train/genesis.js'
 import { writeRun } from '../train/run-dir.js'
 import { type Benchmark, machineInfo, median } from './report.js'
 
+/** Bytes by kind, largest first, in KiB: `groups 3.6, deltas 1.1, …`. */
+const kibByKind = (bytes: Record<string, number>): string =>
+  Object.entries(bytes)
+    .sort(([, a], [, b]) => b - a)
+    .map(([k, n]) => `${k} ${(n / 1024).toFixed(1)}`)
+    .join(', ')
+
 interface SwarmCase {
   label: string
   peers: number
@@ -126,12 +133,7 @@ export const swarmBenchmark: Benchmark = {
           // a case gets 4× its scheduled time: rounds that stop closing are reported, not waited on
           ;({ lines, stalled } = await takeRounds(swarm, c.rounds, 4 * c.rounds * roundMs, (line) =>
             log(
-              `  round ${line.round}: reward ${line.reward.toFixed(3)}, ${line.included} deltas, commit ${line.commitMs} ms, spread ${line.spreadMs} ms, ${(line.bytesPerPeer / 1024).toFixed(1)} KiB/peer (${Object.entries(
-                line.bytesPerPeerByKind,
-              )
-                .sort(([, a], [, b]) => b - a)
-                .map(([k, n]) => `${k} ${(n / 1024).toFixed(1)}`)
-                .join(', ')})`,
+              `  round ${line.round}: reward ${line.reward.toFixed(3)}, ${line.included} deltas, commit ${line.commitMs} ms, spread ${line.spreadMs} ms, ${(line.bytesPerPeer / 1024).toFixed(1)} KiB/peer (${kibByKind(line.bytesPerPeerByKind)})`,
             ),
           ))
           if (stalled) log(`  stalled: ${lines.length} of ${c.rounds} rounds closed in ${(4 * c.rounds * roundMs) / 1000} s`)
@@ -292,14 +294,7 @@ export const swarmBenchmark: Benchmark = {
         },
         notes: [
           `round overhead (aggregation deadline → last peer on θ_{r+1}), median: ${results.roundOverheadMs.toFixed(0)} ms`,
-          `bytes a peer originated per round, by kind (${compressed.label}, median round, KiB): ${Object.entries(
-            compressed.medianBytesPerPeerByKind,
-          )
-            .sort(([, a], [, b]) => b - a)
-            .map(([k, n]) => `${k} ${(n / 1024).toFixed(1)}`)
-            .join(
-              ', ',
-            )}. Trainers that hold the same groups train byte-identical deltas (training is deterministic), so a peer holds the others' payloads already; blobs (payloads, checkpoints) are served when trainers' group sets differ (a trainer missed groups under load) or a peer fetches a checkpoint`,
+          `bytes a peer originated per round, by kind (${compressed.label}, median round, KiB): ${kibByKind(compressed.medianBytesPerPeerByKind)}. Trainers that hold the same groups train byte-identical deltas (training is deterministic), so a peer holds the others' payloads already; blobs (payloads, checkpoints) are served when trainers' group sets differ (a trainer missed groups under load) or a peer fetches a checkpoint`,
           `compression vs dense fp32: ${compressed.medianCompression?.toFixed(0) ?? '–'}× (target ≥ 100×); mean reward with compression ÷ dense: ${results.rewardCompressedVsDense.toFixed(3)}`,
           `useful-compute fraction ${(100 * elastic.medianComputeFraction).toFixed(0)}% (target ≥ 90%; by round ${elastic.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}): 2 peers on ${cpus().length} cores with elastic rollouts; the union of each peer's wall time sampling, training and aggregating ÷ the round's wall time, median over peers and rounds. The first round has no training time to plan by and keeps the 40% rollouts deadline. With ${big} peers sharing ${cpus().length} cores: ${(100 * compressed.medianComputeFraction).toFixed(0)}% with one rollout pass and the manifest's deadlines (the rest of each peer's time is waiting for the others' compute), ${(100 * elasticBig.medianComputeFraction).toFixed(0)}% with elastic rollouts (by round ${elasticBig.lines.map((l) => `${(100 * l.computeFraction).toFixed(0)}%`).join(', ')}; deltas included ${elasticBig.lines.map((l) => l.included).join(', ')} of ${big}). CPU busy: the process's CPU time ÷ (wall × ${cpus().length} cores)`,
           `early rollouts (round r + 1's first groups sampled on θ_r while round r closes, trained in r + 1): 2 elastic peers ${(100 * elastic.medianComputeFraction).toFixed(0)}% useful compute with them, ${(100 * notEarly.medianComputeFraction).toFixed(0)}% without; groups used (own groups in θ_{r+1} ÷ those published with reward variance, median round) ${(100 * elastic.groupsUsedFraction).toFixed(0)}% vs ${(100 * notEarly.groupsUsedFraction).toFixed(0)}%; mean reward ${elastic.meanReward.toFixed(3)} vs ${notEarly.meanReward.toFixed(3)}`,

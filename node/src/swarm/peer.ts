@@ -551,7 +551,6 @@ export class SwarmPeer {
     computeMs: 0,
     tokens: 0,
     deltaBytes: 0,
-    bytesSent: 0,
     bytesByTopic: {} as Partial<Record<TopicName, number>>,
     servedAtStart: 0,
   }
@@ -957,7 +956,6 @@ export class SwarmPeer {
 
   private publish(name: TopicName, bytes: Uint8Array | undefined): void {
     if (!bytes) return
-    this.roundStats.bytesSent += bytes.length
     this.roundStats.bytesByTopic[name] = (this.roundStats.bytesByTopic[name] ?? 0) + bytes.length
     this.background(`publishing on ${name}`, () => this.host.gossip.publish(name, bytes))
   }
@@ -1930,13 +1928,13 @@ export class SwarmPeer {
     for (const id of groupIds) {
       const author = this.groups.get(id)?.group.author
       if (!author) continue
-      const key = hex(author).toLowerCase() as `0x${string}`
+      const key: `0x${string}` = hex(author)
       countedBy[key] = (countedBy[key] ?? 0) + 1
     }
     const includedGroupsBy = groupsInTheta(
       countedBy,
       included.some((id) => !this.deltas.has(id)),
-      body?.credits.map((c) => ({ address: hex(c.contributor).toLowerCase() as `0x${string}`, acceptedGroups: c.acceptedGroups })),
+      body?.credits.map((c) => ({ address: hex(c.contributor), acceptedGroups: c.acceptedGroups })),
     )
     const ownIncluded = includedGroupsBy[this.address.toLowerCase() as `0x${string}`] ?? 0
     // θ here is still the closed round's: a group on another θ was sampled on the one before
@@ -2000,7 +1998,7 @@ export class SwarmPeer {
       advancedAtMs: this.now(),
       computeSeconds: (s.computeMs + (this.busyDepth > 0 ? performance.now() - this.busySince : 0)) / 1000,
       sampledTokens: s.tokens,
-      bytesSent: s.bytesSent + (served - s.servedAtStart),
+      bytesSent: Object.values(s.bytesByTopic).reduce((a, b) => a + b, 0) + (served - s.servedAtStart),
       bytesByKind: { ...s.bytesByTopic, ...(served > s.servedAtStart ? { blobs: served - s.servedAtStart } : {}) },
       deltaBytes: s.deltaBytes,
       denseDeltaBytes: s.deltaBytes > 0 ? 6 + 4 * numel : 0,
@@ -2025,7 +2023,6 @@ export class SwarmPeer {
       computeMs: 0,
       tokens: 0,
       deltaBytes: 0,
-      bytesSent: 0,
       bytesByTopic: {},
       servedAtStart: this.host.blobs.stats().bytes,
     }
@@ -2638,7 +2635,6 @@ export function groupsInTheta(
  * split across steps unless it alone is bigger than a step; it then counts as trained after its
  * last piece. Groups without samples are skipped.
  */
-
 function groupSteps<T extends { rollout: RolloutGroup }>(groups: readonly T[], batch: number): { groups: T[]; samples: TrainSample[] }[] {
   const out: { groups: T[]; samples: TrainSample[] }[] = []
   let cur: { groups: T[]; samples: TrainSample[] } = { groups: [], samples: [] }
