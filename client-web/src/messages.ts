@@ -24,6 +24,8 @@ export interface WorkerStatus {
   connections: number
   /** Peers connected directly over WebRTC (other tabs), with the protocols open to each. */
   webrtc: { peerId: string; protocols: string[] }[]
+  /** This peer's own addresses: a `…/p2p-circuit/webrtc` one once a relay holds a reservation for it. */
+  addresses: string[]
   round: number | null
   phase: string
   policyHash: string | null

@@ -50,6 +50,7 @@ function status(device: WorkerStatus['device'], threads: number): WorkerStatus |
       .getConnections()
       .filter((c) => c.remoteAddr.toString().includes('/webrtc'))
       .map((c) => ({ peerId: c.remotePeer.toString(), protocols: [...new Set(c.streams.map((s) => s.protocol ?? ''))].sort() })),
+    addresses: peer.libp2pHost.libp2p.getMultiaddrs().map(String),
     round: s ? Number(s.round) : null,
     phase: s?.phase ?? 'syncing',
     policyHash: s?.policyHash ?? null,

@@ -21,7 +21,14 @@ afterAll(() => cleanup?.())
 
 interface PageState {
   identity: { address: string } | null
-  status: { peerId: string; connections: number; webrtc: { peerId: string; protocols: string[] }[]; groupsPublished: number } | null
+  status: {
+    peerId: string
+    connections: number
+    webrtc: { peerId: string; protocols: string[] }[]
+    // in the diagnosis: whether a relay holds a reservation for the tab (a …/p2p-circuit/webrtc address)
+    addresses: string[]
+    groupsPublished: number
+  } | null
   errors: string[]
   log: string[]
 }
