@@ -135,8 +135,8 @@ describe('swarm with the ledger', () => {
       for (const i of [0, 1, 2]) {
         const address = toHex0x(addressFromPrivateKey(devKey(i))).toLowerCase()
         const leaves = leavesOf(address)
-        // a claim the reorg dropped goes out again with the peer's next claim, so this waits up to
-        // a few rounds of a loaded machine (one CI run of three timed out at 60 s)
+        // a claim the reorg dropped goes out again at the peer's next round close, once the
+        // validators put its round back; a loaded machine may take a few rounds for that
         await until(
           `peer ${i}'s claims`,
           async () => {

@@ -1,10 +1,11 @@
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
 import { connectLedger, ledgerProvider } from '@murmur/contracts'
-import { addressFromPrivateKey, type CreditEntry, deriveSeed, toChecksumAddress, toHex0x } from '@murmur/protocol'
+import { addressFromPrivateKey, type CreditEntry, toChecksumAddress, toHex0x } from '@murmur/protocol'
 import { Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LedgerFailure } from './retry.js'
-import { syntheticManifest, syntheticRound } from './synthetic-round.js'
+import { syntheticManifest } from './synthetic-round.js'
 import { type LedgerTestbed, runIdOf, startLedgerTestbed } from './testbed.js'
 
 let t: LedgerTestbed
@@ -14,25 +15,7 @@ beforeAll(async () => {
 afterAll(() => t.stop())
 
 const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 50, factor: 2 }
-const contributorKeys = (label: string, n: number) => Array.from({ length: n }, (_, i) => deriveSeed('murmur/test/contributor', label, i))
-
-/** A run registered on the ledger and the builder of its rounds, chained from genesis. */
-async function registeredRun(name: string) {
-  const manifest = t.manifest(name)
-  const client = await t.client(t.validatorKeys[0], { retry: FAST_RETRY })
-  expect(await client.ensureRun(manifest)).toEqual({ status: 'created', runId: runIdOf(manifest) })
-  const genesis = (await client.runInfo())!.genesisPolicyHash
-  const round = (r: bigint, previous: Uint8Array, signers = t.validatorKeys.slice(0, 3), forge?: (c: CreditEntry[]) => CreditEntry[]) =>
-    syntheticRound({
-      manifestBytes: manifest,
-      round: r,
-      previousPolicyHash: previous,
-      contributorKeys: contributorKeys(name, 3),
-      signerKeys: signers,
-      forgeCredits: forge,
-    })
-  return { manifest, client, genesis, round }
-}
+const registeredRun = (name: string) => t.registeredRun(name, { retry: FAST_RETRY })
 
 /** A TCP forwarder on a fixed port that can be taken down and brought back: a real RPC outage. */
 async function outageProxy(targetUrl: string) {
@@ -102,6 +85,54 @@ async function dropFirstSendProxy(targetUrl: string) {
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
   )
   return { url: `http://127.0.0.1:${port}`, dropped: () => dropped, close: () => new Promise<void>((r) => server.close(() => r())) }
+}
+
+/** One JSON-RPC call straight to the chain. */
+async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const json = (await res.json()) as { result?: unknown; error?: { message: string } }
+  if (json.error) throw new Error(`${method}: ${json.error.message}`)
+  return json.result
+}
+
+/**
+ * A JSON-RPC forwarder that, once armed with a snapshot, answers the next eth_sendRawTransaction
+ * only after reverting the chain to it: the transaction is mined, then a reorg drops its block
+ * before the sender reads the receipt (and the chain does not put it back in its mempool).
+ */
+async function reorgAfterSendProxy(targetUrl: string) {
+  let snapshot: unknown = null
+  let reverted = 0
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString()
+      const answer = await fetch(targetUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const text = await answer.text()
+      if (snapshot !== null && (JSON.parse(body) as { method?: string }).method === 'eth_sendRawTransaction') {
+        expect(await rpc(targetUrl, 'evm_revert', [snapshot])).toBe(true)
+        snapshot = null
+        reverted++
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text)
+    })
+  })
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  )
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arm: async () => {
+      snapshot = await rpc(targetUrl, 'evm_snapshot')
+    },
+    reverted: () => reverted,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
 }
 
 describe('LedgerClient.ensureRun', () => {
@@ -344,6 +375,37 @@ describe('LedgerClient.claim and claimMany', () => {
       expect(await client.creditOf(e.contributor)).toBe(credit)
     }
   })
+
+  it('sends a claim again when a reorg dropped its mined transaction before the receipt was read, without waiting out the confirm timeout', async () => {
+    const { manifest, client: committer, genesis, round } = await registeredRun('dropped-claim')
+    const r0 = round(0n, genesis)
+    await committer.commitRound({ body: r0.evidence.roundResultBody, signatures: r0.signatures })
+    const proxy = await reorgAfterSendProxy(t.chain.rpcUrl)
+    try {
+      // ethers' wait() alone would hold the claim (and every later send) for the whole 30 s
+      const client = await t.client(t.validatorKeys[1], {
+        rpcUrl: proxy.url,
+        manifest,
+        retry: FAST_RETRY,
+        confirmTimeoutMs: 30_000,
+        droppedAfterMs: 300,
+      })
+      const entry = r0.result.credits[0]!
+      await proxy.arm()
+      const failures: LedgerFailure[] = []
+      const outcome = await client.claim(0n, entry, r0.tree.proof(entry.contributor), { onFailure: (f) => failures.push(f) })
+      expect(proxy.reverted()).toBe(1)
+      expect(outcome).toMatchObject({ status: 'claimed' })
+      expect(failures).toHaveLength(1)
+      expect(failures[0]!.message).toMatch(
+        /^its transaction 0x[0-9a-f]{64} was dropped \(a reorg\?\): the node has not known it for 300 ms$/,
+      )
+      expect(await client.isClaimed(0n, entry.contributor)).toBe(true)
+      expect(await client.creditOf(entry.contributor)).toBe(entry.credit)
+    } finally {
+      await proxy.close()
+    }
+  }, 20_000)
 
   it('rejects a forged leaf with LedgerInvalidProof naming the contributor', async () => {
     const { client, genesis, round } = await registeredRun('forged-claim')

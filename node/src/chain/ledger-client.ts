@@ -20,10 +20,10 @@ import {
   toChecksumAddress,
   toHex0x,
 } from '@murmur/protocol'
-import { type Contract, type JsonRpcProvider, type TransactionReceipt, Wallet } from 'ethers'
+import { type Contract, type ContractTransactionResponse, type JsonRpcProvider, type TransactionReceipt, Wallet } from 'ethers'
 import { ChainError, LedgerConflictError, LedgerRevertError, LedgerUnavailableError, LedgerUsageError } from './errors.js'
 import { errorText, revertOf } from './ledger-errors.js'
-import { DEFAULT_RETRY, type LedgerFailure, RetryableError, type RetryPolicy, retrying, withTimeout } from './retry.js'
+import { DEFAULT_RETRY, delay, type LedgerFailure, RetryableError, type RetryPolicy, retrying, withTimeout } from './retry.js'
 import { probeChainId } from './rpc-probe.js'
 import { type CommittedRound, domainMismatches, type RunMismatch, registrationMismatches, roundMismatch } from './run-check.js'
 
@@ -43,6 +43,12 @@ export interface LedgerClientInit {
   requestTimeoutMs?: number
   /** How long a sent transaction may take to be mined before the attempt counts as failed; default 120 s. */
   confirmTimeoutMs?: number
+  /**
+   * A sent transaction the node has not known (no receipt, not pending) for this long was dropped,
+   * by a reorg of the block it was mined in: the attempt fails at once instead of waiting out
+   * confirmTimeoutMs, and the retry reads the state again and sends anew. Default 15 s.
+   */
+  droppedAfterMs?: number
   /** First block scanned for RoundCommitted events (the ledger's deployment block); default 0. */
   fromBlock?: number
   /** Called for every failed attempt of a write, before the client waits and retries. */
@@ -86,6 +92,9 @@ export interface RunInfo {
  * 100 stay under 5M, well under a 30M block.
  */
 export const CLAIMS_PER_MULTICALL = 100
+
+/** How often a client asks the node whether a transaction it waits for is still known. */
+const DROP_POLL_MS = 1000
 
 export class LedgerClient {
   readonly rpcUrl: string
@@ -393,12 +402,8 @@ export class LedgerClient {
       const confirm = this.#init.confirmTimeoutMs ?? 120_000
       try {
         const nonce = await this.#limit(this.#provider.getTransactionCount(wallet.address, 'pending'))
-        const tx = await this.#limit(this.#contract.getFunction(method)(...args, { nonce }))
-        const receipt = await withTimeout(
-          tx.wait() as Promise<TransactionReceipt | null>,
-          confirm,
-          () => new Error(`not mined within ${confirm} ms`),
-        )
+        const tx = (await this.#limit(this.#contract.getFunction(method)(...args, { nonce }))) as ContractTransactionResponse
+        const receipt = await withTimeout(this.#mined(tx, confirm), confirm, () => new Error(`not mined within ${confirm} ms`))
         if (!receipt) throw new Error('the node returned no receipt')
         return receipt
       } catch (err) {
@@ -409,8 +414,40 @@ export class LedgerClient {
     return sent
   }
 
+  /**
+   * The receipt of `tx`. ethers' wait() alone would wait out the whole confirm timeout for a
+   * transaction a reorg dropped (its block gone, and not back in the node's mempool), holding every
+   * later send of this client behind it; so the node is asked every DROP_POLL_MS whether it still
+   * knows the transaction, and one it has not known for droppedAfterMs fails the attempt with a
+   * RetryableError. A failed lookup decides nothing.
+   */
+  async #mined(tx: ContractTransactionResponse, confirmMs: number): Promise<TransactionReceipt | null> {
+    const droppedAfter = this.#init.droppedAfterMs ?? 15_000
+    const done = new AbortController()
+    const waited = tx.wait(1, confirmMs)
+    waited.catch(() => {}) // when the watch below wins, ethers' own timeout ends this wait
+    const watch = async (): Promise<null> => {
+      let unknownSince: number | null = null
+      for (;;) {
+        await delay(Math.min(DROP_POLL_MS, droppedAfter), done.signal)
+        const known = await this.#limit(this.#provider.getTransaction(tx.hash)).catch(() => undefined)
+        if (known !== null) unknownSince = null
+        else if (unknownSince === null) unknownSince = Date.now()
+        if (unknownSince !== null && Date.now() - unknownSince >= droppedAfter)
+          throw new RetryableError(`its transaction ${tx.hash} was dropped (a reorg?): the node has not known it for ${droppedAfter} ms`)
+      }
+    }
+    const watching = watch()
+    watching.catch(() => {}) // aborted once the receipt is in
+    try {
+      return await Promise.race([waited, watching])
+    } finally {
+      done.abort()
+    }
+  }
+
   #wrap(what: string, err: unknown): Error {
-    if (err instanceof ChainError) return err
+    if (err instanceof ChainError || err instanceof RetryableError) return err
     const revert = revertOf(err)
     if (revert && revert.name === 'unknown' && !(err as { data?: unknown }).data) {
       // mined with status 0 and no data: usually a race with another sender; the next attempt re-reads the state

@@ -3,10 +3,10 @@
  * what the chain tests and the audit benchmark start from. Nothing here is mocked.
  */
 import { deployLedger, type LocalChain, ledgerProvider, startLocalChain } from '@murmur/contracts'
-import { fromHex, hashRunManifest } from '@murmur/protocol'
+import { type CreditEntry, deriveSeed, fromHex, hashRunManifest } from '@murmur/protocol'
 import { Wallet } from 'ethers'
 import { LedgerClient, type LedgerClientInit } from './ledger-client.js'
-import { syntheticManifest } from './synthetic-round.js'
+import { type SyntheticRound, syntheticManifest, syntheticRound } from './synthetic-round.js'
 
 export interface LedgerTestbed {
   chain: LocalChain
@@ -20,7 +20,20 @@ export interface LedgerTestbed {
   manifest(name: string, quorum?: number): Uint8Array
   /** A client for `key` (default: validator 0) on this chain. */
   client(key?: Uint8Array, init?: Partial<LedgerClientInit>): Promise<LedgerClient>
+  /** A new run `name` registered by validator 0's client, and the builder of its rounds. */
+  registeredRun(name: string, client?: Partial<LedgerClientInit>): Promise<RegisteredRun>
   stop(): Promise<void>
+}
+
+export interface RegisteredRun {
+  manifest: Uint8Array
+  /** Validator 0's client, with the run set. */
+  client: LedgerClient
+  genesis: Uint8Array
+  /** Contributor keys (3) every round credits. */
+  contributorKeys: Uint8Array[]
+  /** Round `r` after `previous`, signed by `signers` (default validators 0–2, a quorum). */
+  round(r: bigint, previous: Uint8Array, signers?: readonly Uint8Array[], forge?: (c: CreditEntry[]) => CreditEntry[]): SyntheticRound
 }
 
 export async function startLedgerTestbed(init: { port?: number } = {}): Promise<LedgerTestbed> {
@@ -30,7 +43,7 @@ export async function startLedgerTestbed(init: { port?: number } = {}): Promise<
   provider.destroy()
   const validatorKeys = chain.accounts.slice(1, 5).map((k) => fromHex(k))
   const clients: LedgerClient[] = []
-  return {
+  const bed: LedgerTestbed = {
     chain,
     ledger,
     validatorKeys,
@@ -41,11 +54,35 @@ export async function startLedgerTestbed(init: { port?: number } = {}): Promise<
       clients.push(c)
       return c
     },
+    async registeredRun(name, init = {}) {
+      const manifest = bed.manifest(name)
+      const client = await bed.client(validatorKeys[0], init)
+      const created = await client.ensureRun(manifest)
+      if (created.status !== 'created') throw new Error(`run ${name} was registered before`)
+      const genesis = (await client.runInfo())!.genesisPolicyHash
+      const contributorKeys = Array.from({ length: 3 }, (_, i) => deriveSeed('murmur/test/contributor', name, i))
+      return {
+        manifest,
+        client,
+        genesis,
+        contributorKeys,
+        round: (r, previous, signers = validatorKeys.slice(0, 3), forge) =>
+          syntheticRound({
+            manifestBytes: manifest,
+            round: r,
+            previousPolicyHash: previous,
+            contributorKeys,
+            signerKeys: signers,
+            forgeCredits: forge,
+          }),
+      }
+    },
     async stop() {
       for (const c of clients) c.close()
       await chain.stop()
     },
   }
+  return bed
 }
 
 /** The run id of manifest bytes, for assertions. */

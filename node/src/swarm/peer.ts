@@ -28,7 +28,6 @@ import {
   assembleGrpoBatch,
   buildContributionsTree,
   type CheckpointAnnouncement,
-  type CreditEntry,
   chunkSamples,
   clipGradNorm,
   compareBytes,
@@ -102,6 +101,7 @@ import {
   type Weights,
   weightsHash,
 } from '@murmur/protocol'
+import { Claimer, type ClaimLedger } from '../chain/claimer.js'
 import {
   directoryEvidenceArchive,
   EVIDENCE_DIR,
@@ -302,13 +302,10 @@ export interface RoundCommitter {
     options?: { signal?: AbortSignal },
   ): Promise<{ status: 'committed'; round: bigint; txHash: string } | { status: 'already'; round: bigint }>
   lastCommittedRound(): Promise<bigint | null>
-  /** Claims a contributor's credit of a committed round with its Merkle proof (auto-claim). */
-  claim?(
-    round: bigint,
-    entry: CreditEntry,
-    proof: readonly Uint8Array[],
-    options?: { signal?: AbortSignal },
-  ): Promise<{ status: 'claimed' | 'already' }>
+  /** Claims a contributor's credit of a committed round with its Merkle proof (autoClaim). */
+  claim?: ClaimLedger['claim']
+  /** Whether a contributor's credit of a round is claimed (autoClaim finds claims a reorg dropped). */
+  isClaimed?: ClaimLedger['isClaimed']
 }
 
 /**
@@ -567,8 +564,8 @@ export class SwarmPeer {
   private lastQuorum: { round: bigint; envelopes: Uint8Array[]; relayedAtMs: number } | null = null
   /** When the current round's state entered its phase (isOverdue). */
   private phaseSinceMs = 0
-  /** This peer's latest claims, ascending by round (autoClaim sends a lost one again). */
-  private claimsSent: { round: bigint; entry: CreditEntry; proof: Uint8Array[] }[] = []
+  /** This peer's claims of its credit (autoClaim), once the first round closed. */
+  private claimer: Claimer | null = null
   /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
   private onChainThrough = -1n
   private readonly stopSignal = (() => {
@@ -1647,38 +1644,29 @@ export class SwarmPeer {
     else this.publish('roundResults', bytes)
   }
 
-  /** Claims this peer's leaf of `round` once a validator got the round on chain. */
+  /**
+   * Owes this peer's claim of `round` if the round credits it, and settles the claims at every
+   * round, credited or not: a reorg may have dropped claims sent before (Claimer).
+   */
   private autoClaim(round: bigint, result: RoundResult): void {
     const ledger = this.init.ledger
-    if (!this.init.autoClaim || !ledger?.claim) return
+    if (!this.init.autoClaim || !ledger?.claim || !ledger.isClaimed) return
+    this.claimer ??= new Claimer({
+      ledger: {
+        lastCommittedRound: () => ledger.lastCommittedRound(),
+        claim: ledger.claim.bind(ledger),
+        isClaimed: ledger.isClaimed.bind(ledger),
+      },
+      signal: this.stopSignal.signal,
+      log: (line) => this.log(line),
+      onClaimed: () => this.counters.claims++,
+      kept: CLAIMS_KEPT,
+    })
+    const claimer = this.claimer
     const self = fromHex(this.address)
     const entry = result.credits.find((c) => equalBytes(c.contributor, self))
-    if (!entry) return
-    const proof = buildContributionsTree(result.run, round, result.credits).proof(self)
-    this.background(`claim of round ${round}`, async () => {
-      for (;;) {
-        const last = await ledger.lastCommittedRound().catch(() => null)
-        if (this.stopped) return
-        if (last !== null && last >= round) break
-        await new Promise((r) => setTimeout(r, 500).unref())
-      }
-      const outcome = await ledger.claim!(round, entry, proof, { signal: this.stopSignal.signal })
-      if (outcome.status === 'claimed') this.counters.claims++
-      this.log(`round ${round}: credit ${entry.credit} ${outcome.status}`)
-      // claims go out in round order, each in a later block than the one before: if a reorg
-      // dropped some, it dropped the latest ones. Walk back until one is still on chain.
-      const earlier = this.claimsSent.filter((c) => c.round < round)
-      this.claimsSent = [...this.claimsSent.filter((c) => c.round !== round), { round, entry, proof }]
-        .sort((a, b) => (a.round < b.round ? -1 : 1))
-        .slice(-CLAIMS_KEPT)
-      for (const c of earlier.reverse()) {
-        if (this.stopped) return
-        const again = await ledger.claim!(c.round, c.entry, c.proof, { signal: this.stopSignal.signal })
-        if (again.status === 'already') break
-        this.counters.claims++
-        this.log(`round ${c.round}: its claim was lost (a reorg?) and is on chain again`)
-      }
-    })
+    const proof = entry ? buildContributionsTree(result.run, round, result.credits).proof(self) : null
+    this.background(`claims of round ${round}`, () => (entry && proof ? claimer.owe(round, entry, proof) : claimer.settle()))
   }
 
   /**
