@@ -1,10 +1,13 @@
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import { generateKeyPair, privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { addressFromPrivateKey, deriveSeed, peerIdFromPublicKey, publicKeyFromPrivateKey } from '@murmur/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMurmurHost, discoveredDialable, fastMessageId, type MurmurHost } from './host.js'
 
 const key = deriveSeed('murmur/test/host/key')
+/** The libp2p PeerId of a peer key. */
+const libp2pIdOf = (k: Uint8Array) => peerIdFromPrivateKey(privateKeyFromRaw(k))
 const hosts: MurmurHost[] = []
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.stop()))
@@ -61,6 +64,45 @@ describe('createMurmurHost', () => {
     const off = await createMurmurHost({ privateKey: deriveSeed('murmur/test/host/key-c'), runId: run, validate, relay: false })
     hosts.push(off)
     expect(off.libp2p.getProtocols()).not.toContain(hop)
+  })
+
+  it('dials a peer at a later broadcast when the first it heard of it had no dialable address (a tab before its relay reservation)', async () => {
+    const run = deriveSeed('murmur/test/host/run-late-address')
+    const validate = () => ({ ok: true }) as const
+    const relay = await createMurmurHost({ privateKey: key, runId: run, validate, discoveryIntervalMs: 500 })
+    hosts.push(relay)
+    const bootstrap = relay
+      .multiaddrs()
+      .map(String)
+      .filter((a) => a.includes('/ws/'))
+    // two browser-like peers: WebSockets out, a reservation on the relay, WebRTC between them;
+    // of two WebRTC peers only the one whose PeerId sorts first dials
+    const keys = [0, 1, 2, 3].map((i) => deriveSeed('murmur/test/host/tab', i))
+    const [first, second] = keys
+      .map((k) => ({ k, id: libp2pIdOf(k) }))
+      .sort((x, y) => (x.id.toString() < y.id.toString() ? -1 : 1))
+      .slice(0, 2)
+    const tab = (privateKey: Uint8Array) =>
+      createMurmurHost({
+        privateKey,
+        runId: run,
+        validate,
+        transports: ['websockets', 'webrtc'],
+        listen: [],
+        bootstrap,
+        discoveryIntervalMs: 500,
+      })
+    const dialer = await tab(first!.k)
+    hosts.push(dialer)
+    // it hears of the other before the other has an address: its peer store holds the peer, bare
+    const otherId = second!.id
+    await dialer.libp2p.peerStore.merge(otherId, { tags: { 'murmur-test': {} } })
+    const other = await tab(second!.k)
+    hosts.push(other)
+    const deadline = Date.now() + 30_000
+    const webrtc = () => dialer.libp2p.getConnections(otherId).filter((c) => c.remoteAddr.toString().includes('/webrtc'))
+    while (webrtc().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    expect(webrtc().map((c) => c.remoteAddr.toString())).toEqual([expect.stringMatching(/\/p2p-circuit\/webrtc\//)])
   })
 
   it('refuses a key that is not secp256k1', async () => {

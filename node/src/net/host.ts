@@ -17,7 +17,7 @@ import { privateKeyFromRaw } from '@libp2p/crypto/keys'
 import { type GossipSub, gossipsub, StrictSign } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { type Identify, identify } from '@libp2p/identify'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { type Ping, ping } from '@libp2p/ping'
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery'
@@ -276,6 +276,12 @@ export function discoveredDialable(
   })
 }
 
+/** A discovered peer whose dial failed is dialed again at its next broadcast this much later, doubling per failure up to DISCOVERY_RETRY_MAX_MS. */
+const DISCOVERY_RETRY_MS = 5000
+const DISCOVERY_RETRY_MAX_MS = 300_000
+/** Peers whose dial failures a host remembers (the oldest is forgotten first). */
+const DISCOVERY_RETRIES_KEPT = 1024
+
 /** The WebRTC transport and the circuit relay transport its signalling rides on. */
 async function webrtcTransportsOf(iceServers: IceServer[]) {
   const [{ webRTC }, { circuitRelayTransport }] = await Promise.all([import('@libp2p/webrtc'), import('@libp2p/circuit-relay-v2')])
@@ -314,6 +320,8 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
   const topicParams = Object.fromEntries(Object.values(topics).map((t: string) => [t, murmurTopicScoreParams()]))
   const discoveryTopic = peerDiscoveryTopic(init.runId)
   const discovery = init.discovery ?? true
+  /** Set once the host is up: a peer's address broadcast on the run's peer-exchange topic. */
+  let onBroadcast: ((peer: PeerInfo) => void) | null = null
 
   const libp2p = await createLibp2p<MurmurServices>({
     privateKey,
@@ -327,7 +335,15 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
     streamMuxers: [yamux()],
     peerDiscovery: [
       ...(init.bootstrap && init.bootstrap.length > 0 ? [bootstrap({ list: init.bootstrap })] : []),
-      ...(discovery ? [pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 5000 })] : []),
+      ...(discovery
+        ? [
+            (components: Parameters<ReturnType<typeof pubsubPeerDiscovery>>[0]) => {
+              const service = pubsubPeerDiscovery({ topics: [discoveryTopic], interval: init.discoveryIntervalMs ?? 5000 })(components)
+              service.addEventListener('peer', (evt) => onBroadcast?.(evt.detail))
+              return service
+            },
+          ]
+        : []),
     ],
     // libp2p aborts a connection whose ping (every 10 s) is not answered within its adaptive
     // timeout, 5 s at least by default. A peer's event loop stalls for seconds while it
@@ -420,25 +436,41 @@ export async function createMurmurHost(init: MurmurHostInit): Promise<MurmurHost
 
   const log = libp2p.logger.forComponent('murmur:host')
   if (discovery) {
+    // Every broadcast is a chance to dial, not only a peer's first: libp2p's own peer:discovery
+    // fires once per peer, so a tab first heard of before its relay reservation (no dialable
+    // address yet) was never dialed once its …/p2p-circuit/webrtc address came (CI saw two tabs
+    // sit 150 s without a link). A failed dial waits DISCOVERY_RETRY_MS, doubling per failure.
     const maxConnections = init.maxConnections ?? 64
     const webrtc = transports.includes('webrtc')
-    libp2p.addEventListener('peer:discovery', (evt) => {
-      const { id, multiaddrs } = evt.detail
+    const retryAt = new Map<string, { atMs: number; failures: number }>()
+    onBroadcast = ({ id, multiaddrs }) => {
+      const key = id.toString()
       if (id.equals(libp2p.peerId) || isBanned(banned, id) || multiaddrs.length === 0) return
-      if (libp2p.getConnections(id).length > 0 || libp2p.getConnections().length >= maxConnections) return
+      // a limited (relayed) connection only carries WebRTC signalling: it does not count
+      if (libp2p.getConnections(id).some((c) => c.limits === undefined) || libp2p.getConnections().length >= maxConnections) return
+      const retry = retryAt.get(key)
+      if (retry && retry.atMs > Date.now()) return
       const addrs = discoveredDialable(multiaddrs, {
         webrtc,
         self: libp2p.peerId.toString(),
-        peer: id.toString(),
+        peer: key,
         webrtcRoom: webrtc
           ? (init.maxWebrtcDials ?? 8) - libp2p.getConnections().filter((c) => c.remoteAddr.toString().includes('/webrtc')).length
           : 0,
       })
       if (addrs.length === 0) return
+      retryAt.delete(key) // re-inserted last: the map stays in order of use
+      retryAt.set(key, { atMs: Number.POSITIVE_INFINITY, failures: retry?.failures ?? 0 })
+      if (retryAt.size > DISCOVERY_RETRIES_KEPT) retryAt.delete(retryAt.keys().next().value!)
       libp2p
         .dial(addrs, { signal: AbortSignal.timeout(10_000) })
-        .catch((err: unknown) => log('discovered peer %p unreachable: %e', id, err))
-    })
+        .then(() => retryAt.delete(key))
+        .catch((err: unknown) => {
+          const failures = (retry?.failures ?? 0) + 1
+          retryAt.set(key, { atMs: Date.now() + Math.min(DISCOVERY_RETRY_MAX_MS, DISCOVERY_RETRY_MS * 2 ** (failures - 1)), failures })
+          log('discovered peer %p unreachable (%d failures): %e', id, failures, err)
+        })
+    }
   }
   await Promise.all(
     (init.bootstrap ?? []).map(async (addr) => {
