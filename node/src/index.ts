@@ -75,7 +75,7 @@ export {
   syntheticManifest,
   syntheticRound,
 } from './chain/synthetic-round.js'
-export { type LedgerTestbed, startLedgerTestbed } from './chain/testbed.js'
+export { type LedgerTestbed, rpcCall, startLedgerTestbed } from './chain/testbed.js'
 export type { CliIo } from './cli.js'
 export { buildProgram, run } from './cli.js'
 export { auditCommand } from './commands/audit.js'

@@ -5,7 +5,7 @@
  * committed rounds is repaired from that evidence: no round is lost, none credited twice.
  */
 import { join } from 'node:path'
-import { devKey, type LedgerClient, listEvidenceRounds, nodeRuntime, startLocalSwarm, type takeRounds } from '@murmur/node'
+import { devKey, type LedgerClient, listEvidenceRounds, nodeRuntime, rpcCall, startLocalSwarm, type takeRounds } from '@murmur/node'
 import { addressFromPrivateKey, toHex0x } from '@murmur/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LocalLedger, localLedger, swarmLedgerOptions } from '../helpers/local-ledger.js'
@@ -73,16 +73,7 @@ describe('swarm with the ledger', () => {
 
   it('commits again, from evidence, the rounds a reorg dropped, and re-claims them; nothing is lost or credited twice', async () => {
     const reorgChain = await localLedger([0, 1, 2].map(devKey))
-    const rpc = async (method: string, params: unknown[] = []) => {
-      const res = await fetch(reorgChain.rpcUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      })
-      const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-      if (json.error) throw new Error(`${method}: ${json.error.message}`)
-      return json.result
-    }
+    const rpc = (method: string, params: unknown[] = []) => rpcCall(reorgChain.rpcUrl, method, params)
     const dataDir = join(runDir, 'swarm-reorg')
     const clients: LedgerClient[] = []
     const swarm = await startLocalSwarm({

@@ -85,9 +85,10 @@ export interface AttackResult {
  * One case run several times: the median accuracy; the worst credit share, rounds closed and
  * agreement; counts summed over the runs.
  */
-function combineRuns(runs: AttackResult[]): AttackResult {
+export function combineRuns(runs: AttackResult[]): AttackResult {
   if (runs.length === 1) return runs[0]!
   const sum = (f: (r: AttackResult) => number) => runs.reduce((n, r) => n + f(r), 0)
+  const scores = runs.flatMap((r) => (r.adversaryScore === null ? [] : [r.adversaryScore]))
   const rejected: Record<string, number> = {}
   for (const r of runs) for (const [k, n] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + n
   return {
@@ -103,7 +104,8 @@ function combineRuns(runs: AttackResult[]): AttackResult {
     offensesProven: sum((r) => r.offensesProven),
     offensesAgainstHonest: sum((r) => r.offensesAgainstHonest),
     ignored: sum((r) => r.ignored),
-    adversaryScore: median(runs.flatMap((r) => (r.adversaryScore === null ? [] : [r.adversaryScore]))),
+    // null where no run had adversaries to score (the clean case)
+    adversaryScore: scores.length > 0 ? median(scores) : null,
     disconnected: sum((r) => r.disconnected),
     roundsClosed: Math.min(...runs.map((r) => r.roundsClosed)),
     stalled: runs.some((r) => r.stalled),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Claimer, type ClaimLedger } from './claimer.js'
 import type { LedgerClient } from './ledger-client.js'
 import type { SyntheticRound } from './synthetic-round.js'
-import { type LedgerTestbed, type RegisteredRun, startLedgerTestbed } from './testbed.js'
+import { type LedgerTestbed, type RegisteredRun, rpcCall, startLedgerTestbed } from './testbed.js'
 
 let t: LedgerTestbed
 beforeAll(async () => {
@@ -13,16 +13,7 @@ afterAll(() => t.stop())
 
 const FAST_RETRY = { initialDelayMs: 10, maxDelayMs: 50, factor: 2 }
 
-async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(t.chain.rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-  if (json.error) throw new Error(`${method}: ${json.error.message}`)
-  return json.result
-}
+const rpc = (method: string, params: unknown[] = []) => rpcCall(t.chain.rpcUrl, method, params)
 
 /** Rounds 0…n−1 of a new run, chained; contributor 0's claims are the claimer's, sent by validator 1's client. */
 async function claimsOf(name: string, n: number) {

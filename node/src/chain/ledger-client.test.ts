@@ -6,7 +6,7 @@ import { Wallet } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LedgerFailure } from './retry.js'
 import { syntheticManifest } from './synthetic-round.js'
-import { type LedgerTestbed, runIdOf, startLedgerTestbed } from './testbed.js'
+import { type LedgerTestbed, rpcCall, runIdOf, startLedgerTestbed } from './testbed.js'
 
 let t: LedgerTestbed
 beforeAll(async () => {
@@ -87,18 +87,6 @@ async function dropFirstSendProxy(targetUrl: string) {
   return { url: `http://127.0.0.1:${port}`, dropped: () => dropped, close: () => new Promise<void>((r) => server.close(() => r())) }
 }
 
-/** One JSON-RPC call straight to the chain. */
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const json = (await res.json()) as { result?: unknown; error?: { message: string } }
-  if (json.error) throw new Error(`${method}: ${json.error.message}`)
-  return json.result
-}
-
 /**
  * A JSON-RPC forwarder that, once armed with a snapshot, answers the next eth_sendRawTransaction
  * only after reverting the chain to it: the transaction is mined, then a reorg drops its block
@@ -115,7 +103,7 @@ async function reorgAfterSendProxy(targetUrl: string) {
       const answer = await fetch(targetUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
       const text = await answer.text()
       if (snapshot !== null && (JSON.parse(body) as { method?: string }).method === 'eth_sendRawTransaction') {
-        expect(await rpc(targetUrl, 'evm_revert', [snapshot])).toBe(true)
+        expect(await rpcCall(targetUrl, 'evm_revert', [snapshot])).toBe(true)
         snapshot = null
         reverted++
       }
@@ -128,7 +116,7 @@ async function reorgAfterSendProxy(targetUrl: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     arm: async () => {
-      snapshot = await rpc(targetUrl, 'evm_snapshot')
+      snapshot = await rpcCall(targetUrl, 'evm_snapshot')
     },
     reverted: () => reverted,
     close: () => new Promise<void>((r) => server.close(() => r())),

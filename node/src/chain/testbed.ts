@@ -85,5 +85,17 @@ export async function startLedgerTestbed(init: { port?: number } = {}): Promise<
   return bed
 }
 
+/** One JSON-RPC call over HTTP (evm_snapshot, evm_revert and the like, which ethers has no method for); throws the node's error. */
+export async function rpcCall(url: string, method: string, params: unknown[] = []): Promise<unknown> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  })
+  const json = (await res.json()) as { result?: unknown; error?: { message: string } }
+  if (json.error) throw new Error(`${method}: ${json.error.message}`)
+  return json.result
+}
+
 /** The run id of manifest bytes, for assertions. */
 export const runIdOf = (manifest: Uint8Array) => hashRunManifest(manifest)
