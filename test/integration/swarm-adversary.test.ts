@@ -81,6 +81,10 @@ describe('a swarm with adversarial peers', () => {
       const proven = lines.filter((l) => l.contributions?.offenses.some((o) => o.kind === 'invalid-payload' && o.offender === liar))
       expect(proven.length, JSON.stringify(lines.map((l) => l.contributions?.offenses))).toBeGreaterThanOrEqual(1)
       for (const l of proven) expect(l.contributions!.leaves.map((x) => x.address.toLowerCase())).not.toContain(liar)
+      // once proven, the liar's groups are left out of the honest peers' training for the rest of the run
+      const namedIn = lines.findIndex((l) => l.contributions?.offenses.some((o) => o.offender === liar))
+      if (namedIn < lines.length - 1)
+        expect(swarm.peers.slice(0, 3).reduce((n, p) => n + p.counters.groupsOfCheatsLeftOut, 0)).toBeGreaterThan(0)
     })
   }, 180_000)
 
@@ -117,6 +121,8 @@ describe('a swarm with adversarial peers', () => {
       expect(lines.every((l) => l.included <= 3)).toBe(true)
       expect(lines.some((l) => l.included >= 2)).toBe(true)
       for (const p of swarm.peers.slice(0, 3)) expect(p.counters.deltasScreened).toBeGreaterThan(0)
+      // named by a screened delta, their honest rollouts are left out of the honest peers' training
+      expect(swarm.peers.slice(0, 3).reduce((n, p) => n + p.counters.groupsOfCheatsLeftOut, 0)).toBeGreaterThan(0)
       // each adversary's own round report says its delta was screened out, and why
       expect(own.get(addressOf(3))).toContainEqual({ outcome: 'screened', reason: 'direction' })
       expect(own.get(addressOf(4))).toContainEqual({ outcome: 'screened', reason: 'norm' })
@@ -144,6 +150,10 @@ describe('a swarm with adversarial peers', () => {
       const proven = lines.filter((l) => l.contributions?.offenses.some((o) => o.kind === 'wrong-result' && o.offender === liar))
       expect(proven.length, JSON.stringify(lines.map((l) => l.contributions?.offenses))).toBeGreaterThanOrEqual(1)
       for (const l of proven) expect(l.contributions!.leaves.map((x) => x.address.toLowerCase())).not.toContain(liar)
+      // once proven, the liar's groups are left out of the honest peers' training for the rest of the run
+      const namedIn = lines.findIndex((l) => l.contributions?.offenses.some((o) => o.offender === liar))
+      if (namedIn < lines.length - 1)
+        expect(swarm.peers.slice(0, 3).reduce((n, p) => n + p.counters.groupsOfCheatsLeftOut, 0)).toBeGreaterThan(0)
     })
   }, 180_000)
 

@@ -31,6 +31,8 @@ const COUNTERS: Record<string, string> = {
   deltasScreened: 'included deltas the delta screen left out of an agreed aggregate (norm or direction)',
   commitmentsLate: 'delta commitments that arrived after this peer’s commitments deadline (their deltas are left out)',
   deltasCopied: 'deltas whose payload another author revealed before their commitment came (copies; left out, not forwarded)',
+  groupsOfCheatsLeftOut:
+    'groups left out of training because an agreed RoundResult named their author a cheat (an offense, a screened delta)',
   roundsClosed: 'rounds this peer closed (moved to the next θ)',
   checkpointsFetched: 'checkpoints fetched from other peers',
   outerStatesFetched: 'outer-optimiser momentum states fetched with a checkpoint',

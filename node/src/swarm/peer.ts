@@ -170,6 +170,8 @@ function commitSignatures(signed: RoundEvidence['signatures']): Uint8Array[] {
   return [...signed].sort((a, b) => compareBytes(a.validator, b.validator)).map((x) => decodeSignedMessage(x.envelope).signature)
 }
 
+/** Cheats a peer remembers (noteCheats); the first named is forgotten first. */
+const CHEATS_KEPT = 4096
 /** Claims autoClaim remembers to send again after a reorg: deeper reorgs than this are not repaired. */
 const CLAIMS_KEPT = 64
 
@@ -564,6 +566,8 @@ export class SwarmPeer {
   private lastQuorum: { round: bigint; envelopes: Uint8Array[]; relayedAtMs: number } | null = null
   /** When the current round's state entered its phase (isOverdue). */
   private phaseSinceMs = 0
+  /** Peers named as cheats by an agreed RoundResult (noteCheats), by lowercase address: the round that named them. */
+  private readonly cheats = new Map<string, bigint>()
   /** This peer's claims of its credit (autoClaim), once the first round closed. */
   private claimer: Claimer | null = null
   /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
@@ -585,6 +589,8 @@ export class SwarmPeer {
     deltasScreened: 0,
     commitmentsLate: 0,
     deltasCopied: 0,
+    /** Groups this trainer left out because their author was named a cheat (noteCheats). */
+    groupsOfCheatsLeftOut: 0,
     roundsClosed: 0,
     checkpointsFetched: 0,
     outerStatesFetched: 0,
@@ -1257,6 +1263,10 @@ export class SwarmPeer {
         if (!entry || entry.group.round !== round) continue
         const rewards = entry.group.completions.map((c) => c.reward)
         if (isZeroVarianceGroup(rewards)) continue // no gradient: not trained on, not credited
+        if (this.cheats.has(hex(entry.group.author))) {
+          this.counters.groupsOfCheatsLeftOut++ // its author cheated this run
+          continue
+        }
         used.push({
           id,
           rollout: {
@@ -1645,6 +1655,32 @@ export class SwarmPeer {
   }
 
   /**
+   * Peers the agreed RoundResult of `round` names as cheats (an offense proven against them, or a
+   * delta of theirs the screen left out) are left out of this peer's training for the rest of the
+   * run: their groups, honest or not, earn them nothing more. Forfeiting the round alone let
+   * attackers that also sample honestly earn 1–15% of the credit (bench adversarial). Node policy,
+   * not consensus: which groups a delta lists is its trainer's choice. A peer never leaves its own
+   * groups out, so an honest delta screened by mistake costs its author the round and others'
+   * training on its groups, not its own deltas' credit.
+   */
+  private noteCheats(round: bigint, body: RoundResult, screened: ReadonlySet<Hex32>): void {
+    const self = this.address.toLowerCase()
+    const named = [
+      ...body.offenses.map((o) => ({ who: hex(o.offender), why: `a proven ${o.kind}` })),
+      ...[...screened].flatMap((id) => {
+        const author = this.deltas.get(id)?.delta.author
+        return author ? [{ who: hex(author), why: 'a screened delta' }] : []
+      }),
+    ]
+    for (const { who, why } of named) {
+      if (who === self || this.cheats.has(who)) continue
+      if (this.cheats.size >= CHEATS_KEPT) this.cheats.delete(this.cheats.keys().next().value!)
+      this.cheats.set(who, round)
+      this.log(`round ${round}: ${who} is named for ${why}; its groups are left out of training for the rest of the run`)
+    }
+  }
+
+  /**
    * Owes this peer's claim of `round` if the round credits it, and settles the claims at every
    * round, credited or not: a reorg may have dropped claims sent before (Claimer).
    */
@@ -1825,7 +1861,10 @@ export class SwarmPeer {
     const includedIds = (agreedBody?.deltas ?? []).map(hex).filter((id) => !screenedIds.has(id))
     this.counters.deltasScreened += screenedIds.size
     const report = this.closeRoundReport(closed, policyHash, includedIds, screenedIds.size, candidate === undefined, agreedBody)
-    if (agreedBody) this.autoClaim(closed, agreedBody)
+    if (agreedBody) {
+      this.noteCheats(closed, agreedBody, screenedIds)
+      this.autoClaim(closed, agreedBody)
+    }
     // error feedback: what this peer sent but the round did not apply goes back into the residual
     if (this.lastSent && this.lastSent.round === closed && !includedIds.includes(this.lastSent.id)) {
       const r = this.feedback.residual
