@@ -566,8 +566,8 @@ export class SwarmPeer {
   private lastQuorum: { round: bigint; envelopes: Uint8Array[]; relayedAtMs: number } | null = null
   /** When the current round's state entered its phase (isOverdue). */
   private phaseSinceMs = 0
-  /** Peers named as cheats by an agreed RoundResult (noteCheats), by lowercase address: the round that named them. */
-  private readonly cheats = new Map<string, bigint>()
+  /** Peers named as cheats by an agreed RoundResult (noteCheats), by lowercase address. */
+  private readonly cheats = new Set<string>()
   /** This peer's claims of its credit (autoClaim), once the first round closed. */
   private claimer: Claimer | null = null
   /** The highest round this peer saw on the ledger (committed it, or found it there); -1 before any. */
@@ -1674,8 +1674,8 @@ export class SwarmPeer {
     ]
     for (const { who, why } of named) {
       if (who === self || this.cheats.has(who)) continue
-      if (this.cheats.size >= CHEATS_KEPT) this.cheats.delete(this.cheats.keys().next().value!)
-      this.cheats.set(who, round)
+      if (this.cheats.size >= CHEATS_KEPT) this.cheats.delete(this.cheats.values().next().value!)
+      this.cheats.add(who)
       this.log(`round ${round}: ${who} is named for ${why}; its groups are left out of training for the rest of the run`)
     }
   }
@@ -1701,8 +1701,9 @@ export class SwarmPeer {
     const claimer = this.claimer
     const self = fromHex(this.address)
     const entry = result.credits.find((c) => equalBytes(c.contributor, self))
-    const proof = entry ? buildContributionsTree(result.run, round, result.credits).proof(self) : null
-    this.background(`claims of round ${round}`, () => (entry && proof ? claimer.owe(round, entry, proof) : claimer.settle()))
+    this.background(`claims of round ${round}`, () =>
+      entry ? claimer.owe(round, entry, buildContributionsTree(result.run, round, result.credits).proof(self)) : claimer.settle(),
+    )
   }
 
   /**
